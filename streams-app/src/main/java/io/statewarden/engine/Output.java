@@ -1,0 +1,93 @@
+package io.statewarden.engine;
+
+import java.util.List;
+import java.util.Map;
+
+/** What the engine publishes: transitions, backouts and audit records (SPEC section 5). */
+public sealed interface Output permits Output.Transition, Output.Backout, Output.Audit {
+
+  String sessionId();
+
+  enum Trigger {
+    EVENT,
+    ALWAYS,
+    TIMEOUT,
+    SESSION_TIMEOUT,
+    ERROR,
+    OPERATOR
+  }
+
+  enum Decision {
+    ACCEPTED,
+    REJECTED,
+    DUPLICATE,
+    DEADLINE_FIRED
+  }
+
+  /** Why an input was rejected (or, with {@code ACCEPTED}, GUARD_ERROR: sent to onError). */
+  enum Reason {
+    UNKNOWN_PROTOCOL,
+    UNKNOWN_SESSION,
+    PROTOCOL_MISMATCH,
+    KEY_MISMATCH,
+    INVALID_TRANSITION,
+    NO_GUARD_MATCHED,
+    STALE_STATE,
+    SESSION_CLOSED,
+    GUARD_ERROR,
+    LIMIT_EXCEEDED,
+    INVALID_EVENT
+  }
+
+  enum BackoutReason {
+    TIMEOUT,
+    SESSION_TIMEOUT,
+    ERROR,
+    EVENT,
+    OPERATOR
+  }
+
+  record Transition(
+      String sessionId,
+      String protocol,
+      int protocolVersion,
+      long seq,
+      String from,
+      String to,
+      Trigger trigger,
+      String eventId,
+      String eventType,
+      long at,
+      boolean isFinal,
+      io.statewarden.protocol.Outcome outcome,
+      Map<String, Object> data)
+      implements Output {}
+
+  record Backout(
+      String sessionId,
+      String protocol,
+      int protocolVersion,
+      long seq,
+      String stalledState,
+      BackoutReason reason,
+      Long deadline,
+      long at,
+      Map<String, Object> data,
+      List<String> history)
+      implements Output {}
+
+  record Audit(
+      String sessionId,
+      String protocol,
+      String eventId,
+      String eventType,
+      Decision decision,
+      Reason reason,
+      String detail,
+      String stateBefore,
+      String stateAfter,
+      Long seq,
+      long at,
+      InputRef input)
+      implements Output {}
+}

@@ -1,0 +1,179 @@
+package io.statewarden.engine;
+
+import io.statewarden.protocol.Outcome;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One session's state: the value kept per session id in the sessions store. The engine works on a
+ * copy and hands it back only when something changed. Serialized by {@link SessionCodec}.
+ */
+public final class Session {
+  /** No deadline. */
+  public static final long NONE = Long.MIN_VALUE;
+
+  final String id;
+  final String protocol;
+  final int version;
+  String state;
+  long seq;
+  final long createdAt;
+  long enteredAt;
+  long stateDeadline = NONE;
+  long sessionDeadline = NONE;
+  Outcome outcome;
+  long closedAt = NONE;
+  final LinkedHashMap<String, Object> data;
+  final ArrayDeque<String> eventIds;
+  final ArrayDeque<String> history;
+
+  Session(String id, String protocol, int version, long createdAt) {
+    this(id, protocol, version, createdAt, new LinkedHashMap<>(), new ArrayDeque<>(), new ArrayDeque<>());
+  }
+
+  Session(
+      String id,
+      String protocol,
+      int version,
+      long createdAt,
+      LinkedHashMap<String, Object> data,
+      ArrayDeque<String> eventIds,
+      ArrayDeque<String> history) {
+    this.id = id;
+    this.protocol = protocol;
+    this.version = version;
+    this.createdAt = createdAt;
+    this.data = data;
+    this.eventIds = eventIds;
+    this.history = history;
+  }
+
+  Session copy() {
+    Session s =
+        new Session(
+            id,
+            protocol,
+            version,
+            createdAt,
+            new LinkedHashMap<>(data),
+            new ArrayDeque<>(eventIds),
+            new ArrayDeque<>(history));
+    s.state = state;
+    s.seq = seq;
+    s.enteredAt = enteredAt;
+    s.stateDeadline = stateDeadline;
+    s.sessionDeadline = sessionDeadline;
+    s.outcome = outcome;
+    s.closedAt = closedAt;
+    return s;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public String protocol() {
+    return protocol;
+  }
+
+  public int version() {
+    return version;
+  }
+
+  public String state() {
+    return state;
+  }
+
+  public long seq() {
+    return seq;
+  }
+
+  public long createdAt() {
+    return createdAt;
+  }
+
+  public long enteredAt() {
+    return enteredAt;
+  }
+
+  /** The pending per-state deadline, or {@link #NONE}. */
+  public long stateDeadline() {
+    return stateDeadline;
+  }
+
+  /** The pending whole-session deadline, or {@link #NONE}. */
+  public long sessionDeadline() {
+    return sessionDeadline;
+  }
+
+  /** null while the session is active. */
+  public Outcome outcome() {
+    return outcome;
+  }
+
+  public boolean isFinal() {
+    return outcome != null;
+  }
+
+  public long closedAt() {
+    return closedAt;
+  }
+
+  public Map<String, Object> data() {
+    return Collections.unmodifiableMap(data);
+  }
+
+  public List<String> history() {
+    return List.copyOf(history);
+  }
+
+  public List<String> eventIds() {
+    return List.copyOf(eventIds);
+  }
+
+  /** The earliest pending protocol deadline, or {@link #NONE}. */
+  public long nextProtocolDeadline() {
+    if (stateDeadline == NONE) return sessionDeadline;
+    if (sessionDeadline == NONE) return stateDeadline;
+    return Math.min(stateDeadline, sessionDeadline);
+  }
+
+  List<String> historyForOutput() {
+    return new ArrayList<>(history);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof Session s)) return false;
+    return version == s.version
+        && seq == s.seq
+        && createdAt == s.createdAt
+        && enteredAt == s.enteredAt
+        && stateDeadline == s.stateDeadline
+        && sessionDeadline == s.sessionDeadline
+        && closedAt == s.closedAt
+        && id.equals(s.id)
+        && protocol.equals(s.protocol)
+        && Objects.equals(state, s.state)
+        && outcome == s.outcome
+        && data.equals(s.data)
+        && List.copyOf(eventIds).equals(List.copyOf(s.eventIds))
+        && List.copyOf(history).equals(List.copyOf(s.history));
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(id, protocol, version, state, seq);
+  }
+
+  @Override
+  public String toString() {
+    return "Session[" + id + " " + protocol + "@" + version + " " + state + " seq=" + seq
+        + (outcome == null ? "" : " " + outcome) + " data=" + data + "]";
+  }
+}

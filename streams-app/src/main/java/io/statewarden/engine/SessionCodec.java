@@ -1,0 +1,241 @@
+package io.statewarden.engine;
+
+import io.statewarden.protocol.Outcome;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+
+/**
+ * Compact binary form of a {@link Session} for the state store and its changelog. The first byte is
+ * the format version; readers refuse versions they do not know, so a rollback never misreads.
+ *
+ * <p>Format 1: version byte, then id, protocol (strings: varint length + UTF-8), protocol version
+ * (varint), state, seq (varlong), createdAt, enteredAt (zigzag varlongs), stateDeadline,
+ * sessionDeadline, closedAt (zigzag varlong, {@code NONE} as 0 flag), outcome (byte, 0 = none),
+ * data (count, then key + tagged value), event ids (count, strings), history (count, strings).
+ */
+public final class SessionCodec {
+  public static final byte FORMAT = 1;
+
+  private static final byte T_NULL = 0;
+  private static final byte T_FALSE = 1;
+  private static final byte T_TRUE = 2;
+  private static final byte T_LONG = 3;
+  private static final byte T_DOUBLE = 4;
+  private static final byte T_STRING = 5;
+
+  private SessionCodec() {}
+
+  public static byte[] encode(Session s) {
+    Writer w = new Writer();
+    w.b(FORMAT);
+    w.str(s.id);
+    w.str(s.protocol);
+    w.varlong(s.version);
+    w.str(s.state);
+    w.varlong(s.seq);
+    w.zigzag(s.createdAt);
+    w.zigzag(s.enteredAt);
+    w.optionalTime(s.stateDeadline);
+    w.optionalTime(s.sessionDeadline);
+    w.optionalTime(s.closedAt);
+    w.b((byte) (s.outcome == null ? 0 : s.outcome.ordinal() + 1));
+    w.varlong(s.data.size());
+    for (var e : s.data.entrySet()) {
+      w.str(e.getKey());
+      Object v = e.getValue();
+      if (v == null) {
+        w.b(T_NULL);
+      } else if (v instanceof Boolean bool) {
+        w.b(bool ? T_TRUE : T_FALSE);
+      } else if (v instanceof Long l) {
+        w.b(T_LONG);
+        w.zigzag(l);
+      } else if (v instanceof Double d) {
+        w.b(T_DOUBLE);
+        w.fixed64(Double.doubleToRawLongBits(d));
+      } else if (v instanceof String str) {
+        w.b(T_STRING);
+        w.str(str);
+      } else {
+        throw new IllegalStateException(
+            "Expected session data value of a scalar type, but got " + v.getClass().getName());
+      }
+    }
+    w.varlong(s.eventIds.size());
+    s.eventIds.forEach(w::str);
+    w.varlong(s.history.size());
+    s.history.forEach(w::str);
+    return w.bytes();
+  }
+
+  /**
+   * @throws IllegalArgumentException when the bytes are not a session of a known format
+   */
+  public static Session decode(byte[] bytes) {
+    try {
+      Reader r = new Reader(bytes);
+      byte format = r.b();
+      if (format != FORMAT) {
+        throw new IllegalArgumentException(
+            "Expected session format " + FORMAT + ", but got " + format + " (written by a newer version?)");
+      }
+      String id = r.str();
+      String protocol = r.str();
+      int version = (int) r.varlong();
+      String state = r.str();
+      long seq = r.varlong();
+      long createdAt = r.zigzag();
+      long enteredAt = r.zigzag();
+      long stateDeadline = r.optionalTime();
+      long sessionDeadline = r.optionalTime();
+      long closedAt = r.optionalTime();
+      int outcome = r.b();
+      int n = (int) r.varlong();
+      LinkedHashMap<String, Object> data = new LinkedHashMap<>(Math.max(4, n * 2));
+      for (int i = 0; i < n; i++) {
+        String k = r.str();
+        byte tag = r.b();
+        data.put(
+            k,
+            switch (tag) {
+              case T_NULL -> null;
+              case T_FALSE -> Boolean.FALSE;
+              case T_TRUE -> Boolean.TRUE;
+              case T_LONG -> r.zigzag();
+              case T_DOUBLE -> Double.longBitsToDouble(r.fixed64());
+              case T_STRING -> r.str();
+              default -> throw new IllegalArgumentException("unknown value tag " + tag);
+            });
+      }
+      ArrayDeque<String> ids = new ArrayDeque<>();
+      for (long i = r.varlong(); i > 0; i--) ids.add(r.str());
+      ArrayDeque<String> history = new ArrayDeque<>();
+      for (long i = r.varlong(); i > 0; i--) history.add(r.str());
+      if (r.pos != bytes.length) {
+        throw new IllegalArgumentException((bytes.length - r.pos) + " trailing bytes");
+      }
+      Session s = new Session(id, protocol, version, createdAt, data, ids, history);
+      s.state = state;
+      s.seq = seq;
+      s.enteredAt = enteredAt;
+      s.stateDeadline = stateDeadline;
+      s.sessionDeadline = sessionDeadline;
+      s.closedAt = closedAt;
+      s.outcome = outcome == 0 ? null : Outcome.values()[outcome - 1];
+      return s;
+    } catch (ArrayIndexOutOfBoundsException | NegativeArraySizeException e) {
+      throw new IllegalArgumentException("truncated or corrupt session bytes", e);
+    }
+  }
+
+  private static final class Writer {
+    private byte[] buf = new byte[128];
+    private int pos;
+
+    void b(byte v) {
+      ensure(1);
+      buf[pos++] = v;
+    }
+
+    void varlong(long v) {
+      ensure(10);
+      while ((v & ~0x7FL) != 0) {
+        buf[pos++] = (byte) ((v & 0x7F) | 0x80);
+        v >>>= 7;
+      }
+      buf[pos++] = (byte) v;
+    }
+
+    void zigzag(long v) {
+      varlong((v << 1) ^ (v >> 63));
+    }
+
+    void optionalTime(long t) {
+      if (t == Session.NONE) {
+        b((byte) 0);
+      } else {
+        b((byte) 1);
+        zigzag(t);
+      }
+    }
+
+    void fixed64(long v) {
+      ensure(8);
+      for (int i = 0; i < 8; i++) {
+        buf[pos++] = (byte) (v >>> (8 * i));
+      }
+    }
+
+    void str(String s) {
+      byte[] u = s.getBytes(StandardCharsets.UTF_8);
+      varlong(u.length);
+      ensure(u.length);
+      System.arraycopy(u, 0, buf, pos, u.length);
+      pos += u.length;
+    }
+
+    private void ensure(int n) {
+      if (pos + n > buf.length) {
+        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
+      }
+    }
+
+    byte[] bytes() {
+      return Arrays.copyOf(buf, pos);
+    }
+  }
+
+  private static final class Reader {
+    private final byte[] buf;
+    private int pos;
+
+    Reader(byte[] buf) {
+      this.buf = buf;
+    }
+
+    byte b() {
+      return buf[pos++];
+    }
+
+    long varlong() {
+      long v = 0;
+      for (int shift = 0; shift < 64; shift += 7) {
+        byte x = buf[pos++];
+        v |= (long) (x & 0x7F) << shift;
+        if ((x & 0x80) == 0) {
+          return v;
+        }
+      }
+      throw new IllegalArgumentException("malformed varint");
+    }
+
+    long zigzag() {
+      long v = varlong();
+      return (v >>> 1) ^ -(v & 1);
+    }
+
+    long optionalTime() {
+      return b() == 0 ? Session.NONE : zigzag();
+    }
+
+    long fixed64() {
+      long v = 0;
+      for (int i = 0; i < 8; i++) {
+        v |= (buf[pos++] & 0xFFL) << (8 * i);
+      }
+      return v;
+    }
+
+    String str() {
+      int n = (int) varlong();
+      if (n < 0 || pos + n > buf.length) {
+        throw new IllegalArgumentException("string length " + n + " out of bounds");
+      }
+      String s = new String(buf, pos, n, StandardCharsets.UTF_8);
+      pos += n;
+      return s;
+    }
+  }
+}

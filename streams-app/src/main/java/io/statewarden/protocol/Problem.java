@@ -1,0 +1,9 @@
+package io.statewarden.protocol;
+
+/** One thing wrong with a definition: the file, the path inside it, the line, and the cause. */
+public record Problem(String file, String path, int line, String cause) {
+  @Override
+  public String toString() {
+    return file + (line > 0 ? ":" + line : "") + ": " + (path.isEmpty() ? "<root>" : path) + ": " + cause;
+  }
+}
