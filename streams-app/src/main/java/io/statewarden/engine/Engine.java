@@ -9,6 +9,7 @@ import io.statewarden.engine.Output.Reason;
 import io.statewarden.engine.Output.Transition;
 import io.statewarden.engine.Output.Trigger;
 import io.statewarden.protocol.Candidate;
+import io.statewarden.protocol.Durations;
 import io.statewarden.protocol.Expression;
 import io.statewarden.protocol.Expression.EvaluationException;
 import io.statewarden.protocol.Protocol;
@@ -262,10 +263,11 @@ public final class Engine {
     String before = s.state;
     long seqBefore = s.seq;
     Timeout t = p.sessionTimeout();
-    String detail = "session timeout " + t.after() + " from creation";
+    String detail;
     if (t == null) {
       detail = "session deadline without sessionTimeout in " + p.id() + "; cleared";
     } else {
+      detail = "session timeout " + Durations.format(t.after()) + " from creation";
       Origin origin = new Origin(before, BackoutReason.SESSION_TIMEOUT, deadline);
       enter(p, s, t.to(), Trigger.SESSION_TIMEOUT, null, null, deadline, s.data, origin, out);
       String chain = followAlways(p, s, eventContext(null, null, Map.of(), deadline), null, null, deadline, origin, out);
@@ -286,7 +288,7 @@ public final class Engine {
     }
     Origin origin = new Origin(before, BackoutReason.TIMEOUT, deadline);
     Map<String, Object> event = eventContext(t.event(), "", Map.of(), deadline);
-    String detail = "timeout " + t.after() + " in " + before;
+    String detail = "timeout " + Durations.format(t.after()) + " in " + before;
     try {
       Candidate chosen = t.to() != null ? Candidate.to(t.to()) : choose(p.state(before).on().get(t.event()), event, s);
       if (chosen == null) {
@@ -472,7 +474,11 @@ public final class Engine {
 
   /** CEL reads a Java null as "unknown"; give it its own null. */
   private static Map<String, Object> celMap(Map<String, Object> m) {
-    if (!m.containsValue(null)) {
+    boolean hasNull = false;
+    for (Object v : m.values()) {
+      hasNull |= v == null;
+    }
+    if (!hasNull) {
       return m;
     }
     Map<String, Object> copy = new HashMap<>(m);

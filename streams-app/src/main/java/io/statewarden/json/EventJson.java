@@ -1,0 +1,118 @@
+package io.statewarden.json;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.statewarden.engine.Event;
+import io.statewarden.engine.InputRef;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a {@code ProtocolEvent} written as JSON (the JSON input topic and simulator scenarios).
+ * Integers become longs, other numbers doubles. Nested objects and arrays are kept, so the engine
+ * rejects them with a reason instead of losing them here.
+ */
+public final class EventJson {
+  private EventJson() {}
+
+  /**
+   * @param timestamp the record timestamp; used when the JSON has no {@code timestamp}
+   * @throws IllegalArgumentException when the JSON is not an object or a field has the wrong type
+   */
+  public static Event read(JsonNode node, String key, Long timestamp, InputRef input) {
+    if (!(node instanceof ObjectNode o)) {
+      throw new IllegalArgumentException("Expected a JSON object, but got " + node.getNodeType());
+    }
+    Long ts = o.has("timestamp") ? time(o.get("timestamp"), "timestamp") : timestamp;
+    if (ts == null) {
+      throw new IllegalArgumentException("Expected a timestamp (epoch millis or ISO-8601), but got none");
+    }
+    Map<String, Object> payload = Map.of();
+    JsonNode p = o.get("payload");
+    if (p != null && !p.isNull()) {
+      if (!p.isObject()) {
+        throw new IllegalArgumentException("Expected payload to be an object, but got " + p.getNodeType());
+      }
+      payload = object(p);
+    }
+    Integer version = null;
+    JsonNode v = o.get("protocolVersion");
+    if (v != null && !v.isNull()) {
+      if (!v.canConvertToInt() || !v.isIntegralNumber()) {
+        throw new IllegalArgumentException("Expected protocolVersion to be an integer, but got " + v);
+      }
+      version = v.intValue();
+    }
+    String sessionId = text(o, "sessionId");
+    return new Event(
+        key == null ? sessionId : key,
+        text(o, "eventId"),
+        sessionId,
+        text(o, "protocol"),
+        version,
+        text(o, "type"),
+        payload,
+        text(o, "expectedState"),
+        text(o, "source"),
+        ts,
+        input);
+  }
+
+  /** Epoch millis from a number or an ISO-8601 string. */
+  public static long time(JsonNode n, String field) {
+    if (n.isIntegralNumber()) {
+      return n.longValue();
+    }
+    if (n.isTextual()) {
+      try {
+        return Instant.parse(n.textValue()).toEpochMilli();
+      } catch (DateTimeParseException e) {
+        throw new IllegalArgumentException(field + " '" + n.textValue() + "' is not ISO-8601");
+      }
+    }
+    throw new IllegalArgumentException("Expected " + field + " as epoch millis or ISO-8601, but got " + n);
+  }
+
+  private static String text(ObjectNode o, String field) {
+    JsonNode n = o.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isTextual()) {
+      throw new IllegalArgumentException("Expected " + field + " to be a string, but got " + n.getNodeType());
+    }
+    return n.textValue();
+  }
+
+  private static Map<String, Object> object(JsonNode n) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    Iterator<Map.Entry<String, JsonNode>> it = n.fields();
+    while (it.hasNext()) {
+      var e = it.next();
+      m.put(e.getKey(), value(e.getValue()));
+    }
+    return m;
+  }
+
+  private static Object value(JsonNode n) {
+    if (n.isNull()) return null;
+    if (n.isBoolean()) return n.booleanValue();
+    if (n.isIntegralNumber()) {
+      if (!n.canConvertToLong()) {
+        return n.asText(); // kept so the engine can name it; see InputLimits
+      }
+      return n.longValue();
+    }
+    if (n.isNumber()) return n.doubleValue();
+    if (n.isTextual()) return n.textValue();
+    if (n.isObject()) return object(n);
+    List<Object> l = new ArrayList<>();
+    n.forEach(x -> l.add(value(x)));
+    return l;
+  }
+}
