@@ -1,0 +1,144 @@
+package io.statewarden.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.statewarden.engine.Output.Audit;
+import io.statewarden.engine.Output.Decision;
+import io.statewarden.engine.Output.Transition;
+import io.statewarden.engine.Output.Trigger;
+import io.statewarden.protocol.ProtocolCatalog;
+import io.statewarden.protocol.ProtocolLoader;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+
+/**
+ * The engine's invariants over generated protocols and event sequences: seq gapless from 1, final
+ * sessions never move, duplicates never change state, forward-only sessions never revisit a state,
+ * one audit per input and per fired deadline, and the same input always gives the same output.
+ */
+class EngineProperties {
+
+  /** Runs the steps; sessions pass through the codec between steps, as they would via RocksDB. */
+  static List<List<Output>> run(Engine engine, List<RandomProtocols.Step> steps) {
+    Map<String, byte[]> store = new TreeMap<>();
+    List<List<Output>> perStep = new ArrayList<>();
+    for (RandomProtocols.Step step : steps) {
+      List<Output> out = new ArrayList<>();
+      if (step.event() == null) {
+        for (String id : new ArrayList<>(store.keySet())) {
+          Result r = engine.onTime(SessionCodec.decode(store.get(id)), step.advanceTo());
+          keep(store, id, r);
+          out.addAll(r.outputs());
+        }
+      } else {
+        Event e = step.event();
+        byte[] bytes = store.get(e.sessionId());
+        Result r = engine.onEvent(bytes == null ? null : SessionCodec.decode(bytes), e);
+        keep(store, e.sessionId(), r);
+        out.addAll(r.outputs());
+      }
+      perStep.add(out);
+    }
+    return perStep;
+  }
+
+  private static void keep(Map<String, byte[]> store, String id, Result r) {
+    if (!r.changed()) return;
+    if (r.session() == null) store.remove(id);
+    else store.put(id, SessionCodec.encode(r.session()));
+  }
+
+  static Engine engineFor(String yaml) throws Exception {
+    return new Engine(ProtocolCatalog.of(new ProtocolLoader().load("gen.yaml", yaml)), EngineConfig.DEFAULTS);
+  }
+
+  @Property(tries = 400)
+  void invariantsHoldForGeneratedProtocols(@ForAll long seed) throws Exception {
+    Random r = new Random(seed);
+    boolean forwardOnly = r.nextBoolean();
+    String yaml = RandomProtocols.protocol(r, "gen", forwardOnly);
+    Engine engine = engineFor(yaml);
+    List<RandomProtocols.Step> steps = RandomProtocols.steps(r, "gen", 60);
+
+    List<List<Output>> outputs = run(engine, steps);
+
+    Map<String, Long> lastSeq = new HashMap<>();
+    Set<String> closed = new HashSet<>();
+    Map<String, Set<String>> visited = new HashMap<>();
+    for (int i = 0; i < steps.size(); i++) {
+      Event input = steps.get(i).event();
+      List<Output> out = outputs.get(i);
+      long inputAudits = out.stream().filter(o -> o instanceof Audit a && a.decision() != Decision.DEADLINE_FIRED).count();
+      assertThat(inputAudits).as("audits for input %s", input).isEqualTo(input == null ? 0 : 1);
+      long deadlineAudits = out.stream().filter(o -> o instanceof Audit a && a.decision() == Decision.DEADLINE_FIRED).count();
+      long timeoutMoves = out.stream().filter(o -> o instanceof Transition t && (t.trigger() == Trigger.TIMEOUT || t.trigger() == Trigger.SESSION_TIMEOUT)).count();
+      assertThat(deadlineAudits).isGreaterThanOrEqualTo(timeoutMoves);
+      for (Output o : out) {
+        if (o instanceof Transition t) {
+          assertThat(closed).as("final session %s moved: %s\n%s", t.sessionId(), t, yaml).doesNotContain(t.sessionId());
+          long expected = lastSeq.getOrDefault(t.sessionId(), 0L) + 1;
+          assertThat(t.seq()).as("seq of %s", t).isEqualTo(expected);
+          lastSeq.put(t.sessionId(), t.seq());
+          if (t.isFinal()) closed.add(t.sessionId());
+          if (forwardOnly) {
+            assertThat(visited.computeIfAbsent(t.sessionId(), k -> new HashSet<>()).add(t.to()))
+                .as("forward-only session %s revisited %s\n%s", t.sessionId(), t.to(), yaml)
+                .isTrue();
+          }
+          if (input != null && input.eventId().equals(t.eventId())) {
+            assertThat(out).noneMatch(x -> x instanceof Audit a && a.decision() == Decision.DUPLICATE);
+          }
+        }
+        if (o instanceof Audit a && a.decision() == Decision.DUPLICATE) {
+          assertThat(a.stateBefore()).isEqualTo(a.stateAfter());
+        }
+      }
+    }
+    assertThat(run(engine, steps)).as("same input, same output").isEqualTo(outputs);
+  }
+
+  @Property(tries = 200)
+  void duplicatesNeverChangeTheSession(@ForAll long seed) throws Exception {
+    Random r = new Random(seed);
+    Engine engine = engineFor(RandomProtocols.protocol(r, "gen", r.nextBoolean()));
+    Session s = null;
+    long t = 1_000;
+    for (RandomProtocols.Step step : RandomProtocols.steps(r, "gen", 40)) {
+      if (step.event() == null || !step.event().sessionId().equals("s0")) continue;
+      Event e = step.event();
+      Result first = engine.onEvent(s, e);
+      if (first.changed()) s = first.session();
+      if (s != null && s.eventIds().contains(e.eventId())) {
+        Result again = engine.onEvent(s, e);
+        assertThat(again.changed()).isFalse();
+        assertThat(again.session()).isSameAs(s);
+        assertThat(again.outputs()).hasSize(1);
+      }
+    }
+  }
+
+  @Property(tries = 300)
+  void codecRoundTripsEverySessionTheEngineMakes(@ForAll long seed) throws Exception {
+    Random r = new Random(seed);
+    Engine engine = engineFor(RandomProtocols.protocol(r, "gen", false));
+    Session s = null;
+    for (RandomProtocols.Step step : RandomProtocols.steps(r, "gen", 30)) {
+      Result res = step.event() == null || s == null
+          ? (s == null ? new Result(null, false, List.of()) : engine.onTime(s, step.advanceTo()))
+          : engine.onEvent(s, step.event().withKey(s.id()).withPayload(Map.of("v", 1L)));
+      if (step.event() != null && s == null) res = engine.onEvent(null, step.event());
+      if (res.changed() && res.session() != null) {
+        s = res.session();
+        assertThat(SessionCodec.decode(SessionCodec.encode(s))).isEqualTo(s);
+      }
+    }
+  }
+}

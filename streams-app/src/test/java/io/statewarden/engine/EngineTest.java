@@ -1,0 +1,483 @@
+package io.statewarden.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.statewarden.engine.Output.Audit;
+import io.statewarden.engine.Output.Backout;
+import io.statewarden.engine.Output.BackoutReason;
+import io.statewarden.engine.Output.Decision;
+import io.statewarden.engine.Output.Reason;
+import io.statewarden.engine.Output.Transition;
+import io.statewarden.engine.Output.Trigger;
+import io.statewarden.protocol.Outcome;
+import io.statewarden.protocol.ProtocolCatalog;
+import io.statewarden.protocol.ProtocolLoader;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** One test (or a few) per rule of SPEC section 4. */
+class EngineTest {
+  static final String FLOW =
+      """
+      protocol: flow
+      version: 1
+      initial: A
+      start: [Open]
+      sessionTimeout: {after: 100s, to: TIMED_OUT}
+      states:
+        A:
+          timeout: {after: 10s, to: STALLED}
+          on:
+            Go: {to: B, set: {n: "event.payload.n"}}
+            Stay: A
+            Fail: FAILED
+        B:
+          on:
+            Check:
+              - {to: DONE, if: "session.data.n > 5"}
+              - {to: A,    if: "session.data.n < 0"}
+            Broken: {to: DONE, if: "event.payload.missing == 1"}
+        DONE: {final: COMPLETED}
+        FAILED: {final: FAILED}
+        STALLED: {final: BACKED_OUT}
+        TIMED_OUT: {final: BACKED_OUT}
+      """;
+
+  final Engine engine = engine(FLOW);
+
+  static Engine engine(String... yamls) {
+    try {
+      ProtocolCatalog c = new ProtocolCatalog();
+      int i = 0;
+      for (String y : yamls) {
+        c.add(new ProtocolLoader().load("test" + i++ + ".yaml", y));
+      }
+      return new Engine(c, EngineConfig.DEFAULTS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  static Event ev(String session, String id, String type, long t) {
+    return Event.of(session, id, "flow", type, t);
+  }
+
+  static <T> List<T> only(Result r, Class<T> type) {
+    return r.outputs().stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
+  static Audit audit(Result r) {
+    List<Audit> audits = only(r, Audit.class);
+    assertThat(audits).hasSize(1);
+    return audits.get(0);
+  }
+
+  Session open() {
+    return engine.onEvent(null, ev("s", "e1", "Open", 1_000)).session();
+  }
+
+  @Nested
+  class Creation {
+    @Test
+    void shouldCreateSessionInInitialStateWithSeqOne() {
+      Result r = engine.onEvent(null, ev("s", "e1", "Open", 1_000));
+
+      assertThat(r.changed()).isTrue();
+      assertThat(r.session().state()).isEqualTo("A");
+      Transition t = only(r, Transition.class).get(0);
+      assertThat(t.seq()).isEqualTo(1);
+      assertThat(t.from()).isNull();
+      assertThat(t.to()).isEqualTo("A");
+      assertThat(t.trigger()).isEqualTo(Trigger.EVENT);
+      assertThat(t.at()).isEqualTo(1_000);
+      assertThat(audit(r).decision()).isEqualTo(Decision.ACCEPTED);
+    }
+
+    @Test
+    void shouldRejectNonStartEventForUnknownSession() {
+      Result r = engine.onEvent(null, ev("s", "e1", "Go", 1_000));
+
+      assertThat(r.session()).isNull();
+      assertThat(r.changed()).isFalse();
+      assertThat(audit(r).reason()).isEqualTo(Reason.UNKNOWN_SESSION);
+      assertThat(only(r, Transition.class)).isEmpty();
+    }
+
+    @Test
+    void shouldRejectUnknownProtocolAndUnknownVersion() {
+      Result r = engine.onEvent(null, Event.of("s", "e1", "nope", "Open", 1));
+      Result v = engine.onEvent(null, ev("s", "e1", "Open", 1).withVersion(7));
+
+      assertThat(audit(r).reason()).isEqualTo(Reason.UNKNOWN_PROTOCOL);
+      assertThat(audit(v).reason()).isEqualTo(Reason.UNKNOWN_PROTOCOL);
+      assertThat(audit(v).detail()).contains("flow v7");
+    }
+
+    @Test
+    void shouldStartNewSessionsOnHighestVersionAndKeepOldSessionsOnTheirs() {
+      Engine two = engine(FLOW, FLOW.replace("version: 1", "version: 2").replace("Stay: A", "Stay: B"));
+      Session old = two.onEvent(null, ev("s", "e1", "Open", 1).withVersion(1)).session();
+      Session fresh = two.onEvent(null, ev("t", "e1", "Open", 1)).session();
+
+      assertThat(fresh.version()).isEqualTo(2);
+      assertThat(two.onEvent(old, ev("s", "e2", "Stay", 2)).session().state()).isEqualTo("A");
+      assertThat(two.onEvent(fresh, ev("t", "e2", "Stay", 2)).session().state()).isEqualTo("B");
+    }
+  }
+
+  @Nested
+  class OneProtocolPerSession {
+    @Test
+    void shouldRejectEventOfAnotherProtocol() {
+      Engine both = engine(FLOW, FLOW.replace("protocol: flow", "protocol: other"));
+      Session s = both.onEvent(null, ev("s", "e1", "Open", 1)).session();
+
+      Result r = both.onEvent(s, Event.of("s", "e2", "other", "Stay", 2));
+
+      assertThat(audit(r).reason()).isEqualTo(Reason.PROTOCOL_MISMATCH);
+      assertThat(r.changed()).isFalse();
+    }
+
+    @Test
+    void shouldRejectKeyDifferentFromSessionId() {
+      Result r = engine.onEvent(null, ev("s", "e1", "Open", 1).withKey("other"));
+
+      assertThat(audit(r).reason()).isEqualTo(Reason.KEY_MISMATCH);
+      assertThat(audit(r).sessionId()).isEqualTo("other");
+      assertThat(r.session()).isNull();
+    }
+  }
+
+  @Nested
+  class Idempotency {
+    @Test
+    void shouldAuditDuplicateAndChangeNothing() {
+      Session s = open();
+      Session after = engine.onEvent(s, ev("s", "e2", "Go", 2_000).withPayload(Map.of("n", 1L))).session();
+
+      Result r = engine.onEvent(after, ev("s", "e2", "Go", 2_500).withPayload(Map.of("n", 9L)));
+
+      assertThat(audit(r).decision()).isEqualTo(Decision.DUPLICATE);
+      assertThat(r.changed()).isFalse();
+      assertThat(r.session()).isSameAs(after);
+      assertThat(only(r, Transition.class)).isEmpty();
+    }
+
+    @Test
+    void shouldTreatRetriedCreationAsDuplicate() {
+      Session s = open();
+      Result r = engine.onEvent(s, ev("s", "e1", "Open", 1_000));
+      assertThat(audit(r).decision()).isEqualTo(Decision.DUPLICATE);
+    }
+
+    @Test
+    void shouldNotRememberRejectedEventIds() {
+      Session s = open();
+      Result rejected = engine.onEvent(s, ev("s", "e2", "Check", 2_000));
+      assertThat(audit(rejected).reason()).isEqualTo(Reason.INVALID_TRANSITION);
+
+      Result retried = engine.onEvent(s, ev("s", "e2", "Stay", 2_100));
+      assertThat(audit(retried).decision()).isEqualTo(Decision.ACCEPTED);
+    }
+  }
+
+  @Nested
+  class LegalMoves {
+    @Test
+    void shouldRejectEventTheStateDoesNotAccept() {
+      Result r = engine.onEvent(open(), ev("s", "e2", "Check", 2_000));
+      assertThat(audit(r).reason()).isEqualTo(Reason.INVALID_TRANSITION);
+      assertThat(audit(r).detail()).contains("in state A").contains("Check");
+    }
+
+    @Test
+    void shouldTakeFirstCandidateWhoseGuardHolds() {
+      Session b = engine.onEvent(open(), ev("s", "e2", "Go", 2).withPayload(Map.of("n", 9L))).session();
+      Result r = engine.onEvent(b, ev("s", "e3", "Check", 3));
+      assertThat(r.session().state()).isEqualTo("DONE");
+    }
+
+    @Test
+    void shouldRejectNoGuardMatched() {
+      Session b = engine.onEvent(open(), ev("s", "e2", "Go", 2).withPayload(Map.of("n", 3L))).session();
+      Result r = engine.onEvent(b, ev("s", "e3", "Check", 3));
+      assertThat(audit(r).reason()).isEqualTo(Reason.NO_GUARD_MATCHED);
+      assertThat(r.changed()).isFalse();
+    }
+  }
+
+  @Test
+  void shouldRejectStaleExpectedState() {
+    Result r = engine.onEvent(open(), ev("s", "e2", "Stay", 2).withExpectedState("B"));
+    assertThat(audit(r).reason()).isEqualTo(Reason.STALE_STATE);
+
+    Result ok = engine.onEvent(open(), ev("s", "e2", "Stay", 2).withExpectedState("A"));
+    assertThat(audit(ok).decision()).isEqualTo(Decision.ACCEPTED);
+  }
+
+  @Test
+  void shouldFreezeFinalSession() {
+    Session failed = engine.onEvent(open(), ev("s", "e2", "Fail", 2)).session();
+    assertThat(failed.outcome()).isEqualTo(Outcome.FAILED);
+
+    for (String type : List.of("Stay", "Go", "Open", "Fail")) {
+      Result r = engine.onEvent(failed, ev("s", "x-" + type, type, 3));
+      assertThat(audit(r).reason()).isEqualTo(Reason.SESSION_CLOSED);
+      assertThat(r.changed()).isFalse();
+    }
+    assertThat(engine.onTime(failed, 1_000_000).changed()).isFalse();
+  }
+
+  @Nested
+  class Deadlines {
+    @Test
+    void shouldFireStateTimeoutAtDeadlineWithRecordTime() {
+      Session s = open(); // entered A at 1000, timeout 10s
+
+      assertThat(engine.onTime(s, 10_999).changed()).isFalse();
+      Result r = engine.onTime(s, 11_000);
+
+      Transition t = only(r, Transition.class).get(0);
+      assertThat(t.trigger()).isEqualTo(Trigger.TIMEOUT);
+      assertThat(t.at()).isEqualTo(11_000);
+      assertThat(t.to()).isEqualTo("STALLED");
+      Audit a = audit(r);
+      assertThat(a.decision()).isEqualTo(Decision.DEADLINE_FIRED);
+      assertThat(a.seq()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldFireSessionTimeoutFromCreationInAnyState() {
+      Session s = open();
+      for (int i = 0; i < 12; i++) { // keep re-arming A's 10s deadline by staying
+        s = engine.onEvent(s, ev("s", "stay" + i, "Stay", 1_000 + (i + 1) * 8_000L)).session();
+      }
+      Result r = engine.onTime(s, 101_000);
+
+      Transition t = only(r, Transition.class).get(0);
+      assertThat(t.trigger()).isEqualTo(Trigger.SESSION_TIMEOUT);
+      assertThat(t.at()).isEqualTo(101_000);
+      assertThat(only(r, Backout.class).get(0).reason()).isEqualTo(BackoutReason.SESSION_TIMEOUT);
+    }
+
+    @Test
+    void shouldReArmDeadlineOnSelfTransition() {
+      Session s = engine.onEvent(open(), ev("s", "e2", "Stay", 9_000)).session();
+
+      assertThat(s.stateDeadline()).isEqualTo(19_000);
+      assertThat(engine.onTime(s, 11_000).changed()).isFalse();
+      assertThat(engine.onTime(s, 19_000).session().state()).isEqualTo("STALLED");
+    }
+
+    @Test
+    void shouldFireDueDeadlineBeforeLateEvent() {
+      Result r = engine.onEvent(open(), ev("s", "late", "Go", 11_000).withPayload(Map.of("n", 1L)));
+
+      assertThat(r.outputs()).hasSize(4); // timeout transition, backout, deadline audit, rejection
+      assertThat(only(r, Transition.class).get(0).trigger()).isEqualTo(Trigger.TIMEOUT);
+      List<Audit> audits = only(r, Audit.class);
+      assertThat(audits.get(0).decision()).isEqualTo(Decision.DEADLINE_FIRED);
+      assertThat(audits.get(1).reason()).isEqualTo(Reason.SESSION_CLOSED);
+      assertThat(r.changed()).isTrue();
+    }
+
+    @Test
+    void shouldApplyEventJustBeforeDeadline() {
+      Result r = engine.onEvent(open(), ev("s", "e2", "Go", 10_999).withPayload(Map.of("n", 1L)));
+      assertThat(r.session().state()).isEqualTo("B");
+      assertThat(r.session().stateDeadline()).isEqualTo(Session.NONE);
+    }
+
+    @Test
+    void shouldFireNamedEventTimeout() {
+      Engine e =
+          engine(
+              """
+              protocol: named
+              version: 1
+              initial: Voting
+              start: [Begin]
+              states:
+                Voting:
+                  timeout: {after: 10s, event: EventVotingTimeout}
+                  on:
+                    EventVotingTimeout: {to: Collecting, set: {why: "event.type"}}
+                Collecting: {final: COMPLETED}
+              """);
+      Session s = e.onEvent(null, Event.of("s", "e1", "named", "Begin", 0)).session();
+
+      Result r = e.onTime(s, 10_000);
+
+      Transition t = only(r, Transition.class).get(0);
+      assertThat(t.trigger()).isEqualTo(Trigger.TIMEOUT);
+      assertThat(t.eventType()).isEqualTo("EventVotingTimeout");
+      assertThat(t.data()).containsEntry("why", "EventVotingTimeout");
+      assertThat(audit(r).eventType()).isEqualTo("EventVotingTimeout");
+    }
+
+    @Test
+    void shouldPurgeFinalSessionAfterRetention() {
+      Session failed = engine.onEvent(open(), ev("s", "e2", "Fail", 2_000)).session();
+      long purgeAt = 2_000 + Duration.ofDays(7).toMillis();
+
+      assertThat(engine.dueAt(failed)).isEqualTo(purgeAt);
+      assertThat(engine.onTime(failed, purgeAt - 1).changed()).isFalse();
+      Result purged = engine.onTime(failed, purgeAt);
+      assertThat(purged.changed()).isTrue();
+      assertThat(purged.session()).isNull();
+      assertThat(purged.outputs()).isEmpty();
+    }
+  }
+
+  @Test
+  void shouldPublishBackoutNamingStalledStateAndHistory() {
+    Session b = engine.onEvent(open(), ev("s", "e2", "Go", 2_000).withPayload(Map.of("n", -1L))).session();
+    Session a = engine.onEvent(b, ev("s", "e3", "Check", 3_000)).session(); // back to A
+
+    Result r = engine.onTime(a, 13_000);
+
+    Backout bo = only(r, Backout.class).get(0);
+    assertThat(bo.stalledState()).isEqualTo("A");
+    assertThat(bo.reason()).isEqualTo(BackoutReason.TIMEOUT);
+    assertThat(bo.deadline()).isEqualTo(13_000L);
+    assertThat(bo.seq()).isEqualTo(4);
+    assertThat(bo.history()).containsExactly("A", "B", "A", "STALLED");
+    assertThat(bo.data()).containsEntry("n", -1L);
+  }
+
+  @Nested
+  class Errors {
+    @Test
+    void shouldRejectGuardErrorWithoutOnError() {
+      Session b = engine.onEvent(open(), ev("s", "e2", "Go", 2).withPayload(Map.of("n", 1L))).session();
+      Result r = engine.onEvent(b, ev("s", "e3", "Broken", 3));
+
+      assertThat(audit(r).reason()).isEqualTo(Reason.GUARD_ERROR);
+      assertThat(audit(r).decision()).isEqualTo(Decision.REJECTED);
+      assertThat(audit(r).detail()).contains("missing");
+      assertThat(r.changed()).isFalse();
+    }
+
+    @Test
+    void shouldSendGuardErrorToOnError() {
+      Engine e = engine(FLOW.replace("initial: A", "initial: A\nonError: FAILED"));
+      Session s = e.onEvent(null, ev("s", "e1", "Open", 1)).session();
+      Session b = e.onEvent(s, ev("s", "e2", "Go", 2).withPayload(Map.of("n", 1L))).session();
+
+      Result r = e.onEvent(b, ev("s", "e3", "Broken", 3));
+
+      Transition t = only(r, Transition.class).get(0);
+      assertThat(t.trigger()).isEqualTo(Trigger.ERROR);
+      assertThat(t.to()).isEqualTo("FAILED");
+      assertThat(audit(r).decision()).isEqualTo(Decision.ACCEPTED);
+      assertThat(audit(r).reason()).isEqualTo(Reason.GUARD_ERROR);
+      assertThat(audit(r).detail()).contains("missing");
+    }
+
+    @Test
+    void shouldSendFailedAssignmentToOnErrorAsBackout() {
+      Engine e = engine(FLOW.replace("initial: A", "initial: A\nonError: STALLED"));
+      Session s = e.onEvent(null, ev("s", "e1", "Open", 1)).session();
+
+      Result r = e.onEvent(s, ev("s", "e2", "Go", 2)); // event.payload.n is missing
+
+      assertThat(r.session().state()).isEqualTo("STALLED");
+      Backout bo = only(r, Backout.class).get(0);
+      assertThat(bo.reason()).isEqualTo(BackoutReason.ERROR);
+      assertThat(bo.stalledState()).isEqualTo("A");
+    }
+  }
+
+  @Test
+  void shouldFollowAlwaysChainsWithOneTransitionEach() {
+    Engine e =
+        engine(
+            """
+            protocol: chain
+            version: 1
+            initial: S1
+            start: [Begin]
+            states:
+              S1:
+                on: {Next: S2}
+              S2:
+                always: [{to: S3, set: {auto: "true"}}]
+              S3:
+                always:
+                  - {to: S4, if: "session.data.auto"}
+              S4: {final: COMPLETED}
+            """);
+    Session s = e.onEvent(null, Event.of("c", "e1", "chain", "Begin", 0)).session();
+
+    Result r = e.onEvent(s, Event.of("c", "e2", "chain", "Next", 5));
+
+    List<Transition> ts = only(r, Transition.class);
+    assertThat(ts).extracting(Transition::to).containsExactly("S2", "S3", "S4");
+    assertThat(ts).extracting(Transition::trigger).containsExactly(Trigger.EVENT, Trigger.ALWAYS, Trigger.ALWAYS);
+    assertThat(ts).extracting(Transition::seq).containsExactly(2L, 3L, 4L);
+    assertThat(audit(r).seq()).isEqualTo(4);
+  }
+
+  @Test
+  void shouldKeepBoundedHistory() {
+    Engine e = new Engine(engine.catalog(), EngineConfig.DEFAULTS.withHistoryLimit(3));
+    Session s = e.onEvent(null, ev("s", "e1", "Open", 1)).session();
+    for (int i = 0; i < 5; i++) {
+      s = e.onEvent(s, ev("s", "stay" + i, "Stay", 2 + i)).session();
+    }
+    assertThat(s.history()).hasSize(3);
+    assertThat(s.seq()).isEqualTo(6);
+  }
+
+  @Nested
+  class BadInput {
+    @Test
+    void shouldRejectMissingFields() {
+      Result r = engine.onEvent(null, new Event("s", "", "s", "flow", null, "Open", null, null, null, 1, null));
+      assertThat(audit(r).reason()).isEqualTo(Reason.INVALID_EVENT);
+      assertThat(audit(r).detail()).contains("eventId");
+    }
+
+    @Test
+    void shouldRejectOddUnicodeInIds() {
+      for (String bad : List.of("a\u0000b", "a\nb", "\uD800x", "x\uDC00", "bad\uFFFD")) {
+        Result r = engine.onEvent(null, ev(bad, "e1", "Open", 1));
+        assertThat(audit(r).reason()).as(bad).isEqualTo(Reason.INVALID_EVENT);
+      }
+      assertThat(audit(engine.onEvent(null, ev("ok-\uD83D\uDE00", "e1", "Open", 1))).decision())
+          .isEqualTo(Decision.ACCEPTED);
+    }
+
+    @Test
+    void shouldRejectHugePayloads() {
+      Map<String, Object> many = new HashMap<>();
+      for (int i = 0; i < 300; i++) many.put("k" + i, (long) i);
+      Result r = engine.onEvent(null, ev("s", "e1", "Open", 1).withPayload(many));
+      assertThat(audit(r).reason()).isEqualTo(Reason.LIMIT_EXCEEDED);
+
+      Result big = engine.onEvent(null, ev("s", "e1", "Open", 1).withPayload(Map.of("x", "y".repeat(70_000))));
+      assertThat(audit(big).reason()).isEqualTo(Reason.LIMIT_EXCEEDED);
+
+      Result longId = engine.onEvent(null, ev("s".repeat(300), "e1", "Open", 1));
+      assertThat(audit(longId).reason()).isEqualTo(Reason.LIMIT_EXCEEDED);
+    }
+
+    @Test
+    void shouldRejectNestedPayloadValues() {
+      Result r = engine.onEvent(null, ev("s", "e1", "Open", 1).withPayload(Map.of("deep", Map.of("a", Map.of()))));
+      assertThat(audit(r).reason()).isEqualTo(Reason.INVALID_EVENT);
+      assertThat(audit(r).detail()).contains("payload.deep");
+    }
+  }
+
+  @Test
+  void shouldCarryInputCoordinatesIntoAudit() {
+    InputRef ref = new InputRef("statewarden.events", 3, 42);
+    Result r = engine.onEvent(null, ev("s", "e1", "Open", 1).withInput(ref));
+    assertThat(audit(r).input()).isEqualTo(ref);
+  }
+}
