@@ -11,10 +11,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Runs the engine over a scenario with no Kafka, as the processor would: sessions in a map, time
- * moved by event timestamps and {@code advanceTo}. Before an event at time T, every deadline due at
- * or before T fires (earliest first, ties by session id), as a live processor's wall-clock
- * punctuator would have fired them.
+ * Runs the engine over a scenario with no Kafka, as the processor would: sessions in a map, events
+ * applied in order. Time moves only with {@code advanceTo T}, which fires every deadline due by T
+ * (earliest first, ties by session id), as the processor's punctuator does. An event at time T
+ * first fires its own session's deadlines due by T (rule 8), but not other sessions'.
  */
 public final class Simulator {
   private final Engine engine;
@@ -27,7 +27,7 @@ public final class Simulator {
 
   /** Applies one event; returns what the processor would publish for it (and for deadlines). */
   public List<Output> event(Event e) {
-    List<Output> out = new ArrayList<>(advanceTo(e.timestamp()));
+    List<Output> out = new ArrayList<>();
     String key = e.key() != null ? e.key() : e.sessionId();
     Session current = key == null ? null : sessions.get(key);
     Result r = engine.onEvent(current, e);
