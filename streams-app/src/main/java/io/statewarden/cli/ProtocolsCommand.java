@@ -38,11 +38,16 @@ import picocli.CommandLine.Spec;
     })
 final class ProtocolsCommand {
 
-  @Command(name = "list", description = "The built-in protocols (and any in --protocols), with versions.")
+  @Command(
+      name = "list",
+      description = "The built-in protocols (and any in --protocols), with versions.")
   static final class ListCmd implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--protocols", paramLabel = "DIR", description = "More definitions (a directory or files).")
+    @Option(
+        names = "--protocols",
+        paramLabel = "DIR",
+        description = "More definitions (a directory or files).")
     List<Path> protocols = new ArrayList<>();
 
     @Override
@@ -50,7 +55,11 @@ final class ProtocolsCommand {
       PrintWriter out = spec.commandLine().getOut();
       try {
         for (Protocol p : ProtocolCatalog.load(protocols).all()) {
-          out.printf("%-20s v%-3d %-3d states  %s%n", p.name(), p.version(), p.states().size(),
+          out.printf(
+              "%-20s v%-3d %-3d states  %s%n",
+              p.name(),
+              p.version(),
+              p.states().size(),
               p.description() == null ? "" : p.description());
         }
         return 0;
@@ -60,11 +69,16 @@ final class ProtocolsCommand {
     }
   }
 
-  @Command(name = "validate", description = "Exit 0 when every FILE is valid; else one line per problem.")
+  @Command(
+      name = "validate",
+      description = "Exit 0 when every FILE is valid; else one line per problem.")
   static final class Validate implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Definition files or built-in names.")
+    @Parameters(
+        arity = "1..*",
+        paramLabel = "FILE",
+        description = "Definition files or built-in names.")
     List<String> files;
 
     @Override
@@ -75,7 +89,9 @@ final class ProtocolsCommand {
         try {
           Protocol p = ProtocolCatalog.resolve(f);
           seen.add(p);
-          spec.commandLine().getOut().println(f + ": ok (" + p.id() + ", " + p.states().size() + " states)");
+          spec.commandLine()
+              .getOut()
+              .println(f + ": ok (" + p.id() + ", " + p.states().size() + " states)");
         } catch (ProtocolLoadException e) {
           problems.addAll(e.problems());
         }
@@ -111,13 +127,23 @@ final class ProtocolsCommand {
   static final class Simulate implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(arity = "0..*", paramLabel = "FILE", description = "Definition files or built-in names.")
+    @Parameters(
+        arity = "0..*",
+        paramLabel = "FILE",
+        description = "Definition files or built-in names.")
     List<String> files = new ArrayList<>();
 
-    @Option(names = "--events", required = true, paramLabel = "SCENARIO.jsonl", description = "Scenario file, or - for stdin.")
+    @Option(
+        names = "--events",
+        required = true,
+        paramLabel = "SCENARIO.jsonl",
+        description = "Scenario file, or - for stdin.")
     String events;
 
-    @Option(names = "--history-limit", defaultValue = "64", description = "States kept per session.")
+    @Option(
+        names = "--history-limit",
+        defaultValue = "64",
+        description = "States kept per session.")
     int historyLimit;
 
     @Override
@@ -134,7 +160,8 @@ final class ProtocolsCommand {
       } catch (ProtocolLoadException e) {
         return problems(spec, e);
       }
-      Simulator sim = new Simulator(new Engine(catalog, EngineConfig.DEFAULTS.withHistoryLimit(historyLimit)));
+      Simulator sim =
+          new Simulator(new Engine(catalog, EngineConfig.DEFAULTS.withHistoryLimit(historyLimit)));
       try (BufferedReader in =
           "-".equals(events)
               ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))

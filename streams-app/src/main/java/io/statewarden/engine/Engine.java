@@ -84,9 +84,13 @@ public final class Engine {
     if (current == null) {
       return create(e, out);
     }
-    Session s = current.copy();
-    Protocol p = protocolOf(s);
-    boolean fired = fireDue(p, s, e.timestamp(), out); // rule 8: due deadlines first
+    Protocol p = protocolOf(current);
+    long next = current.nextProtocolDeadline();
+    boolean fired = next != Session.NONE && next <= e.timestamp() && !current.isFinal();
+    Session s = fired ? current.copy() : current; // copied before any change, never after
+    if (fired) {
+      fireDue(p, s, e.timestamp(), out); // rule 8: due deadlines first
+    }
     Rejection r = check(p, s, e);
     if (r != null) {
       out.add(r.reason == null ? duplicate(e, s) : reject(e, s, r));
@@ -95,7 +99,7 @@ public final class Engine {
     String before = s.state;
     long seqBefore = s.seq;
     StateDef st = p.state(s.state);
-    Map<String, Object> event = eventContext(e.type(), e.eventId(), e.payload(), e.timestamp());
+    EventView event = new EventView(e.type(), e.eventId(), e.payload(), e.timestamp());
     Candidate chosen;
     try {
       chosen = choose(st.on().get(e.type()), event, s);
@@ -109,7 +113,11 @@ public final class Engine {
               s,
               new Rejection(
                   Reason.NO_GUARD_MATCHED,
-                  "Expected a guard of " + e.type() + " in state " + s.state + " to hold, but none did")));
+                  "Expected a guard of "
+                      + e.type()
+                      + " in state "
+                      + s.state
+                      + " to hold, but none did")));
       return fired ? new Result(s, true, out) : new Result(current, false, out);
     }
     Map<String, Object> data;
@@ -118,9 +126,11 @@ public final class Engine {
     } catch (EvaluationException ex) {
       return guardError(p, s, current, e, event, ex, fired, out);
     }
+    s = fired ? s : current.copy();
     remember(s, e.eventId());
     Origin origin = new Origin(before, BackoutReason.EVENT, null);
-    enter(p, s, chosen.to(), Trigger.EVENT, e.eventId(), e.type(), e.timestamp(), data, origin, out);
+    enter(
+        p, s, chosen.to(), Trigger.EVENT, e.eventId(), e.type(), e.timestamp(), data, origin, out);
     String detail = followAlways(p, s, event, e.eventId(), e.type(), e.timestamp(), origin, out);
     out.add(accepted(e, s, before, seqBefore, null, detail));
     return new Result(s, true, out);
@@ -136,7 +146,11 @@ public final class Engine {
     if (found.isEmpty()) {
       String what =
           e.protocolVersion() == null ? e.protocol() : e.protocol() + " v" + e.protocolVersion();
-      out.add(reject(e, null, new Rejection(Reason.UNKNOWN_PROTOCOL, "No protocol " + what + " is loaded")));
+      out.add(
+          reject(
+              e,
+              null,
+              new Rejection(Reason.UNKNOWN_PROTOCOL, "No protocol " + what + " is loaded")));
       return new Result(null, false, out);
     }
     Protocol p = found.get();
@@ -168,9 +182,19 @@ public final class Engine {
       s.sessionDeadline = e.timestamp() + p.sessionTimeout().afterMillis();
     }
     remember(s, e.eventId());
-    Map<String, Object> event = eventContext(e.type(), e.eventId(), e.payload(), e.timestamp());
+    EventView event = new EventView(e.type(), e.eventId(), e.payload(), e.timestamp());
     Origin origin = new Origin(p.initial(), BackoutReason.EVENT, null);
-    enter(p, s, p.initial(), Trigger.EVENT, e.eventId(), e.type(), e.timestamp(), s.data, origin, out);
+    enter(
+        p,
+        s,
+        p.initial(),
+        Trigger.EVENT,
+        e.eventId(),
+        e.type(),
+        e.timestamp(),
+        s.data,
+        origin,
+        out);
     String detail = followAlways(p, s, event, e.eventId(), e.type(), e.timestamp(), origin, out);
     out.add(accepted(e, s, null, 0, null, detail));
     return new Result(s, true, out);
@@ -198,7 +222,8 @@ public final class Engine {
     }
     if (e.expectedState() != null && !e.expectedState().equals(s.state)) {
       return new Rejection(
-          Reason.STALE_STATE, "Expected state " + e.expectedState() + ", but session is in " + s.state);
+          Reason.STALE_STATE,
+          "Expected state " + e.expectedState() + ", but session is in " + s.state);
     }
     if (!p.state(s.state).on().containsKey(e.type())) {
       return new Rejection(
@@ -219,7 +244,7 @@ public final class Engine {
       Session s,
       Session current,
       Event e,
-      Map<String, Object> event,
+      EventView event,
       EvaluationException ex,
       boolean fired,
       List<Output> out) {
@@ -227,11 +252,22 @@ public final class Engine {
       out.add(reject(e, s, new Rejection(Reason.GUARD_ERROR, ex.getMessage())));
       return fired ? new Result(s, true, out) : new Result(current, false, out);
     }
+    s = fired ? s : current.copy();
     String before = s.state;
     long seqBefore = s.seq;
     remember(s, e.eventId());
     Origin origin = new Origin(before, BackoutReason.ERROR, null);
-    enter(p, s, p.onError(), Trigger.ERROR, e.eventId(), e.type(), e.timestamp(), s.data, origin, out);
+    enter(
+        p,
+        s,
+        p.onError(),
+        Trigger.ERROR,
+        e.eventId(),
+        e.type(),
+        e.timestamp(),
+        s.data,
+        origin,
+        out);
     followAlways(p, s, event, e.eventId(), e.type(), e.timestamp(), origin, out);
     out.add(accepted(e, s, before, seqBefore, Reason.GUARD_ERROR, ex.getMessage()));
     return new Result(s, true, out);
@@ -270,7 +306,16 @@ public final class Engine {
       detail = "session timeout " + Durations.format(t.after()) + " from creation";
       Origin origin = new Origin(before, BackoutReason.SESSION_TIMEOUT, deadline);
       enter(p, s, t.to(), Trigger.SESSION_TIMEOUT, null, null, deadline, s.data, origin, out);
-      String chain = followAlways(p, s, eventContext(null, null, Map.of(), deadline), null, null, deadline, origin, out);
+      String chain =
+          followAlways(
+              p,
+              s,
+              new EventView(null, null, Map.of(), deadline),
+              null,
+              null,
+              deadline,
+              origin,
+              out);
       detail = chain == null ? detail : detail + "; " + chain;
     }
     out.add(deadlineAudit(s, null, before, seqBefore, deadline, detail));
@@ -283,14 +328,19 @@ public final class Engine {
     long seqBefore = s.seq;
     Timeout t = p.state(s.state).timeout();
     if (t == null) {
-      out.add(deadlineAudit(s, null, before, seqBefore, deadline, "no timeout in state " + before + "; cleared"));
+      out.add(
+          deadlineAudit(
+              s, null, before, seqBefore, deadline, "no timeout in state " + before + "; cleared"));
       return;
     }
     Origin origin = new Origin(before, BackoutReason.TIMEOUT, deadline);
-    Map<String, Object> event = eventContext(t.event(), "", Map.of(), deadline);
+    EventView event = new EventView(t.event(), "", Map.of(), deadline);
     String detail = "timeout " + Durations.format(t.after()) + " in " + before;
     try {
-      Candidate chosen = t.to() != null ? Candidate.to(t.to()) : choose(p.state(before).on().get(t.event()), event, s);
+      Candidate chosen =
+          t.to() != null
+              ? Candidate.to(t.to())
+              : choose(p.state(before).on().get(t.event()), event, s);
       if (chosen == null) {
         detail += ": " + t.event() + " matched no guard; deadline cleared";
       } else {
@@ -329,10 +379,7 @@ public final class Engine {
       List<Output> out) {
     String from = s.state;
     StateDef target = p.state(to);
-    if (data != s.data) {
-      s.data.clear();
-      s.data.putAll(data);
-    }
+    s.data = data;
     s.state = to;
     s.seq++;
     s.enteredAt = at;
@@ -347,16 +394,35 @@ public final class Engine {
       s.stateDeadline = Session.NONE;
       s.sessionDeadline = Session.NONE;
     }
-    Map<String, Object> snapshot = new LinkedHashMap<>(s.data);
+    Map<String, Object> snapshot = s.data; // never mutated in place
     out.add(
         new Transition(
-            s.id, s.protocol, s.version, s.seq, from, to, trigger, eventId, eventType, at,
-            target.isFinal(), target.outcome(), snapshot));
+            s.id,
+            s.protocol,
+            s.version,
+            s.seq,
+            from,
+            to,
+            trigger,
+            eventId,
+            eventType,
+            at,
+            target.isFinal(),
+            target.outcome(),
+            snapshot));
     if (target.outcome() == io.statewarden.protocol.Outcome.BACKED_OUT) {
       out.add(
           new Backout(
-              s.id, s.protocol, s.version, s.seq, origin.stalledState(), origin.reason(),
-              origin.deadline(), at, snapshot, s.historyForOutput()));
+              s.id,
+              s.protocol,
+              s.version,
+              s.seq,
+              origin.stalledState(),
+              origin.reason(),
+              origin.deadline(),
+              at,
+              snapshot,
+              s.historyForOutput()));
     }
   }
 
@@ -369,7 +435,7 @@ public final class Engine {
   private String followAlways(
       Protocol p,
       Session s,
-      Map<String, Object> event,
+      EventView event,
       String eventId,
       String eventType,
       long at,
@@ -400,7 +466,7 @@ public final class Engine {
         "Expected always chains in " + p.id() + " to end (checked on load), but one did not");
   }
 
-  private Candidate choose(List<Candidate> candidates, Map<String, Object> event, Session s) {
+  private Candidate choose(List<Candidate> candidates, EventView event, Session s) {
     if (candidates == null) {
       return null;
     }
@@ -422,13 +488,14 @@ public final class Engine {
   private static Object check(Expression condition, Map<String, Object> activation) {
     Object v = condition.evaluate(activation);
     if (!(v instanceof Boolean)) {
-      throw new EvaluationException("'" + condition.source() + "' gave " + v + ", not a bool", null);
+      throw new EvaluationException(
+          "'" + condition.source() + "' gave " + v + ", not a bool", null);
     }
     return v;
   }
 
   /** The session data after the candidate's {@code set}; all values see the data before. */
-  private Map<String, Object> assign(Candidate c, Map<String, Object> event, Session s) {
+  private Map<String, Object> assign(Candidate c, EventView event, Session s) {
     if (c.set().isEmpty()) {
       return s.data;
     }
@@ -437,39 +504,62 @@ public final class Engine {
     for (var a : c.set().entrySet()) {
       data.put(a.getKey(), scalar(a.getKey(), a.getValue().evaluate(activation)));
     }
-    return data;
+    return java.util.Collections.unmodifiableMap(data);
   }
 
   private static Object scalar(String key, Object v) {
     if (v instanceof NullValue) return null;
-    if (v instanceof Boolean || v instanceof Long || v instanceof Double || v instanceof String) return v;
+    if (v instanceof Boolean || v instanceof Long || v instanceof Double || v instanceof String)
+      return v;
     if (v instanceof Integer i) return i.longValue();
-    if (v instanceof com.google.common.primitives.UnsignedLong u && u.longValue() >= 0) return u.longValue();
+    if (v instanceof com.google.common.primitives.UnsignedLong u && u.longValue() >= 0)
+      return u.longValue();
     throw new EvaluationException(
-        "set " + key + ": a " + (v == null ? "null" : v.getClass().getSimpleName())
-            + " is not null, bool, int, double or string", null);
+        "set "
+            + key
+            + ": a "
+            + (v == null ? "null" : v.getClass().getSimpleName())
+            + " is not null, bool, int, double or string",
+        null);
   }
 
   // ---- CEL activation ----
 
-  private static Map<String, Object> eventContext(
-      String type, String id, Map<String, Object> payload, long timestamp) {
-    Map<String, Object> m = new HashMap<>(8);
-    m.put("type", type == null ? "" : type);
-    m.put("id", id == null ? "" : id);
-    m.put("payload", celMap(payload));
-    m.put("timestamp", timestamp);
-    return m;
+  /** The {@code event} CEL variable, built only when an expression needs it. */
+  private static final class EventView {
+    private final String type;
+    private final String id;
+    private final Map<String, Object> payload;
+    private final long timestamp;
+    private Map<String, Object> map;
+
+    EventView(String type, String id, Map<String, Object> payload, long timestamp) {
+      this.type = type;
+      this.id = id;
+      this.payload = payload;
+      this.timestamp = timestamp;
+    }
+
+    Map<String, Object> map() {
+      if (map == null) {
+        map = new HashMap<>(8);
+        map.put("type", type == null ? "" : type);
+        map.put("id", id == null ? "" : id);
+        map.put("payload", celMap(payload));
+        map.put("timestamp", timestamp);
+      }
+      return map;
+    }
   }
 
-  private static Map<String, Object> activation(Map<String, Object> event, Session s) {
+  private static Map<String, Object> activation(EventView event, Session s) {
     Map<String, Object> session = new HashMap<>(8);
     session.put("state", s.state);
     session.put("data", celMap(s.data));
     session.put("seq", s.seq);
     session.put("createdAt", s.createdAt);
     session.put("enteredAt", s.enteredAt);
-    return Map.of("event", event, "session", session);
+    return Map.of("event", event.map(), "session", session);
   }
 
   /** CEL reads a Java null as "unknown"; give it its own null. */
@@ -501,7 +591,12 @@ public final class Engine {
         .orElseThrow(
             () ->
                 new IllegalStateException(
-                    "Expected protocol " + s.protocol + "@" + s.version + " of session " + s.id
+                    "Expected protocol "
+                        + s.protocol
+                        + "@"
+                        + s.version
+                        + " of session "
+                        + s.id
                         + " to be loaded, but it is not (removed while sessions are in flight?)"));
   }
 
@@ -520,27 +615,67 @@ public final class Engine {
   private static Audit reject(Event e, Session s, Rejection r) {
     String state = s == null ? null : s.state;
     return new Audit(
-        auditKey(e), e.protocol(), e.eventId(), e.type(), Decision.REJECTED, r.reason(), r.detail(),
-        state, state, null, e.timestamp(), e.input());
+        auditKey(e),
+        e.protocol(),
+        e.eventId(),
+        e.type(),
+        Decision.REJECTED,
+        r.reason(),
+        r.detail(),
+        state,
+        state,
+        null,
+        e.timestamp(),
+        e.input());
   }
 
   private static Audit duplicate(Event e, Session s) {
     return new Audit(
-        auditKey(e), e.protocol(), e.eventId(), e.type(), Decision.DUPLICATE, null,
-        "eventId already seen by this session", s.state, s.state, null, e.timestamp(), e.input());
+        auditKey(e),
+        e.protocol(),
+        e.eventId(),
+        e.type(),
+        Decision.DUPLICATE,
+        null,
+        "eventId already seen by this session",
+        s.state,
+        s.state,
+        null,
+        e.timestamp(),
+        e.input());
   }
 
   private static Audit accepted(
       Event e, Session s, String before, long seqBefore, Reason reason, String detail) {
     return new Audit(
-        auditKey(e), s.protocol, e.eventId(), e.type(), Decision.ACCEPTED, reason, detail, before,
-        s.state, s.seq > seqBefore ? s.seq : null, e.timestamp(), e.input());
+        auditKey(e),
+        s.protocol,
+        e.eventId(),
+        e.type(),
+        Decision.ACCEPTED,
+        reason,
+        detail,
+        before,
+        s.state,
+        s.seq > seqBefore ? s.seq : null,
+        e.timestamp(),
+        e.input());
   }
 
   private static Audit deadlineAudit(
       Session s, String eventType, String before, long seqBefore, long deadline, String detail) {
     return new Audit(
-        s.id, s.protocol, null, eventType, Decision.DEADLINE_FIRED, null, detail, before, s.state,
-        s.seq > seqBefore ? s.seq : null, deadline, null);
+        s.id,
+        s.protocol,
+        null,
+        eventType,
+        Decision.DEADLINE_FIRED,
+        null,
+        detail,
+        before,
+        s.state,
+        s.seq > seqBefore ? s.seq : null,
+        deadline,
+        null);
   }
 }

@@ -33,10 +33,12 @@ public record EngineConfig(
   }
 
   public EngineConfig withRetention(Duration d) {
-    return new EngineConfig(historyLimit, eventIdMemory, d, maxIdLength, maxPayloadEntries, maxStringLength);
+    return new EngineConfig(
+        historyLimit, eventIdMemory, d, maxIdLength, maxPayloadEntries, maxStringLength);
   }
 
   public EngineConfig withHistoryLimit(int n) {
-    return new EngineConfig(n, eventIdMemory, retention, maxIdLength, maxPayloadEntries, maxStringLength);
+    return new EngineConfig(
+        n, eventIdMemory, retention, maxIdLength, maxPayloadEntries, maxStringLength);
   }
 }

@@ -33,22 +33,77 @@ public record Event(
   }
 
   public Event withPayload(Map<String, Object> p) {
-    return new Event(key, eventId, sessionId, protocol, protocolVersion, type, p, expectedState, source, timestamp, input);
+    return new Event(
+        key,
+        eventId,
+        sessionId,
+        protocol,
+        protocolVersion,
+        type,
+        p,
+        expectedState,
+        source,
+        timestamp,
+        input);
   }
 
   public Event withExpectedState(String s) {
-    return new Event(key, eventId, sessionId, protocol, protocolVersion, type, payload, s, source, timestamp, input);
+    return new Event(
+        key,
+        eventId,
+        sessionId,
+        protocol,
+        protocolVersion,
+        type,
+        payload,
+        s,
+        source,
+        timestamp,
+        input);
   }
 
   public Event withKey(String k) {
-    return new Event(k, eventId, sessionId, protocol, protocolVersion, type, payload, expectedState, source, timestamp, input);
+    return new Event(
+        k,
+        eventId,
+        sessionId,
+        protocol,
+        protocolVersion,
+        type,
+        payload,
+        expectedState,
+        source,
+        timestamp,
+        input);
   }
 
   public Event withVersion(Integer v) {
-    return new Event(key, eventId, sessionId, protocol, v, type, payload, expectedState, source, timestamp, input);
+    return new Event(
+        key,
+        eventId,
+        sessionId,
+        protocol,
+        v,
+        type,
+        payload,
+        expectedState,
+        source,
+        timestamp,
+        input);
   }
 
   public Event withInput(InputRef ref) {
-    return new Event(key, eventId, sessionId, protocol, protocolVersion, type, payload, expectedState, source, timestamp, ref);
+    return new Event(
+        key,
+        eventId,
+        sessionId,
+        protocol,
+        protocolVersion,
+        type,
+        payload,
+        expectedState,
+        source,
+        timestamp,
+        ref);
   }
 }

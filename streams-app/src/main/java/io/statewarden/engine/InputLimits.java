@@ -15,20 +15,36 @@ final class InputLimits {
 
   Optional<Rejection> check(Event e) {
     String missing =
-        e.eventId() == null || e.eventId().isEmpty() ? "eventId"
-            : e.sessionId() == null || e.sessionId().isEmpty() ? "sessionId"
-            : e.protocol() == null || e.protocol().isEmpty() ? "protocol"
-            : e.type() == null || e.type().isEmpty() ? "type"
-            : null;
+        e.eventId() == null || e.eventId().isEmpty()
+            ? "eventId"
+            : e.sessionId() == null || e.sessionId().isEmpty()
+                ? "sessionId"
+                : e.protocol() == null || e.protocol().isEmpty()
+                    ? "protocol"
+                    : e.type() == null || e.type().isEmpty() ? "type" : null;
     if (missing != null) {
       return reject(Reason.INVALID_EVENT, "Expected a non-empty " + missing + ", but got none");
     }
     if (e.key() != null && !e.key().equals(e.sessionId())) {
       return reject(
           Reason.KEY_MISMATCH,
-          "Expected record key to equal sessionId '" + clip(e.sessionId()) + "', but key is '" + clip(e.key()) + "'");
+          "Expected record key to equal sessionId '"
+              + clip(e.sessionId())
+              + "', but key is '"
+              + clip(e.key())
+              + "'");
     }
-    for (var f : Map.of("eventId", e.eventId(), "sessionId", e.sessionId(), "protocol", e.protocol(), "type", e.type()).entrySet()) {
+    for (var f :
+        Map.of(
+                "eventId",
+                e.eventId(),
+                "sessionId",
+                e.sessionId(),
+                "protocol",
+                e.protocol(),
+                "type",
+                e.type())
+            .entrySet()) {
       Optional<Rejection> r = id(f.getKey(), f.getValue());
       if (r.isPresent()) return r;
     }
@@ -39,7 +55,10 @@ final class InputLimits {
     if (e.payload().size() > config.maxPayloadEntries()) {
       return reject(
           Reason.LIMIT_EXCEEDED,
-          "payload has " + e.payload().size() + " entries; the limit is " + config.maxPayloadEntries());
+          "payload has "
+              + e.payload().size()
+              + " entries; the limit is "
+              + config.maxPayloadEntries());
     }
     for (var entry : e.payload().entrySet()) {
       Optional<Rejection> r = id("payload key", entry.getKey());
@@ -49,12 +68,23 @@ final class InputLimits {
         if (s.length() > config.maxStringLength()) {
           return reject(
               Reason.LIMIT_EXCEEDED,
-              "payload." + clip(entry.getKey()) + " has " + s.length() + " characters; the limit is " + config.maxStringLength());
+              "payload."
+                  + clip(entry.getKey())
+                  + " has "
+                  + s.length()
+                  + " characters; the limit is "
+                  + config.maxStringLength());
         }
-      } else if (v != null && !(v instanceof Boolean) && !(v instanceof Long) && !(v instanceof Double)) {
+      } else if (v != null
+          && !(v instanceof Boolean)
+          && !(v instanceof Long)
+          && !(v instanceof Double)) {
         return reject(
             Reason.INVALID_EVENT,
-            "payload." + clip(entry.getKey()) + " is a " + v.getClass().getSimpleName()
+            "payload."
+                + clip(entry.getKey())
+                + " is a "
+                + v.getClass().getSimpleName()
                 + "; payload values are null, boolean, long, double or string");
       }
     }
@@ -67,12 +97,14 @@ final class InputLimits {
     }
     if (v.length() > config.maxIdLength()) {
       return reject(
-          Reason.LIMIT_EXCEEDED, field + " has " + v.length() + " characters; the limit is " + config.maxIdLength());
+          Reason.LIMIT_EXCEEDED,
+          field + " has " + v.length() + " characters; the limit is " + config.maxIdLength());
     }
     for (int i = 0; i < v.length(); i++) {
       char c = v.charAt(i);
       if (Character.isISOControl(c) || c == '\uFFFD' || c == '\uFEFF') {
-        return reject(Reason.INVALID_EVENT, field + " has a control or replacement character at index " + i);
+        return reject(
+            Reason.INVALID_EVENT, field + " has a control or replacement character at index " + i);
       }
       if (Character.isHighSurrogate(c)) {
         if (i + 1 >= v.length() || !Character.isLowSurrogate(v.charAt(i + 1))) {

@@ -4,7 +4,6 @@ import io.statewarden.protocol.Outcome;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,12 +27,15 @@ public final class Session {
   long sessionDeadline = NONE;
   Outcome outcome;
   long closedAt = NONE;
-  final LinkedHashMap<String, Object> data;
+
+  /** Never mutated in place: a move that sets data replaces the map, so copies can share it. */
+  Map<String, Object> data;
+
   final ArrayDeque<String> eventIds;
   final ArrayDeque<String> history;
 
   Session(String id, String protocol, int version, long createdAt) {
-    this(id, protocol, version, createdAt, new LinkedHashMap<>(), new ArrayDeque<>(), new ArrayDeque<>());
+    this(id, protocol, version, createdAt, Map.of(), new ArrayDeque<>(), new ArrayDeque<>());
   }
 
   Session(
@@ -41,7 +43,7 @@ public final class Session {
       String protocol,
       int version,
       long createdAt,
-      LinkedHashMap<String, Object> data,
+      Map<String, Object> data,
       ArrayDeque<String> eventIds,
       ArrayDeque<String> history) {
     this.id = id;
@@ -60,7 +62,7 @@ public final class Session {
             protocol,
             version,
             createdAt,
-            new LinkedHashMap<>(data),
+            data,
             new ArrayDeque<>(eventIds),
             new ArrayDeque<>(history));
     s.state = state;
@@ -173,7 +175,19 @@ public final class Session {
 
   @Override
   public String toString() {
-    return "Session[" + id + " " + protocol + "@" + version + " " + state + " seq=" + seq
-        + (outcome == null ? "" : " " + outcome) + " data=" + data + "]";
+    return "Session["
+        + id
+        + " "
+        + protocol
+        + "@"
+        + version
+        + " "
+        + state
+        + " seq="
+        + seq
+        + (outcome == null ? "" : " " + outcome)
+        + " data="
+        + data
+        + "]";
   }
 }

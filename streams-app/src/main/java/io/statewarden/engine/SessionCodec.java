@@ -4,6 +4,7 @@ import io.statewarden.protocol.Outcome;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 
 /**
@@ -79,7 +80,11 @@ public final class SessionCodec {
       byte format = r.b();
       if (format != FORMAT) {
         throw new IllegalArgumentException(
-            "Expected session format " + FORMAT + ", but got " + format + " (written by a newer version?)");
+            "Expected session format "
+                + FORMAT
+                + ", but got "
+                + format
+                + " (written by a newer version?)");
       }
       String id = r.str();
       String protocol = r.str();
@@ -116,7 +121,9 @@ public final class SessionCodec {
       if (r.pos != bytes.length) {
         throw new IllegalArgumentException((bytes.length - r.pos) + " trailing bytes");
       }
-      Session s = new Session(id, protocol, version, createdAt, data, ids, history);
+      Session s =
+          new Session(
+              id, protocol, version, createdAt, Collections.unmodifiableMap(data), ids, history);
       s.state = state;
       s.seq = seq;
       s.enteredAt = enteredAt;

@@ -30,13 +30,15 @@ public final class EventJson {
     }
     Long ts = o.has("timestamp") ? time(o.get("timestamp"), "timestamp") : timestamp;
     if (ts == null) {
-      throw new IllegalArgumentException("Expected a timestamp (epoch millis or ISO-8601), but got none");
+      throw new IllegalArgumentException(
+          "Expected a timestamp (epoch millis or ISO-8601), but got none");
     }
     Map<String, Object> payload = Map.of();
     JsonNode p = o.get("payload");
     if (p != null && !p.isNull()) {
       if (!p.isObject()) {
-        throw new IllegalArgumentException("Expected payload to be an object, but got " + p.getNodeType());
+        throw new IllegalArgumentException(
+            "Expected payload to be an object, but got " + p.getNodeType());
       }
       payload = object(p);
     }
@@ -44,7 +46,8 @@ public final class EventJson {
     JsonNode v = o.get("protocolVersion");
     if (v != null && !v.isNull()) {
       if (!v.canConvertToInt() || !v.isIntegralNumber()) {
-        throw new IllegalArgumentException("Expected protocolVersion to be an integer, but got " + v);
+        throw new IllegalArgumentException(
+            "Expected protocolVersion to be an integer, but got " + v);
       }
       version = v.intValue();
     }
@@ -75,7 +78,8 @@ public final class EventJson {
         throw new IllegalArgumentException(field + " '" + n.textValue() + "' is not ISO-8601");
       }
     }
-    throw new IllegalArgumentException("Expected " + field + " as epoch millis or ISO-8601, but got " + n);
+    throw new IllegalArgumentException(
+        "Expected " + field + " as epoch millis or ISO-8601, but got " + n);
   }
 
   private static String text(ObjectNode o, String field) {
@@ -84,7 +88,8 @@ public final class EventJson {
       return null;
     }
     if (!n.isTextual()) {
-      throw new IllegalArgumentException("Expected " + field + " to be a string, but got " + n.getNodeType());
+      throw new IllegalArgumentException(
+          "Expected " + field + " to be a string, but got " + n.getNodeType());
     }
     return n.textValue();
   }

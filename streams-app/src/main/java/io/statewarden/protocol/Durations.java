@@ -5,7 +5,10 @@ import java.time.format.DateTimeParseException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses {@code 500ms}, {@code 30s}, {@code 10m}, {@code 6h}, {@code 7d} and ISO-8601 {@code PT30S}. */
+/**
+ * Parses {@code 500ms}, {@code 30s}, {@code 10m}, {@code 6h}, {@code 7d} and ISO-8601 {@code
+ * PT30S}.
+ */
 public final class Durations {
   private static final Pattern SHORT = Pattern.compile("(\\d{1,12})(ms|s|m|h|d)");
 
@@ -34,7 +37,9 @@ public final class Durations {
         d = Duration.parse(t);
       } catch (DateTimeParseException e) {
         throw new IllegalArgumentException(
-            "'" + text + "' is not a duration (use 500ms, 30s, 10m, 6h, 7d or ISO-8601 like PT30S)");
+            "'"
+                + text
+                + "' is not a duration (use 500ms, 30s, 10m, 6h, 7d or ISO-8601 like PT30S)");
       }
     }
     if (d.isNegative() || d.isZero()) {

@@ -13,7 +13,11 @@ public final class MermaidDiagram {
       b.append(": ").append(p.description().replace('\n', ' '));
     }
     b.append('\n');
-    b.append("    [*] --> ").append(p.initial()).append(": ").append(String.join(" | ", p.start())).append('\n');
+    b.append("    [*] --> ")
+        .append(p.initial())
+        .append(": ")
+        .append(String.join(" | ", p.start()))
+        .append('\n');
     for (StateDef s : p.states().values()) {
       s.on().forEach((type, cs) -> edges(b, s.name(), type, cs));
       edges(b, s.name(), "always", s.always());

@@ -4,6 +4,11 @@ package io.statewarden.protocol;
 public record Problem(String file, String path, int line, String cause) {
   @Override
   public String toString() {
-    return file + (line > 0 ? ":" + line : "") + ": " + (path.isEmpty() ? "<root>" : path) + ": " + cause;
+    return file
+        + (line > 0 ? ":" + line : "")
+        + ": "
+        + (path.isEmpty() ? "<root>" : path)
+        + ": "
+        + cause;
   }
 }

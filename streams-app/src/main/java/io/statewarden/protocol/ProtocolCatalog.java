@@ -21,7 +21,12 @@ import java.util.stream.Stream;
 public final class ProtocolCatalog {
   /** The built-in protocols, from the source documents. */
   public static final List<String> BUILTIN =
-      List.of("coinswap-alice", "coinswap-carol", "consensus-round", "taleus-listener", "taleus-dialer");
+      List.of(
+          "coinswap-alice",
+          "coinswap-carol",
+          "consensus-round",
+          "taleus-listener",
+          "taleus-dialer");
 
   private final Map<String, NavigableMap<Integer, Protocol>> byName = new TreeMap<>();
 
@@ -79,9 +84,7 @@ public final class ProtocolCatalog {
     return out;
   }
 
-  /**
-   * A protocol named on the command line: a file path, or the name of a built-in protocol.
-   */
+  /** A protocol named on the command line: a file path, or the name of a built-in protocol. */
   public static Protocol resolve(String fileOrName) throws ProtocolLoadException {
     Path path = Path.of(fileOrName);
     if (!Files.exists(path) && BUILTIN.contains(fileOrName)) {
@@ -104,7 +107,8 @@ public final class ProtocolCatalog {
   }
 
   public void add(Protocol p) throws ProtocolLoadException {
-    NavigableMap<Integer, Protocol> versions = byName.computeIfAbsent(p.name(), n -> new TreeMap<>());
+    NavigableMap<Integer, Protocol> versions =
+        byName.computeIfAbsent(p.name(), n -> new TreeMap<>());
     Protocol existing = versions.get(p.version());
     if (existing != null) {
       throw new ProtocolLoadException(

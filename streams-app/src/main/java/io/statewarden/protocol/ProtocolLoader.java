@@ -182,8 +182,7 @@ public final class ProtocolLoader {
         problem("start", "missing (the event types that may create a session)");
         return start;
       }
-      List<Node> items =
-          node instanceof SequenceNode seq ? seq.getValue() : List.of(node);
+      List<Node> items = node instanceof SequenceNode seq ? seq.getValue() : List.of(node);
       for (int i = 0; i < items.size(); i++) {
         String path = node instanceof SequenceNode ? "start[" + i + "]" : "start";
         String type = scalar(items.get(i), path);
@@ -313,7 +312,8 @@ public final class ProtocolLoader {
       if (fields == null) {
         return null;
       }
-      checkKeys(fields, eventAllowed ? Set.of("after", "to", "event") : Set.of("after", "to"), path);
+      checkKeys(
+          fields, eventAllowed ? Set.of("after", "to", "event") : Set.of("after", "to"), path);
       String afterText = requiredScalar(fields, "after", path);
       Duration after = null;
       if (afterText != null) {

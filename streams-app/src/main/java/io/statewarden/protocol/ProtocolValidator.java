@@ -42,9 +42,7 @@ final class ProtocolValidator {
       if (s.isFinal() && (!s.on().isEmpty() || !s.always().isEmpty() || s.timeout() != null)) {
         problem(path, "final state " + s.name() + " has outgoing transitions (on/always/timeout)");
       }
-      s.on()
-          .forEach(
-              (type, candidates) -> candidates(p, candidates, path + ".on." + type));
+      s.on().forEach((type, candidates) -> candidates(p, candidates, path + ".on." + type));
       candidates(p, s.always(), path + ".always");
       Timeout t = s.timeout();
       if (t != null && t.to() != null) {
@@ -53,7 +51,11 @@ final class ProtocolValidator {
       if (t != null && t.event() != null && !s.on().containsKey(t.event())) {
         problem(
             path + ".timeout.event",
-            "timeout fires event '" + t.event() + "' but state " + s.name() + " has no 'on' for it");
+            "timeout fires event '"
+                + t.event()
+                + "' but state "
+                + s.name()
+                + " has no 'on' for it");
       }
     }
     if (!problems.isEmpty()) {
@@ -65,9 +67,7 @@ final class ProtocolValidator {
     if (p.forwardOnly()) {
       List<String> cycle = findCycle(edges);
       if (cycle != null) {
-        problem(
-            "forwardOnly",
-            "forward-only protocol has a cycle: " + String.join(" -> ", cycle));
+        problem("forwardOnly", "forward-only protocol has a cycle: " + String.join(" -> ", cycle));
       }
     }
     return problems;
@@ -75,7 +75,8 @@ final class ProtocolValidator {
 
   private void candidates(Protocol p, List<Candidate> candidates, String path) {
     for (int i = 0; i < candidates.size(); i++) {
-      String cpath = candidates.size() == 1 && !lines.containsKey(path + "[0]") ? path : path + "[" + i + "]";
+      String cpath =
+          candidates.size() == 1 && !lines.containsKey(path + "[0]") ? path : path + "[" + i + "]";
       target(p, candidates.get(i).to(), cpath + ".to");
     }
   }

@@ -57,7 +57,8 @@ class EngineProperties {
   }
 
   static Engine engineFor(String yaml) throws Exception {
-    return new Engine(ProtocolCatalog.of(new ProtocolLoader().load("gen.yaml", yaml)), EngineConfig.DEFAULTS);
+    return new Engine(
+        ProtocolCatalog.of(new ProtocolLoader().load("gen.yaml", yaml)), EngineConfig.DEFAULTS);
   }
 
   @Property(tries = 400)
@@ -76,14 +77,29 @@ class EngineProperties {
     for (int i = 0; i < steps.size(); i++) {
       Event input = steps.get(i).event();
       List<Output> out = outputs.get(i);
-      long inputAudits = out.stream().filter(o -> o instanceof Audit a && a.decision() != Decision.DEADLINE_FIRED).count();
+      long inputAudits =
+          out.stream()
+              .filter(o -> o instanceof Audit a && a.decision() != Decision.DEADLINE_FIRED)
+              .count();
       assertThat(inputAudits).as("audits for input %s", input).isEqualTo(input == null ? 0 : 1);
-      long deadlineAudits = out.stream().filter(o -> o instanceof Audit a && a.decision() == Decision.DEADLINE_FIRED).count();
-      long timeoutMoves = out.stream().filter(o -> o instanceof Transition t && (t.trigger() == Trigger.TIMEOUT || t.trigger() == Trigger.SESSION_TIMEOUT)).count();
+      long deadlineAudits =
+          out.stream()
+              .filter(o -> o instanceof Audit a && a.decision() == Decision.DEADLINE_FIRED)
+              .count();
+      long timeoutMoves =
+          out.stream()
+              .filter(
+                  o ->
+                      o instanceof Transition t
+                          && (t.trigger() == Trigger.TIMEOUT
+                              || t.trigger() == Trigger.SESSION_TIMEOUT))
+              .count();
       assertThat(deadlineAudits).isGreaterThanOrEqualTo(timeoutMoves);
       for (Output o : out) {
         if (o instanceof Transition t) {
-          assertThat(closed).as("final session %s moved: %s\n%s", t.sessionId(), t, yaml).doesNotContain(t.sessionId());
+          assertThat(closed)
+              .as("final session %s moved: %s\n%s", t.sessionId(), t, yaml)
+              .doesNotContain(t.sessionId());
           long expected = lastSeq.getOrDefault(t.sessionId(), 0L) + 1;
           assertThat(t.seq()).as("seq of %s", t).isEqualTo(expected);
           lastSeq.put(t.sessionId(), t.seq());
@@ -94,7 +110,8 @@ class EngineProperties {
                 .isTrue();
           }
           if (input != null && input.eventId().equals(t.eventId())) {
-            assertThat(out).noneMatch(x -> x instanceof Audit a && a.decision() == Decision.DUPLICATE);
+            assertThat(out)
+                .noneMatch(x -> x instanceof Audit a && a.decision() == Decision.DUPLICATE);
           }
         }
         if (o instanceof Audit a && a.decision() == Decision.DUPLICATE) {
@@ -131,9 +148,12 @@ class EngineProperties {
     Engine engine = engineFor(RandomProtocols.protocol(r, "gen", false));
     Session s = null;
     for (RandomProtocols.Step step : RandomProtocols.steps(r, "gen", 30)) {
-      Result res = step.event() == null || s == null
-          ? (s == null ? new Result(null, false, List.of()) : engine.onTime(s, step.advanceTo()))
-          : engine.onEvent(s, step.event().withKey(s.id()).withPayload(Map.of("v", 1L)));
+      Result res =
+          step.event() == null || s == null
+              ? (s == null
+                  ? new Result(null, false, List.of())
+                  : engine.onTime(s, step.advanceTo()))
+              : engine.onEvent(s, step.event().withKey(s.id()).withPayload(Map.of("v", 1L)));
       if (step.event() != null && s == null) res = engine.onEvent(null, step.event());
       if (res.changed() && res.session() != null) {
         s = res.session();

@@ -119,7 +119,8 @@ class EngineTest {
 
     @Test
     void shouldStartNewSessionsOnHighestVersionAndKeepOldSessionsOnTheirs() {
-      Engine two = engine(FLOW, FLOW.replace("version: 1", "version: 2").replace("Stay: A", "Stay: B"));
+      Engine two =
+          engine(FLOW, FLOW.replace("version: 1", "version: 2").replace("Stay: A", "Stay: B"));
       Session old = two.onEvent(null, ev("s", "e1", "Open", 1).withVersion(1)).session();
       Session fresh = two.onEvent(null, ev("t", "e1", "Open", 1)).session();
 
@@ -157,7 +158,8 @@ class EngineTest {
     @Test
     void shouldAuditDuplicateAndChangeNothing() {
       Session s = open();
-      Session after = engine.onEvent(s, ev("s", "e2", "Go", 2_000).withPayload(Map.of("n", 1L))).session();
+      Session after =
+          engine.onEvent(s, ev("s", "e2", "Go", 2_000).withPayload(Map.of("n", 1L))).session();
 
       Result r = engine.onEvent(after, ev("s", "e2", "Go", 2_500).withPayload(Map.of("n", 9L)));
 
@@ -196,14 +198,16 @@ class EngineTest {
 
     @Test
     void shouldTakeFirstCandidateWhoseGuardHolds() {
-      Session b = engine.onEvent(open(), ev("s", "e2", "Go", 2).withPayload(Map.of("n", 9L))).session();
+      Session b =
+          engine.onEvent(open(), ev("s", "e2", "Go", 2).withPayload(Map.of("n", 9L))).session();
       Result r = engine.onEvent(b, ev("s", "e3", "Check", 3));
       assertThat(r.session().state()).isEqualTo("DONE");
     }
 
     @Test
     void shouldRejectNoGuardMatched() {
-      Session b = engine.onEvent(open(), ev("s", "e2", "Go", 2).withPayload(Map.of("n", 3L))).session();
+      Session b =
+          engine.onEvent(open(), ev("s", "e2", "Go", 2).withPayload(Map.of("n", 3L))).session();
       Result r = engine.onEvent(b, ev("s", "e3", "Check", 3));
       assertThat(audit(r).reason()).isEqualTo(Reason.NO_GUARD_MATCHED);
       assertThat(r.changed()).isFalse();
@@ -335,7 +339,8 @@ class EngineTest {
 
   @Test
   void shouldPublishBackoutNamingStalledStateAndHistory() {
-    Session b = engine.onEvent(open(), ev("s", "e2", "Go", 2_000).withPayload(Map.of("n", -1L))).session();
+    Session b =
+        engine.onEvent(open(), ev("s", "e2", "Go", 2_000).withPayload(Map.of("n", -1L))).session();
     Session a = engine.onEvent(b, ev("s", "e3", "Check", 3_000)).session(); // back to A
 
     Result r = engine.onTime(a, 13_000);
@@ -353,7 +358,8 @@ class EngineTest {
   class Errors {
     @Test
     void shouldRejectGuardErrorWithoutOnError() {
-      Session b = engine.onEvent(open(), ev("s", "e2", "Go", 2).withPayload(Map.of("n", 1L))).session();
+      Session b =
+          engine.onEvent(open(), ev("s", "e2", "Go", 2).withPayload(Map.of("n", 1L))).session();
       Result r = engine.onEvent(b, ev("s", "e3", "Broken", 3));
 
       assertThat(audit(r).reason()).isEqualTo(Reason.GUARD_ERROR);
@@ -417,7 +423,9 @@ class EngineTest {
 
     List<Transition> ts = only(r, Transition.class);
     assertThat(ts).extracting(Transition::to).containsExactly("S2", "S3", "S4");
-    assertThat(ts).extracting(Transition::trigger).containsExactly(Trigger.EVENT, Trigger.ALWAYS, Trigger.ALWAYS);
+    assertThat(ts)
+        .extracting(Transition::trigger)
+        .containsExactly(Trigger.EVENT, Trigger.ALWAYS, Trigger.ALWAYS);
     assertThat(ts).extracting(Transition::seq).containsExactly(2L, 3L, 4L);
     assertThat(audit(r).seq()).isEqualTo(4);
   }
@@ -437,7 +445,9 @@ class EngineTest {
   class BadInput {
     @Test
     void shouldRejectMissingFields() {
-      Result r = engine.onEvent(null, new Event("s", "", "s", "flow", null, "Open", null, null, null, 1, null));
+      Result r =
+          engine.onEvent(
+              null, new Event("s", "", "s", "flow", null, "Open", null, null, null, 1, null));
       assertThat(audit(r).reason()).isEqualTo(Reason.INVALID_EVENT);
       assertThat(audit(r).detail()).contains("eventId");
     }
@@ -459,7 +469,9 @@ class EngineTest {
       Result r = engine.onEvent(null, ev("s", "e1", "Open", 1).withPayload(many));
       assertThat(audit(r).reason()).isEqualTo(Reason.LIMIT_EXCEEDED);
 
-      Result big = engine.onEvent(null, ev("s", "e1", "Open", 1).withPayload(Map.of("x", "y".repeat(70_000))));
+      Result big =
+          engine.onEvent(
+              null, ev("s", "e1", "Open", 1).withPayload(Map.of("x", "y".repeat(70_000))));
       assertThat(audit(big).reason()).isEqualTo(Reason.LIMIT_EXCEEDED);
 
       Result longId = engine.onEvent(null, ev("s".repeat(300), "e1", "Open", 1));
@@ -468,7 +480,9 @@ class EngineTest {
 
     @Test
     void shouldRejectNestedPayloadValues() {
-      Result r = engine.onEvent(null, ev("s", "e1", "Open", 1).withPayload(Map.of("deep", Map.of("a", Map.of()))));
+      Result r =
+          engine.onEvent(
+              null, ev("s", "e1", "Open", 1).withPayload(Map.of("deep", Map.of("a", Map.of()))));
       assertThat(audit(r).reason()).isEqualTo(Reason.INVALID_EVENT);
       assertThat(audit(r).detail()).contains("payload.deep");
     }

@@ -29,7 +29,8 @@ final class RandomProtocols {
     y.append("protocol: ").append(name).append("\nversion: 1\ninitial: S0\nstart: [Open]\n");
     y.append("forwardOnly: ").append(forwardOnly).append('\n');
     if (r.nextBoolean()) y.append("onError: F_FAILED\n");
-    if (r.nextBoolean()) y.append("sessionTimeout: {after: ").append(20 + r.nextInt(60)).append("s, to: F_BACKED}\n");
+    if (r.nextBoolean())
+      y.append("sessionTimeout: {after: ").append(20 + r.nextInt(60)).append("s, to: F_BACKED}\n");
     y.append("states:\n");
     for (int i = 0; i < n; i++) {
       y.append("  S").append(i).append(":\n    on:\n");
@@ -53,17 +54,27 @@ final class RandomProtocols {
       }
       int t = r.nextInt(4);
       if (t == 1) {
-        y.append("    timeout: {after: ").append(1 + r.nextInt(15)).append("s, to: ").append(target(r, i, n, forwardOnly)).append("}\n");
+        y.append("    timeout: {after: ")
+            .append(1 + r.nextInt(15))
+            .append("s, to: ")
+            .append(target(r, i, n, forwardOnly))
+            .append("}\n");
       } else if (t == 2 && !handled.isEmpty()) {
-        y.append("    timeout: {after: ").append(1 + r.nextInt(15)).append("s, event: ").append(handled.get(r.nextInt(handled.size()))).append("}\n");
+        y.append("    timeout: {after: ")
+            .append(1 + r.nextInt(15))
+            .append("s, event: ")
+            .append(handled.get(r.nextInt(handled.size())))
+            .append("}\n");
       }
       if (r.nextInt(5) == 0 && i + 1 < n) {
         y.append("    always:\n      - {to: S").append(i + 1 + r.nextInt(n - i - 1));
-        if (r.nextBoolean()) y.append(", if: \"").append(GUARDS.get(r.nextInt(GUARDS.size() - 1))).append('"');
+        if (r.nextBoolean())
+          y.append(", if: \"").append(GUARDS.get(r.nextInt(GUARDS.size() - 1))).append('"');
         y.append("}\n");
       }
     }
-    y.append("  F_DONE: {final: COMPLETED}\n  F_FAILED: {final: FAILED}\n  F_BACKED: {final: BACKED_OUT}\n");
+    y.append(
+        "  F_DONE: {final: COMPLETED}\n  F_FAILED: {final: FAILED}\n  F_BACKED: {final: BACKED_OUT}\n");
     return y.toString();
   }
 

@@ -10,7 +10,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class DurationsTest {
   @ParameterizedTest
-  @CsvSource({"500ms,500", "30s,30000", "10m,600000", "6h,21600000", "7d,604800000", "PT30S,30000", "PT1M30S,90000"})
+  @CsvSource({
+    "500ms,500",
+    "30s,30000",
+    "10m,600000",
+    "6h,21600000",
+    "7d,604800000",
+    "PT30S,30000",
+    "PT1M30S,90000"
+  })
   void shouldParseBothForms(String text, long millis) {
     assertThat(Durations.parse(text)).isEqualTo(Duration.ofMillis(millis));
   }

@@ -7,7 +7,9 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.StringLength;
 
-/** Whatever the text, the loader answers with a protocol or a ProtocolLoadException; nothing else. */
+/**
+ * Whatever the text, the loader answers with a protocol or a ProtocolLoadException; nothing else.
+ */
 class LoaderFuzzProperties {
   @Property(tries = 1000)
   void arbitraryTextNeverEscapes(@ForAll @StringLength(max = 400) String text) {
@@ -39,7 +41,8 @@ class LoaderFuzzProperties {
   void deepNestingAndAliasBombsAreRefused(@ForAll long seed) {
     int depth = 50 + new Random(seed).nextInt(5000);
     load("protocol: " + "[".repeat(depth));
-    load("a: &a [x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n");
+    load(
+        "a: &a [x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n");
   }
 
   private static void load(String text) {

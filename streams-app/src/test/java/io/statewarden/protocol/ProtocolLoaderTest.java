@@ -37,7 +37,8 @@ class ProtocolLoaderTest {
 
   static List<Problem> problems(String yaml) {
     ProtocolLoadException e =
-        catchThrowableOfType(ProtocolLoadException.class, () -> new ProtocolLoader().load("bad.yaml", yaml));
+        catchThrowableOfType(
+            ProtocolLoadException.class, () -> new ProtocolLoader().load("bad.yaml", yaml));
     assertThat(e).as("expected the definition to be refused").isNotNull();
     assertThat(e.problems()).allSatisfy(p -> assertThat(p.file()).isEqualTo("bad.yaml"));
     return e.problems();
@@ -57,7 +58,8 @@ class ProtocolLoaderTest {
     assertThat(p.sessionTimeout().after()).isEqualTo(Duration.ofSeconds(30));
     assertThat(p.state("A").timeout().after()).isEqualTo(Duration.ofMillis(500));
     assertThat(p.state("B").on().get("Done")).hasSize(2);
-    assertThat(p.state("B").on().get("Done").get(0).condition().source()).isEqualTo("session.data.role == 'x'");
+    assertThat(p.state("B").on().get("Done").get(0).condition().source())
+        .isEqualTo("session.data.role == 'x'");
     assertThat(p.state("END").outcome()).isEqualTo(Outcome.COMPLETED);
   }
 
@@ -86,7 +88,10 @@ class ProtocolLoaderTest {
 
   @Test
   void shouldAcceptTheSameCycleWhenNotForwardOnly() throws Exception {
-    new ProtocolLoader().load("ok.yaml", VALID.replace("- FAILED", "- A").replace("forwardOnly: true", "forwardOnly: false"));
+    new ProtocolLoader()
+        .load(
+            "ok.yaml",
+            VALID.replace("- FAILED", "- A").replace("forwardOnly: true", "forwardOnly: false"));
   }
 
   @Test
@@ -96,7 +101,9 @@ class ProtocolLoaderTest {
 
   @Test
   void shouldRefuseFinalStateWithOutgoingTransitions() {
-    Problem p = single(VALID.replace("END: {final: COMPLETED}", "END: {final: COMPLETED, on: {X: FAILED}}"));
+    Problem p =
+        single(
+            VALID.replace("END: {final: COMPLETED}", "END: {final: COMPLETED, on: {X: FAILED}}"));
     assertThat(p.path()).isEqualTo("states.END");
     assertThat(p.cause()).contains("final state END has outgoing transitions");
   }
@@ -150,16 +157,25 @@ class ProtocolLoaderTest {
       })
   void shouldNameFilePathAndCause(String from, String to, String path, String cause) {
     List<Problem> ps = problems(VALID.replace(from, to));
-    assertThat(ps).anySatisfy(p -> {
-      assertThat(p.path()).isEqualTo(path);
-      assertThat(p.cause()).contains(cause);
-    });
+    assertThat(ps)
+        .anySatisfy(
+            p -> {
+              assertThat(p.path()).isEqualTo(path);
+              assertThat(p.cause()).contains(cause);
+            });
   }
 
   @Test
   void shouldReportEveryProblemNotJustTheFirst() {
-    List<Problem> ps = problems(VALID.replace("version: 1", "version: x").replace("initial: A", "initial: ").replace("500ms", "soon"));
-    assertThat(ps).extracting(Problem::path).contains("version", "initial", "states.A.timeout.after");
+    List<Problem> ps =
+        problems(
+            VALID
+                .replace("version: 1", "version: x")
+                .replace("initial: A", "initial: ")
+                .replace("500ms", "soon"));
+    assertThat(ps)
+        .extracting(Problem::path)
+        .contains("version", "initial", "states.A.timeout.after");
   }
 
   @Test
@@ -201,10 +217,13 @@ class ProtocolLoaderTest {
   @Test
   void shouldLoadEveryBuiltinProtocol() throws Exception {
     ProtocolCatalog c = ProtocolCatalog.builtins();
-    assertThat(c.all()).extracting(Protocol::name).containsExactlyElementsOf(
-        ProtocolCatalog.BUILTIN.stream().sorted().toList());
-    assertThat(c.latest("coinswap-alice").orElseThrow().states()).containsKeys("S0_PRE_INITIALISATION", "S13_TX4_SIG_SENT", "BACKOUT");
-    assertThat(c.latest("coinswap-carol").orElseThrow().states()).containsKeys("S0_PRE_INITIALISATION", "S10_TX4_BROADCAST");
+    assertThat(c.all())
+        .extracting(Protocol::name)
+        .containsExactlyElementsOf(ProtocolCatalog.BUILTIN.stream().sorted().toList());
+    assertThat(c.latest("coinswap-alice").orElseThrow().states())
+        .containsKeys("S0_PRE_INITIALISATION", "S13_TX4_SIG_SENT", "BACKOUT");
+    assertThat(c.latest("coinswap-carol").orElseThrow().states())
+        .containsKeys("S0_PRE_INITIALISATION", "S10_TX4_BROADCAST");
   }
 
   @Test

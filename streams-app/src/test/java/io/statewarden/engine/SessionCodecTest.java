@@ -1,0 +1,72 @@
+package io.statewarden.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.statewarden.protocol.Outcome;
+import java.util.HexFormat;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SessionCodecTest {
+  static Session sample() {
+    Session s = new Session("sess-1", "taleus-listener", 2, 1_000);
+    s.state = "L_SEND_RESPONSE";
+    s.seq = 2;
+    s.enteredAt = 2_000;
+    s.stateDeadline = 7_000;
+    s.sessionDeadline = 31_000;
+    Map<String, Object> data = new java.util.LinkedHashMap<>();
+    data.put("role", "foil");
+    data.put("n", -5L);
+    data.put("x", 1.5);
+    data.put("ok", true);
+    data.put("none", null);
+    s.data = data;
+    s.eventIds.add("e1");
+    s.eventIds.add("e2");
+    s.history.add("L_PROCESS_CONTACT");
+    s.history.add("L_SEND_RESPONSE");
+    return s;
+  }
+
+  /** Format 1 as first shipped. If this changes, bump FORMAT and keep a reader for 1. */
+  static final String FORMAT_1 =
+      "0106736573732d310f74616c6575732d6c697374656e6572020f4c5f53454e445f524553504f4e5345"
+          + "02d00fa01f01b06d01b0e40300000504726f6c650504666f696c016e0309017804000000000000f83f"
+          + "026f6b02046e6f6e65000202653102653202114c5f50524f434553535f434f4e544143540f4c5f5345"
+          + "4e445f524553504f4e5345";
+
+  @Test
+  void shouldRoundTrip() {
+    Session s = sample();
+    assertThat(SessionCodec.decode(SessionCodec.encode(s))).isEqualTo(s);
+    s.outcome = Outcome.BACKED_OUT;
+    s.closedAt = 9_000;
+    s.stateDeadline = Session.NONE;
+    assertThat(SessionCodec.decode(SessionCodec.encode(s))).isEqualTo(s);
+  }
+
+  @Test
+  void shouldKeepFormatOneStable() {
+    assertThat(HexFormat.of().formatHex(SessionCodec.encode(sample()))).isEqualTo(FORMAT_1);
+    assertThat(SessionCodec.decode(HexFormat.of().parseHex(FORMAT_1))).isEqualTo(sample());
+  }
+
+  @Test
+  void shouldRefuseUnknownFormatAndCorruptBytes() {
+    byte[] bytes = SessionCodec.encode(sample());
+    bytes[0] = 9;
+    assertThatThrownBy(() -> SessionCodec.decode(bytes))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("format");
+    byte[] cut = java.util.Arrays.copyOf(SessionCodec.encode(sample()), 20);
+    assertThatThrownBy(() -> SessionCodec.decode(cut)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void shouldBeCompact() {
+    assertThat(SessionCodec.encode(sample()).length).isLessThan(140);
+    assertThat(sample().data()).containsEntry("n", -5L).isInstanceOf(Map.class);
+  }
+}
