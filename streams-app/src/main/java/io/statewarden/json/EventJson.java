@@ -66,6 +66,28 @@ public final class EventJson {
         input);
   }
 
+  private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /** The event as JSON (the JSON topic's shape plus {@code timestamp}), for dead letters. */
+  public static byte[] write(Event e) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("eventId", e.eventId());
+    m.put("sessionId", e.sessionId());
+    m.put("protocol", e.protocol());
+    m.put("protocolVersion", e.protocolVersion());
+    m.put("type", e.type());
+    m.put("payload", e.payload());
+    m.put("expectedState", e.expectedState());
+    m.put("source", e.source());
+    m.put("timestamp", e.timestamp());
+    try {
+      return MAPPER.writeValueAsBytes(m);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+      throw new IllegalStateException("Cannot write event " + e.eventId() + " as JSON", ex);
+    }
+  }
+
   /** Epoch millis from a number or an ISO-8601 string. */
   public static long time(JsonNode n, String field) {
     if (n.isIntegralNumber()) {

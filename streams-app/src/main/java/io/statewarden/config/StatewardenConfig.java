@@ -1,0 +1,279 @@
+package io.statewarden.config;
+
+import io.statewarden.engine.EngineConfig;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Every {@code statewarden.*} key, declared once with type, default, validator and doc. All other
+ * keys pass through to Kafka Streams (and its clients) and to the Apicurio serdes unchanged, so
+ * TLS, SASL and registry auth are plain settings.
+ *
+ * <p>Sources, later wins: built-in defaults, a properties file, environment variables. An
+ * environment variable {@code STATEWARDEN_A_B} sets {@code statewarden.a.b} when that is a declared
+ * key, else {@code a.b}; {@code __} stands for {@code -} ({@code
+ * STATEWARDEN_APICURIO_REGISTRY_AUTO__REGISTER} sets {@code apicurio.registry.auto-register}).
+ */
+public final class StatewardenConfig extends AbstractConfig {
+  public static final String PREFIX = "statewarden.";
+
+  public static final String TOPIC_EVENTS = "statewarden.topic.events";
+  public static final String TOPIC_EVENTS_JSON = "statewarden.topic.events.json";
+  public static final String TOPIC_TRANSITIONS = "statewarden.topic.transitions";
+  public static final String TOPIC_BACKOUTS = "statewarden.topic.backouts";
+  public static final String TOPIC_AUDIT = "statewarden.topic.audit";
+  public static final String TOPIC_DLQ = "statewarden.topic.dlq";
+  public static final String PROTOCOLS_DIRS = "statewarden.protocols.dirs";
+  public static final String PUNCTUATION_INTERVAL_MS = "statewarden.punctuation.interval.ms";
+  public static final String PUNCTUATION_MAX_FIRES = "statewarden.punctuation.max.fires";
+  public static final String HISTORY_LIMIT = "statewarden.history.limit";
+  public static final String EVENT_ID_MEMORY = "statewarden.event.id.memory";
+  public static final String RETENTION_MS = "statewarden.retention.ms";
+  public static final String MAX_ID_LENGTH = "statewarden.max.id.length";
+  public static final String MAX_PAYLOAD_ENTRIES = "statewarden.max.payload.entries";
+  public static final String MAX_STRING_LENGTH = "statewarden.max.string.length";
+  public static final String MAX_RECORD_BYTES = "statewarden.max.record.bytes";
+  public static final String HTTP_HOST = "statewarden.http.host";
+  public static final String HTTP_PORT = "statewarden.http.port";
+  public static final String INSTANCE_ID = "statewarden.instance.id";
+
+  public static final ConfigDef DEF =
+      new ConfigDef()
+          .define(
+              TOPIC_EVENTS,
+              Type.STRING,
+              "statewarden.events",
+              Importance.HIGH,
+              "Avro input topic (ProtocolEvent).")
+          .define(
+              TOPIC_EVENTS_JSON,
+              Type.STRING,
+              "statewarden.events.json",
+              Importance.HIGH,
+              "JSON input topic (ProtocolEvent fields as JSON).")
+          .define(
+              TOPIC_TRANSITIONS,
+              Type.STRING,
+              "statewarden.transitions",
+              Importance.HIGH,
+              "Transition output topic.")
+          .define(
+              TOPIC_BACKOUTS,
+              Type.STRING,
+              "statewarden.backouts",
+              Importance.HIGH,
+              "Backout output topic.")
+          .define(
+              TOPIC_AUDIT, Type.STRING, "statewarden.audit", Importance.HIGH, "Audit output topic.")
+          .define(
+              TOPIC_DLQ,
+              Type.STRING,
+              "statewarden.dlq",
+              Importance.HIGH,
+              "Dead-letter topic: undecodable input, raw bytes with error headers.")
+          .define(
+              PROTOCOLS_DIRS,
+              Type.LIST,
+              List.of(),
+              Importance.HIGH,
+              "Directories (or files) of protocol definitions loaded besides the built-in ones.")
+          .define(
+              PUNCTUATION_INTERVAL_MS,
+              Type.LONG,
+              250L,
+              Range.atLeast(10),
+              Importance.MEDIUM,
+              "How often (wall clock) each task looks for due deadlines.")
+          .define(
+              PUNCTUATION_MAX_FIRES,
+              Type.INT,
+              1000,
+              Range.atLeast(1),
+              Importance.MEDIUM,
+              "Most due sessions one punctuation fires before it yields to record processing.")
+          .define(
+              HISTORY_LIMIT,
+              Type.INT,
+              EngineConfig.DEFAULTS.historyLimit(),
+              Range.atLeast(1),
+              Importance.LOW,
+              "States kept in a session's history.")
+          .define(
+              EVENT_ID_MEMORY,
+              Type.INT,
+              EngineConfig.DEFAULTS.eventIdMemory(),
+              Range.atLeast(1),
+              Importance.LOW,
+              "Accepted event ids a session remembers for idempotency.")
+          .define(
+              RETENTION_MS,
+              Type.LONG,
+              EngineConfig.DEFAULTS.retention().toMillis(),
+              Range.atLeast(0),
+              Importance.MEDIUM,
+              "How long a final session is kept (late events get SESSION_CLOSED) before it is purged.")
+          .define(
+              MAX_ID_LENGTH,
+              Type.INT,
+              EngineConfig.DEFAULTS.maxIdLength(),
+              Range.atLeast(1),
+              Importance.LOW,
+              "Longest id, type or payload key accepted.")
+          .define(
+              MAX_PAYLOAD_ENTRIES,
+              Type.INT,
+              EngineConfig.DEFAULTS.maxPayloadEntries(),
+              Range.atLeast(0),
+              Importance.LOW,
+              "Most payload entries accepted.")
+          .define(
+              MAX_STRING_LENGTH,
+              Type.INT,
+              EngineConfig.DEFAULTS.maxStringLength(),
+              Range.atLeast(0),
+              Importance.LOW,
+              "Longest payload string accepted.")
+          .define(
+              MAX_RECORD_BYTES,
+              Type.INT,
+              1 << 20,
+              Range.atLeast(64),
+              Importance.LOW,
+              "Largest input record value accepted; larger ones are rejected LIMIT_EXCEEDED unread.")
+          .define(
+              HTTP_HOST,
+              Type.STRING,
+              "127.0.0.1",
+              Importance.MEDIUM,
+              "Bind address of the HTTP API (health, metrics, sessions).")
+          .define(
+              HTTP_PORT,
+              Type.INT,
+              8070,
+              Range.between(0, 65535),
+              Importance.MEDIUM,
+              "Port of the HTTP API; 0 picks a free one.")
+          .define(
+              INSTANCE_ID,
+              Type.STRING,
+              "",
+              Importance.LOW,
+              "Name of this instance in audit records; default: host name.");
+
+  private final Map<String, Object> passThrough;
+
+  public StatewardenConfig(Map<String, ?> props) {
+    super(DEF, own(props), false);
+    passThrough = new HashMap<>();
+    props.forEach(
+        (k, v) -> {
+          if (!k.startsWith(PREFIX)) passThrough.put(k, v);
+        });
+  }
+
+  private static Map<String, Object> own(Map<String, ?> props) {
+    Map<String, Object> m = new HashMap<>();
+    props.forEach(
+        (k, v) -> {
+          if (k.startsWith(PREFIX)) m.put(k, v);
+        });
+    return m;
+  }
+
+  /** Defaults, then the file (if any), then the environment. */
+  public static StatewardenConfig load(Path file, Map<String, String> env) throws IOException {
+    Map<String, Object> props = new HashMap<>(streamsDefaults());
+    if (file != null) {
+      Properties p = new Properties();
+      try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        p.load(r);
+      }
+      p.forEach((k, v) -> props.put((String) k, v));
+    }
+    props.putAll(fromEnvironment(env));
+    return new StatewardenConfig(props);
+  }
+
+  /** Kafka Streams defaults statewarden ships with (all can be overridden). */
+  public static Map<String, Object> streamsDefaults() {
+    Map<String, Object> m = new HashMap<>();
+    m.put(StreamsConfig.APPLICATION_ID_CONFIG, "statewarden");
+    m.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    m.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+    m.put("apicurio.registry.auto-register", "true");
+    m.put("apicurio.registry.find-latest", "true");
+    return m;
+  }
+
+  static Map<String, String> fromEnvironment(Map<String, String> env) {
+    Map<String, String> m = new HashMap<>();
+    env.forEach(
+        (name, value) -> {
+          if (!name.startsWith("STATEWARDEN_") || name.length() == "STATEWARDEN_".length()) return;
+          String key =
+              name.substring("STATEWARDEN_".length())
+                  .toLowerCase(Locale.ROOT)
+                  .replace("__", "\u0000")
+                  .replace('_', '.')
+                  .replace('\u0000', '-');
+          m.put(DEF.names().contains(PREFIX + key) ? PREFIX + key : key, value);
+        });
+    return m;
+  }
+
+  /** Every non-statewarden setting: Kafka Streams, clients, serdes. */
+  public Map<String, Object> kafka() {
+    return Map.copyOf(passThrough);
+  }
+
+  public EngineConfig engine() {
+    return new EngineConfig(
+        getInt(HISTORY_LIMIT),
+        getInt(EVENT_ID_MEMORY),
+        Duration.ofMillis(getLong(RETENTION_MS)),
+        getInt(MAX_ID_LENGTH),
+        getInt(MAX_PAYLOAD_ENTRIES),
+        getInt(MAX_STRING_LENGTH));
+  }
+
+  public Topics topics() {
+    return new Topics(
+        getString(TOPIC_EVENTS),
+        getString(TOPIC_EVENTS_JSON),
+        getString(TOPIC_TRANSITIONS),
+        getString(TOPIC_BACKOUTS),
+        getString(TOPIC_AUDIT),
+        getString(TOPIC_DLQ));
+  }
+
+  public String instanceId() {
+    String id = getString(INSTANCE_ID);
+    if (!id.isEmpty()) return id;
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  /** The registry URL the serdes use, or null. */
+  public String registryUrl() {
+    Object v = passThrough.get("apicurio.registry.url");
+    return v == null ? null : v.toString();
+  }
+}

@@ -1,0 +1,64 @@
+package io.statewarden.topology;
+
+import io.statewarden.schema.AuditRecord;
+import io.statewarden.schema.Backout;
+import io.statewarden.schema.ProtocolEvent;
+import io.statewarden.schema.Transition;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.Encoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * Avro binary without a registry, for TopologyTestDriver tests only: the schema is chosen by topic.
+ * The integration tests use the real Apicurio serdes against a real registry.
+ */
+final class PlainAvro {
+  private PlainAvro() {}
+
+  static Map<String, Schema> byTopic() {
+    return Map.of(
+        "statewarden.events", ProtocolEvent.getClassSchema(),
+        "statewarden.transitions", Transition.getClassSchema(),
+        "statewarden.backouts", Backout.getClassSchema(),
+        "statewarden.audit", AuditRecord.getClassSchema());
+  }
+
+  static final class Ser implements Serializer<Object> {
+    @Override
+    public byte[] serialize(String topic, Object data) {
+      SpecificRecord r = (SpecificRecord) data;
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      Encoder enc = EncoderFactory.get().binaryEncoder(out, null);
+      try {
+        new SpecificDatumWriter<SpecificRecord>(r.getSchema()).write(r, enc);
+        enc.flush();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return out.toByteArray();
+    }
+  }
+
+  static final class De implements Deserializer<Object> {
+    @Override
+    public Object deserialize(String topic, byte[] data) {
+      Schema schema = byTopic().get(topic);
+      try {
+        return new SpecificDatumReader<>(schema)
+            .read(null, DecoderFactory.get().binaryDecoder(data, null));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}

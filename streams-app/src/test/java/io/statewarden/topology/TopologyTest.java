@@ -1,0 +1,354 @@
+package io.statewarden.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.statewarden.config.Topics;
+import io.statewarden.engine.Engine;
+import io.statewarden.engine.EngineConfig;
+import io.statewarden.engine.Session;
+import io.statewarden.engine.SessionCodec;
+import io.statewarden.protocol.ProtocolCatalog;
+import io.statewarden.schema.AuditRecord;
+import io.statewarden.schema.Backout;
+import io.statewarden.schema.Decision;
+import io.statewarden.schema.ProtocolEvent;
+import io.statewarden.schema.RejectReason;
+import io.statewarden.schema.Transition;
+import io.statewarden.schema.Trigger;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class TopologyTest {
+  static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  static final long T = T0.toEpochMilli();
+
+  TopologyTestDriver driver;
+  TestInputTopic<String, String> json;
+  TestInputTopic<byte[], byte[]> rawJson;
+  TestInputTopic<byte[], byte[]> rawAvro;
+  TestInputTopic<String, Object> avro;
+  TestOutputTopic<String, Object> transitions;
+  TestOutputTopic<String, Object> backouts;
+  TestOutputTopic<String, Object> audit;
+  TestOutputTopic<byte[], byte[]> dlq;
+
+  void start(int maxFires, EngineConfig config) throws Exception {
+    Engine engine = new Engine(ProtocolCatalog.builtins(), config);
+    var settings =
+        new TopologyFactory.Settings(
+            Topics.DEFAULTS, 1000, maxFires, 4096, "test-instance", Map.of());
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    driver =
+        new TopologyTestDriver(
+            TopologyFactory.build(engine, settings, new PlainAvro.Ser(), new PlainAvro.De()),
+            props,
+            T0);
+    json =
+        driver.createInputTopic(
+            Topics.DEFAULTS.eventsJson(), new StringSerializer(), new StringSerializer());
+    rawJson =
+        driver.createInputTopic(
+            Topics.DEFAULTS.eventsJson(), new ByteArraySerializer(), new ByteArraySerializer());
+    rawAvro =
+        driver.createInputTopic(
+            Topics.DEFAULTS.events(), new ByteArraySerializer(), new ByteArraySerializer());
+    avro =
+        driver.createInputTopic(
+            Topics.DEFAULTS.events(), new StringSerializer(), new PlainAvro.Ser());
+    transitions =
+        driver.createOutputTopic(
+            Topics.DEFAULTS.transitions(), new StringDeserializer(), new PlainAvro.De());
+    backouts =
+        driver.createOutputTopic(
+            Topics.DEFAULTS.backouts(), new StringDeserializer(), new PlainAvro.De());
+    audit =
+        driver.createOutputTopic(
+            Topics.DEFAULTS.audit(), new StringDeserializer(), new PlainAvro.De());
+    dlq =
+        driver.createOutputTopic(
+            Topics.DEFAULTS.dlq(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  void start() throws Exception {
+    start(1000, EngineConfig.DEFAULTS);
+  }
+
+  @AfterEach
+  void close() {
+    if (driver != null) driver.close();
+  }
+
+  static String listener(String session, String id, String type, long at, String payload) {
+    return "{\"eventId\":\""
+        + id
+        + "\",\"sessionId\":\""
+        + session
+        + "\",\"protocol\":\"taleus-listener\",\"type\":\""
+        + type
+        + "\",\"payload\":"
+        + payload
+        + ",\"timestamp\":"
+        + at
+        + "}";
+  }
+
+  void send(String session, String id, String type, long at) {
+    json.pipeInput(session, listener(session, id, type, at, "{}"), at);
+  }
+
+  List<Transition> transitions() {
+    return transitions.readValuesToList().stream().map(Transition.class::cast).toList();
+  }
+
+  List<AuditRecord> audits() {
+    return audit.readValuesToList().stream().map(AuditRecord.class::cast).toList();
+  }
+
+  KeyValueStore<String, byte[]> sessions() {
+    return driver.getKeyValueStore(TopologyFactory.SESSIONS_STORE);
+  }
+
+  @Test
+  void shouldPublishTransitionAndAuditAndKeepSession() throws Exception {
+    start();
+    send("s1", "e1", "InboundContact", T);
+
+    Transition t = transitions().get(0);
+    assertThat(t.getSeq()).isEqualTo(1);
+    assertThat(t.getTo()).isEqualTo("L_PROCESS_CONTACT");
+    assertThat(t.getAt()).isEqualTo(T0);
+    AuditRecord a = audits().get(0);
+    assertThat(a.getDecision()).isEqualTo(Decision.ACCEPTED);
+    assertThat(a.getInput().getTopic()).isEqualTo("statewarden.events.json");
+    assertThat(a.getInstance()).isEqualTo("test-instance");
+    Session s = SessionCodec.decode(sessions().get("s1"));
+    assertThat(s.state()).isEqualTo("L_PROCESS_CONTACT");
+    KeyValueStore<Bytes, byte[]> index = driver.getKeyValueStore(TopologyFactory.DEADLINES_STORE);
+    assertThat(index.get(DeadlineIndex.key(T + 5_000, "s1"))).isNotNull();
+  }
+
+  @Test
+  void shouldAcceptAvroEventsOnTheAvroTopic() throws Exception {
+    start();
+    ProtocolEvent e =
+        ProtocolEvent.newBuilder()
+            .setEventId("e1")
+            .setSessionId("s1")
+            .setProtocol("taleus-listener")
+            .setType("InboundContact")
+            .setPayload(Map.of("n", 1L))
+            .build();
+    avro.pipeInput("s1", e, T);
+
+    assertThat(transitions())
+        .singleElement()
+        .satisfies(t -> assertThat(t.getTo()).isEqualTo("L_PROCESS_CONTACT"));
+    assertThat(audits().get(0).getInput().getTopic()).isEqualTo("statewarden.events");
+  }
+
+  @Test
+  void shouldFireDeadlineOnWallClockWithNoFurtherInput() throws Exception {
+    start();
+    send("s1", "e1", "InboundContact", T);
+    transitions();
+    audits();
+
+    driver.advanceWallClockTime(Duration.ofMillis(4_000));
+    assertThat(transitions.isEmpty()).isTrue();
+    driver.advanceWallClockTime(Duration.ofMillis(1_500));
+
+    Transition t = transitions().get(0);
+    assertThat(t.getTrigger()).isEqualTo(Trigger.TIMEOUT);
+    assertThat(t.getAt()).as("deadline in record time, not the clock").isEqualTo(T0.plusSeconds(5));
+    Backout b = (Backout) backouts.readValue();
+    assertThat(b.getStalledState()).isEqualTo("L_PROCESS_CONTACT");
+    assertThat(audits())
+        .singleElement()
+        .satisfies(a -> assertThat(a.getDecision()).isEqualTo(Decision.DEADLINE_FIRED));
+  }
+
+  @Test
+  void shouldFireDeadlineBeforeLateEventEvenWhenClockLags() throws Exception {
+    start();
+    send("s1", "e1", "InboundContact", T);
+    send("s1", "e2", "HooksComplete", T + 6_000); // wall clock has not moved
+
+    List<Transition> ts = transitions();
+    assertThat(ts).extracting(Transition::getTo).containsExactly("L_PROCESS_CONTACT", "L_TIMEOUT");
+    assertThat(audits())
+        .extracting(AuditRecord::getReason)
+        .containsExactly(null, null, RejectReason.SESSION_CLOSED);
+    driver.advanceWallClockTime(Duration.ofSeconds(60));
+    assertThat(transitions.isEmpty()).as("the fired deadline does not fire again").isTrue();
+  }
+
+  @Test
+  void shouldDropStaleIndexEntriesAndFireEachDeadlineOnce() throws Exception {
+    start();
+    send("s1", "e1", "InboundContact", T);
+    json.pipeInput(
+        "s1", listener("s1", "e2", "HooksComplete", T + 1_000, "{\"role\":\"foil\"}"), T + 1_000);
+    transitions();
+    audits();
+
+    driver.advanceWallClockTime(
+        Duration.ofMillis(5_500)); // old 5s entry is stale: the session moved at T+1s
+    assertThat(transitions.isEmpty()).isTrue();
+    driver.advanceWallClockTime(
+        Duration.ofMillis(1_000)); // T+6.5s: L_SEND_RESPONSE's deadline (T+6s)
+
+    assertThat(transitions())
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.getFrom()).isEqualTo("L_SEND_RESPONSE");
+              assertThat(t.getAt()).isEqualTo(T0.plusSeconds(6));
+            });
+    driver.advanceWallClockTime(Duration.ofSeconds(60));
+    assertThat(transitions.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldFireBoundedBatchPerPunctuationAndLoseNone() throws Exception {
+    start(100, EngineConfig.DEFAULTS);
+    for (int i = 0; i < 250; i++) {
+      send("s" + i, "e" + i, "InboundContact", T);
+    }
+    transitions();
+
+    driver.advanceWallClockTime(Duration.ofMillis(5_000));
+    assertThat(transitions.getQueueSize()).isEqualTo(100);
+    driver.advanceWallClockTime(Duration.ofMillis(1_000));
+    assertThat(transitions.getQueueSize()).isEqualTo(200);
+    driver.advanceWallClockTime(Duration.ofMillis(1_000));
+    driver.advanceWallClockTime(Duration.ofMillis(1_000));
+
+    List<Transition> fired = transitions();
+    assertThat(fired).hasSize(250);
+    assertThat(fired).extracting(Transition::getSessionId).doesNotHaveDuplicates();
+    assertThat(fired).allSatisfy(t -> assertThat(t.getAt()).isEqualTo(T0.plusSeconds(5)));
+  }
+
+  @Test
+  void shouldPurgeFinalSessionsAfterRetention() throws Exception {
+    start(1000, EngineConfig.DEFAULTS.withRetention(Duration.ofSeconds(30)));
+    send("s1", "e1", "InboundContact", T);
+    send("s1", "e2", "TokenRejected", T + 100);
+    assertThat(sessions().get("s1")).isNotNull();
+
+    driver.advanceWallClockTime(Duration.ofSeconds(31));
+
+    assertThat(sessions().get("s1")).isNull();
+    send("s1", "e3", "InboundContact", T + 40_000);
+    assertThat(transitions()).last().satisfies(t -> assertThat(t.getSeq()).isEqualTo(1));
+  }
+
+  @Test
+  void shouldSendUndecodableRecordsToDlqAndKeepGoing() throws Exception {
+    start();
+    byte[] junk = {0, 1, 2, (byte) 0xff, 42};
+    rawAvro.pipeInput("k1".getBytes(StandardCharsets.UTF_8), junk, T);
+    rawJson.pipeInput(
+        "k2".getBytes(StandardCharsets.UTF_8), "{not json".getBytes(StandardCharsets.UTF_8), T);
+    rawJson.pipeInput(
+        "k3".getBytes(StandardCharsets.UTF_8),
+        "{\"eventId\":\"e\",\"payload\":7}".getBytes(StandardCharsets.UTF_8),
+        T);
+    rawJson.pipeInput("k4".getBytes(StandardCharsets.UTF_8), null, T);
+    rawJson.pipeInput("k5".getBytes(StandardCharsets.UTF_8), new byte[5000], T);
+    send("s1", "e1", "InboundContact", T);
+
+    List<TestRecord<byte[], byte[]>> dead = dlq.readRecordsToList();
+    assertThat(dead).hasSize(5);
+    assertThat(dead.get(0).value()).isEqualTo(junk);
+    assertThat(new String(dead.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("k1");
+    assertThat(header(dead.get(0), "statewarden.error.topic")).isEqualTo("statewarden.events");
+    assertThat(header(dead.get(0), "statewarden.error.offset")).isEqualTo("0");
+    assertThat(header(dead.get(2), "statewarden.error")).contains("payload");
+    assertThat(header(dead.get(4), "statewarden.error")).contains("statewarden.max.record.bytes");
+    assertThat(transitions()).hasSize(1);
+    assertThat(audits()).hasSize(1);
+  }
+
+  @Test
+  void shouldAuditEveryBadInputRowOfTheSpec() throws Exception {
+    start();
+    json.pipeInput("other", listener("s1", "e1", "InboundContact", T, "{}"), T);
+    json.pipeInput((String) null, listener("s1", "e1", "InboundContact", T, "{}"), T);
+    json.pipeInput(
+        "s2", listener("s2", "e1", "Nope", T, "{}").replace("taleus-listener", "nope"), T);
+    json.pipeInput("s3", listener("s3", "e1", "ResponseSent", T, "{}"), T);
+    json.pipeInput(
+        "s4", listener("s4", "e1", "InboundContact", T, "{\"deep\":{\"a\":{\"b\":1}}}"), T);
+    json.pipeInput("s\u0000x", listener("s\\u0000x", "e1", "InboundContact", T, "{}"), T);
+
+    assertThat(audits())
+        .extracting(AuditRecord::getReason)
+        .containsExactly(
+            RejectReason.KEY_MISMATCH,
+            RejectReason.KEY_MISMATCH,
+            RejectReason.UNKNOWN_PROTOCOL,
+            RejectReason.UNKNOWN_SESSION,
+            RejectReason.INVALID_EVENT,
+            RejectReason.INVALID_EVENT);
+    assertThat(transitions.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldDeadLetterEventWhoseSessionCannotRunAndKeepTheThread() throws Exception {
+    start();
+    send("s1", "e1", "InboundContact", T);
+    byte[] stored = sessions().get("s1");
+    sessions().put("s1", SessionCodec.encode(retarget(SessionCodec.decode(stored))));
+
+    send("s1", "e2", "HooksComplete", T + 100);
+    send("s2", "e1", "InboundContact", T + 200);
+
+    List<TestRecord<byte[], byte[]>> dead = dlq.readRecordsToList();
+    assertThat(dead)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(header(r, "statewarden.error")).contains("to be loaded");
+              assertThat(new String(r.value(), StandardCharsets.UTF_8))
+                  .contains("\"eventId\":\"e2\"");
+            });
+    assertThat(transitions()).extracting(Transition::getSessionId).containsExactly("s1", "s2");
+  }
+
+  /** The same session on a protocol version that is not loaded. */
+  static Session retarget(Session s) {
+    byte[] bytes = SessionCodec.encode(s);
+    String hex = java.util.HexFormat.of().formatHex(bytes);
+    // protocol version is the varint after the protocol name: 01 -> 09
+    String name =
+        java.util.HexFormat.of().formatHex("taleus-listener".getBytes(StandardCharsets.UTF_8));
+    return SessionCodec.decode(
+        java.util.HexFormat.of().parseHex(hex.replace(name + "01", name + "09")));
+  }
+
+  static String header(TestRecord<byte[], byte[]> r, String name) {
+    Header h = r.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+}
