@@ -177,8 +177,11 @@ public final class StatewardenConfig extends AbstractConfig {
 
   private final Map<String, Object> passThrough;
 
+  private final Map<String, Object> all;
+
   public StatewardenConfig(Map<String, ?> props) {
     super(DEF, own(props), false);
+    all = new HashMap<>(props);
     passThrough = new HashMap<>();
     props.forEach(
         (k, v) -> {
@@ -193,6 +196,18 @@ public final class StatewardenConfig extends AbstractConfig {
           if (k.startsWith(PREFIX)) m.put(k, v);
         });
     return m;
+  }
+
+  /** Defaults, then the file (if any), then the environment, then explicit overrides. */
+  public static StatewardenConfig load(
+      Path file, Map<String, String> env, Map<String, String> overrides, List<Path> protocolDirs)
+      throws IOException {
+    Map<String, Object> props = new HashMap<>(load(file, env).originals());
+    props.putAll(overrides);
+    if (!protocolDirs.isEmpty()) {
+      props.put(PROTOCOLS_DIRS, String.join(",", protocolDirs.stream().map(Path::toString).toList()));
+    }
+    return new StatewardenConfig(props);
   }
 
   /** Defaults, then the file (if any), then the environment. */
@@ -234,6 +249,12 @@ public final class StatewardenConfig extends AbstractConfig {
           m.put(DEF.names().contains(PREFIX + key) ? PREFIX + key : key, value);
         });
     return m;
+  }
+
+  /** Every setting as given, statewarden's and Kafka's. */
+  @Override
+  public Map<String, Object> originals() {
+    return new HashMap<>(all);
   }
 
   /** Every non-statewarden setting: Kafka Streams, clients, serdes. */

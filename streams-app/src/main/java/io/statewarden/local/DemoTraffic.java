@@ -1,0 +1,117 @@
+package io.statewarden.local;
+
+import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.statewarden.config.Topics;
+import io.statewarden.schema.ProtocolEvent;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps producing sessions of the built-in protocols for {@code local --demo}: most complete, some
+ * stop half-way and are backed out by their deadlines. Avro events go through the registry; every
+ * third session uses the JSON topic instead, as a service without Avro tooling would.
+ */
+public final class DemoTraffic implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DemoTraffic.class);
+
+  /** A session script: protocol, start, then the events of a successful run, with payloads. */
+  record Script(String protocol, List<String> types, Map<String, Object> payload) {}
+
+  static final List<Script> SCRIPTS =
+      List.of(
+          new Script("taleus-listener", List.of("InboundContact", "HooksComplete", "ResponseSent", "DatabaseResult"), Map.of("role", "foil")),
+          new Script("taleus-listener", List.of("InboundContact", "HooksComplete", "ResponseSent"), Map.of("role", "stock")),
+          new Script("taleus-dialer", List.of("Connected", "InboundContactSent", "ResponseReceived", "ResponseValid", "DatabaseResultSent"), Map.of("role", "foil")),
+          new Script("coinswap-carol", List.of("SwapRequested", "HandshakeComplete", "NegotiationComplete", "TX0idHxTX2sigReceived",
+              "TX1idTX2sigTX3sigSent", "TX3SigReceivedTX0Confirmed", "TX1BroadcastConfirmed", "XReceived", "TX4SigReceived", "TX4Broadcast"),
+              Map.of("amount", 150_000L, "valid", true)));
+
+  private final KafkaProducer<String, Object> avro;
+  private final KafkaProducer<String, byte[]> json;
+  private final Topics topics;
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "statewarden-demo");
+    t.setDaemon(true);
+    return t;
+  });
+  private final Random random = new Random();
+  private int next;
+
+  public DemoTraffic(String bootstrap, String registryUrl, Topics topics) {
+    this.topics = topics;
+    Map<String, Object> common = new HashMap<>();
+    common.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    common.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    common.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    Map<String, Object> avroConfig = new HashMap<>(common);
+    avroConfig.put("apicurio.registry.url", registryUrl);
+    avroConfig.put("apicurio.registry.auto-register", "true");
+    avro = new KafkaProducer<>(avroConfig, new StringSerializer(), new AvroKafkaSerializer<>());
+    json = new KafkaProducer<>(common, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  /** Starts a new session every {@code everyMs}; each step follows 0.5-2 s after the previous. */
+  public void start(long everyMs) {
+    timer.scheduleAtFixedRate(this::startSession, 0, everyMs, TimeUnit.MILLISECONDS);
+  }
+
+  private void startSession() {
+    try {
+      int n = next++;
+      Script s = SCRIPTS.get(n % SCRIPTS.size());
+      String id = "demo-" + s.protocol() + "-" + n;
+      // one in four stops early and is backed out by a deadline
+      int steps = random.nextInt(4) == 0 ? 1 + random.nextInt(s.types().size() - 1) : s.types().size();
+      boolean asJson = n % 3 == 2;
+      long delay = 0;
+      for (int i = 0; i < steps; i++) {
+        String type = s.types().get(i);
+        String eventId = id + "-" + i;
+        timer.schedule(() -> send(id, eventId, s, type, asJson), delay, TimeUnit.MILLISECONDS);
+        delay += 500 + random.nextInt(1500);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("demo traffic: {}", e.toString());
+    }
+  }
+
+  private void send(String id, String eventId, Script s, String type, boolean asJson) {
+    try {
+      if (asJson) {
+        StringBuilder b = new StringBuilder("{\"eventId\":\"").append(eventId).append("\",\"sessionId\":\"").append(id)
+            .append("\",\"protocol\":\"").append(s.protocol()).append("\",\"type\":\"").append(type).append("\",\"source\":\"demo\",\"payload\":{");
+        List<String> parts = new ArrayList<>();
+        s.payload().forEach((k, v) -> parts.add("\"" + k + "\":" + (v instanceof String ? "\"" + v + "\"" : v)));
+        b.append(String.join(",", parts)).append("}}");
+        json.send(new ProducerRecord<>(topics.eventsJson(), id, b.toString().getBytes(StandardCharsets.UTF_8)));
+      } else {
+        ProtocolEvent e = ProtocolEvent.newBuilder().setEventId(eventId).setSessionId(id).setProtocol(s.protocol())
+            .setType(type).setPayload(new HashMap<>(s.payload())).setSource("demo").build();
+        avro.send(new ProducerRecord<>(topics.events(), id, e));
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("demo traffic: {}", e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    avro.close();
+    json.close();
+  }
+}

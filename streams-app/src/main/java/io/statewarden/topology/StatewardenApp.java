@@ -1,0 +1,94 @@
+package io.statewarden.topology;
+
+import io.statewarden.api.HttpApi;
+import io.statewarden.config.StatewardenConfig;
+import io.statewarden.engine.Engine;
+import io.statewarden.protocol.ProtocolCatalog;
+import io.statewarden.protocol.ProtocolLoadException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running statewarden instance: protocols loaded (refusing to start on a bad one), the
+ * topology on Kafka Streams, and the HTTP API. Close to stop gracefully.
+ */
+public final class StatewardenApp implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StatewardenApp.class);
+
+  private final KafkaStreams streams;
+  private final HttpApi http;
+  private final CountDownLatch closed = new CountDownLatch(1);
+
+  private StatewardenApp(KafkaStreams streams, HttpApi http) {
+    this.streams = streams;
+    this.http = http;
+  }
+
+  /**
+   * @throws ProtocolLoadException when a definition is bad; nothing is started then
+   */
+  public static StatewardenApp start(StatewardenConfig config) throws ProtocolLoadException, IOException {
+    ProtocolCatalog catalog =
+        ProtocolCatalog.load(config.getList(StatewardenConfig.PROTOCOLS_DIRS).stream().map(Path::of).toList());
+    Engine engine = new Engine(catalog, config.engine());
+    var settings =
+        new TopologyFactory.Settings(
+            config.topics(),
+            config.getLong(StatewardenConfig.PUNCTUATION_INTERVAL_MS),
+            config.getInt(StatewardenConfig.PUNCTUATION_MAX_FIRES),
+            config.getInt(StatewardenConfig.MAX_RECORD_BYTES),
+            config.instanceId(),
+            config.kafka());
+    Properties props = new Properties();
+    props.putAll(config.kafka());
+    KafkaStreams streams = new KafkaStreams(TopologyFactory.build(engine, settings), props);
+    // a failed stream thread is replaced; its tasks restart from their last commit
+    streams.setUncaughtExceptionHandler(e -> {
+      LOG.error("Stream thread failed; replacing it", e);
+      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    HttpApi http =
+        new HttpApi(
+            config.getString(StatewardenConfig.HTTP_HOST),
+            config.getInt(StatewardenConfig.HTTP_PORT),
+            () -> streams.state() == KafkaStreams.State.RUNNING,
+            () -> streams.state().name());
+    StatewardenApp app = new StatewardenApp(streams, http);
+    LOG.info("Starting statewarden {} with {} protocols: {}", props.get(StreamsConfig.APPLICATION_ID_CONFIG),
+        catalog.all().size(), catalog.all().stream().map(p -> p.id()).toList());
+    streams.start();
+    return app;
+  }
+
+  public KafkaStreams streams() {
+    return streams;
+  }
+
+  public int httpPort() {
+    return http.port();
+  }
+
+  public boolean isRunning() {
+    return streams.state() == KafkaStreams.State.RUNNING;
+  }
+
+  /** Blocks until {@link #close()}. */
+  public void awaitClose() throws InterruptedException {
+    closed.await();
+  }
+
+  @Override
+  public void close() {
+    streams.close(Duration.ofSeconds(30));
+    http.close();
+    closed.countDown();
+  }
+}
