@@ -23,19 +23,25 @@ public final class HttpApi implements AutoCloseable {
 
   private final HttpServer server;
 
-  public HttpApi(String host, int port, BooleanSupplier ready, java.util.function.Supplier<String> state)
+  public HttpApi(
+      String host, int port, BooleanSupplier ready, java.util.function.Supplier<String> state)
       throws IOException {
     server = HttpServer.create(new InetSocketAddress(host, port), 0);
-    server.setExecutor(Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "statewarden-http");
-      t.setDaemon(true);
-      return t;
-    }));
+    server.setExecutor(
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "statewarden-http");
+              t.setDaemon(true);
+              return t;
+            }));
     server.createContext("/health/live", ex -> reply(ex, 200, Map.of("status", "UP")));
-    server.createContext("/health/ready", ex -> {
-      boolean ok = ready.getAsBoolean();
-      reply(ex, ok ? 200 : 503, Map.of("status", ok ? "UP" : "DOWN", "streams", state.get()));
-    });
+    server.createContext(
+        "/health/ready",
+        ex -> {
+          boolean ok = ready.getAsBoolean();
+          reply(ex, ok ? 200 : 503, Map.of("status", ok ? "UP" : "DOWN", "streams", state.get()));
+        });
     server.start();
     LOG.info("HTTP API on http://{}:{}", host, port());
   }

@@ -31,31 +31,52 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "local",
     mixinStandardHelpOptions = true,
-    description = "Run everything on an embedded default: Kafka broker, Apicurio Registry, statewarden.")
+    description =
+        "Run everything on an embedded default: Kafka broker, Apicurio Registry, statewarden.")
 final class LocalCommand implements Callable<Integer> {
   static final int PARTITIONS = 3;
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--demo", description = "Also produce live sessions of the built-in protocols and print what happens.")
+  @Option(
+      names = "--demo",
+      description = "Also produce live sessions of the built-in protocols and print what happens.")
   boolean demo;
 
-  @Option(names = "--protocols", paramLabel = "DIR", description = "More protocol definitions (directory or files).")
+  @Option(
+      names = "--protocols",
+      paramLabel = "DIR",
+      description = "More protocol definitions (directory or files).")
   List<Path> protocols = new ArrayList<>();
 
-  @Option(names = "--kafka-port", defaultValue = "9092", description = "Broker port (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--kafka-port",
+      defaultValue = "9092",
+      description = "Broker port (default ${DEFAULT-VALUE}).")
   int kafkaPort;
 
-  @Option(names = "--registry-port", defaultValue = "8080", description = "Registry port (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--registry-port",
+      defaultValue = "8080",
+      description = "Registry port (default ${DEFAULT-VALUE}).")
   int registryPort;
 
-  @Option(names = "--http-port", defaultValue = "8070", description = "statewarden HTTP port (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--http-port",
+      defaultValue = "8070",
+      description = "statewarden HTTP port (default ${DEFAULT-VALUE}).")
   int httpPort;
 
-  @Option(names = "--data-dir", defaultValue = ".statewarden", description = "Data directory (default ./${DEFAULT-VALUE}/).")
+  @Option(
+      names = "--data-dir",
+      defaultValue = ".statewarden",
+      description = "Data directory (default ./${DEFAULT-VALUE}/).")
   Path dataDir;
 
-  @Option(names = "--demo-interval-ms", defaultValue = "700", description = "A new demo session every this many ms.")
+  @Option(
+      names = "--demo-interval-ms",
+      defaultValue = "700",
+      description = "A new demo session every this many ms.")
   long demoIntervalMs;
 
   /** Counted down by Ctrl-C (and by tests). */
@@ -66,21 +87,25 @@ final class LocalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
+    PrintStream out =
+        new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
     try {
       ProtocolCatalog.load(protocols); // refuse bad definitions before starting anything
     } catch (ProtocolLoadException e) {
       return ProtocolsCommand.problems(spec, e);
     }
     List<AutoCloseable> started = new ArrayList<>();
-    Thread hook = new Thread(() -> {
-      stop.countDown();
-      try {
-        stopped.await(60, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "statewarden-local-stop");
+    Thread hook =
+        new Thread(
+            () -> {
+              stop.countDown();
+              try {
+                stopped.await(60, java.util.concurrent.TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "statewarden-local-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       Path data = dataDir.toAbsolutePath();

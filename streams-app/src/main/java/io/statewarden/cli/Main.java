@@ -9,7 +9,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Protocol state machines on Kafka Streams.",
-    subcommands = {ProtocolsCommand.class, RunCommand.class, LocalCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      ProtocolsCommand.class,
+      RunCommand.class,
+      LocalCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main {
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));

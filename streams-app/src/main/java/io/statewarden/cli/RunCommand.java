@@ -29,10 +29,16 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "Properties file.")
   Path config;
 
-  @Option(names = "--protocols", paramLabel = "DIR", description = "More protocol definitions (directory or files).")
+  @Option(
+      names = "--protocols",
+      paramLabel = "DIR",
+      description = "More protocol definitions (directory or files).")
   List<Path> protocols = new ArrayList<>();
 
-  @Option(names = "-D", paramLabel = "KEY=VALUE", description = "A setting; wins over file and environment.")
+  @Option(
+      names = "-D",
+      paramLabel = "KEY=VALUE",
+      description = "A setting; wins over file and environment.")
   Map<String, String> overrides = new HashMap<>();
 
   @Override

@@ -33,21 +33,48 @@ public final class DemoTraffic implements AutoCloseable {
 
   static final List<Script> SCRIPTS =
       List.of(
-          new Script("taleus-listener", List.of("InboundContact", "HooksComplete", "ResponseSent", "DatabaseResult"), Map.of("role", "foil")),
-          new Script("taleus-listener", List.of("InboundContact", "HooksComplete", "ResponseSent"), Map.of("role", "stock")),
-          new Script("taleus-dialer", List.of("Connected", "InboundContactSent", "ResponseReceived", "ResponseValid", "DatabaseResultSent"), Map.of("role", "foil")),
-          new Script("coinswap-carol", List.of("SwapRequested", "HandshakeComplete", "NegotiationComplete", "TX0idHxTX2sigReceived",
-              "TX1idTX2sigTX3sigSent", "TX3SigReceivedTX0Confirmed", "TX1BroadcastConfirmed", "XReceived", "TX4SigReceived", "TX4Broadcast"),
+          new Script(
+              "taleus-listener",
+              List.of("InboundContact", "HooksComplete", "ResponseSent", "DatabaseResult"),
+              Map.of("role", "foil")),
+          new Script(
+              "taleus-listener",
+              List.of("InboundContact", "HooksComplete", "ResponseSent"),
+              Map.of("role", "stock")),
+          new Script(
+              "taleus-dialer",
+              List.of(
+                  "Connected",
+                  "InboundContactSent",
+                  "ResponseReceived",
+                  "ResponseValid",
+                  "DatabaseResultSent"),
+              Map.of("role", "foil")),
+          new Script(
+              "coinswap-carol",
+              List.of(
+                  "SwapRequested",
+                  "HandshakeComplete",
+                  "NegotiationComplete",
+                  "TX0idHxTX2sigReceived",
+                  "TX1idTX2sigTX3sigSent",
+                  "TX3SigReceivedTX0Confirmed",
+                  "TX1BroadcastConfirmed",
+                  "XReceived",
+                  "TX4SigReceived",
+                  "TX4Broadcast"),
               Map.of("amount", 150_000L, "valid", true)));
 
   private final KafkaProducer<String, Object> avro;
   private final KafkaProducer<String, byte[]> json;
   private final Topics topics;
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "statewarden-demo");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "statewarden-demo");
+            t.setDaemon(true);
+            return t;
+          });
   private final Random random = new Random();
   private int next;
 
@@ -60,7 +87,12 @@ public final class DemoTraffic implements AutoCloseable {
     Map<String, Object> avroConfig = new HashMap<>(common);
     avroConfig.put("apicurio.registry.url", registryUrl);
     avroConfig.put("apicurio.registry.auto-register", "true");
-    avro = new KafkaProducer<>(avroConfig, new StringSerializer(), new AvroKafkaSerializer<>());
+    AvroKafkaSerializer<ProtocolEvent> serializer = new AvroKafkaSerializer<>();
+    serializer.configure(avroConfig, false); // clients do not configure serde instances
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    org.apache.kafka.common.serialization.Serializer<Object> values =
+        (org.apache.kafka.common.serialization.Serializer) serializer;
+    avro = new KafkaProducer<>(avroConfig, new StringSerializer(), values);
     json = new KafkaProducer<>(common, new StringSerializer(), new ByteArraySerializer());
   }
 
@@ -75,7 +107,8 @@ public final class DemoTraffic implements AutoCloseable {
       Script s = SCRIPTS.get(n % SCRIPTS.size());
       String id = "demo-" + s.protocol() + "-" + n;
       // one in four stops early and is backed out by a deadline
-      int steps = random.nextInt(4) == 0 ? 1 + random.nextInt(s.types().size() - 1) : s.types().size();
+      int steps =
+          random.nextInt(4) == 0 ? 1 + random.nextInt(s.types().size() - 1) : s.types().size();
       boolean asJson = n % 3 == 2;
       long delay = 0;
       for (int i = 0; i < steps; i++) {
@@ -92,15 +125,35 @@ public final class DemoTraffic implements AutoCloseable {
   private void send(String id, String eventId, Script s, String type, boolean asJson) {
     try {
       if (asJson) {
-        StringBuilder b = new StringBuilder("{\"eventId\":\"").append(eventId).append("\",\"sessionId\":\"").append(id)
-            .append("\",\"protocol\":\"").append(s.protocol()).append("\",\"type\":\"").append(type).append("\",\"source\":\"demo\",\"payload\":{");
+        StringBuilder b =
+            new StringBuilder("{\"eventId\":\"")
+                .append(eventId)
+                .append("\",\"sessionId\":\"")
+                .append(id)
+                .append("\",\"protocol\":\"")
+                .append(s.protocol())
+                .append("\",\"type\":\"")
+                .append(type)
+                .append("\",\"source\":\"demo\",\"payload\":{");
         List<String> parts = new ArrayList<>();
-        s.payload().forEach((k, v) -> parts.add("\"" + k + "\":" + (v instanceof String ? "\"" + v + "\"" : v)));
+        s.payload()
+            .forEach(
+                (k, v) ->
+                    parts.add("\"" + k + "\":" + (v instanceof String ? "\"" + v + "\"" : v)));
         b.append(String.join(",", parts)).append("}}");
-        json.send(new ProducerRecord<>(topics.eventsJson(), id, b.toString().getBytes(StandardCharsets.UTF_8)));
+        json.send(
+            new ProducerRecord<>(
+                topics.eventsJson(), id, b.toString().getBytes(StandardCharsets.UTF_8)));
       } else {
-        ProtocolEvent e = ProtocolEvent.newBuilder().setEventId(eventId).setSessionId(id).setProtocol(s.protocol())
-            .setType(type).setPayload(new HashMap<>(s.payload())).setSource("demo").build();
+        ProtocolEvent e =
+            ProtocolEvent.newBuilder()
+                .setEventId(eventId)
+                .setSessionId(id)
+                .setProtocol(s.protocol())
+                .setType(type)
+                .setPayload(new HashMap<>(s.payload()))
+                .setSource("demo")
+                .build();
         avro.send(new ProducerRecord<>(topics.events(), id, e));
       }
     } catch (RuntimeException e) {

@@ -189,7 +189,7 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @param configs topic configs for the topics created now; may be empty
    */
   public void createTopics(Map<String, Integer> partitionsByTopic, Map<String, String> configs) {
-    Topics.create(bootstrapServers(), partitionsByTopic, configs);
+    TopicAdmin.create(bootstrapServers(), partitionsByTopic, configs);
   }
 
   /** Stops the node and waits until it has stopped; the data directory is kept. */

@@ -30,6 +30,7 @@ final class EngineProcessor implements Processor<String, Event, String, Object> 
   private ProcessorContext<String, Object> context;
   private KeyValueStore<String, byte[]> sessions;
   private DeadlineIndex deadlines;
+  private CatchUpGate gate;
 
   EngineProcessor(Engine engine, TopologyFactory.Settings settings) {
     this.engine = engine;
@@ -42,6 +43,7 @@ final class EngineProcessor implements Processor<String, Event, String, Object> 
     this.sessions = context.getStateStore(TopologyFactory.SESSIONS_STORE);
     KeyValueStore<Bytes, byte[]> index = context.getStateStore(TopologyFactory.DEADLINES_STORE);
     this.deadlines = new DeadlineIndex(index);
+    this.gate = new CatchUpGate(context.currentSystemTimeMs(), settings.catchUpQuietMs());
     context.schedule(
         Duration.ofMillis(settings.punctuationIntervalMs()),
         PunctuationType.WALL_CLOCK_TIME,
@@ -52,6 +54,7 @@ final class EngineProcessor implements Processor<String, Event, String, Object> 
   public void process(Record<String, Event> record) {
     Event event = record.value();
     String key = record.key();
+    gate.onRecord(record.timestamp(), context.currentSystemTimeMs());
     try {
       Session current = Sessions.read(sessions, key);
       if (current != null && !engine.canRun(current)) {
@@ -89,6 +92,9 @@ final class EngineProcessor implements Processor<String, Event, String, Object> 
 
   /** Fires what is due at wall-clock time {@code now}: at most a batch, then yields. */
   void fireDue(long now) {
+    if (!gate.isOpen(now)) {
+      return; // still working through a backlog after (re)start: its events come first
+    }
     List<DeadlineIndex.Entry> due = deadlines.due(now, settings.maxFiresPerPunctuation());
     for (DeadlineIndex.Entry entry : due) {
       deadlines.remove(entry);

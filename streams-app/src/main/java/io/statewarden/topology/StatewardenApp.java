@@ -17,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running statewarden instance: protocols loaded (refusing to start on a bad one), the
- * topology on Kafka Streams, and the HTTP API. Close to stop gracefully.
+ * One running statewarden instance: protocols loaded (refusing to start on a bad one), the topology
+ * on Kafka Streams, and the HTTP API. Close to stop gracefully.
  */
 public final class StatewardenApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StatewardenApp.class);
@@ -35,15 +35,18 @@ public final class StatewardenApp implements AutoCloseable {
   /**
    * @throws ProtocolLoadException when a definition is bad; nothing is started then
    */
-  public static StatewardenApp start(StatewardenConfig config) throws ProtocolLoadException, IOException {
+  public static StatewardenApp start(StatewardenConfig config)
+      throws ProtocolLoadException, IOException {
     ProtocolCatalog catalog =
-        ProtocolCatalog.load(config.getList(StatewardenConfig.PROTOCOLS_DIRS).stream().map(Path::of).toList());
+        ProtocolCatalog.load(
+            config.getList(StatewardenConfig.PROTOCOLS_DIRS).stream().map(Path::of).toList());
     Engine engine = new Engine(catalog, config.engine());
     var settings =
         new TopologyFactory.Settings(
             config.topics(),
             config.getLong(StatewardenConfig.PUNCTUATION_INTERVAL_MS),
             config.getInt(StatewardenConfig.PUNCTUATION_MAX_FIRES),
+            config.getLong(StatewardenConfig.CATCHUP_QUIET_MS),
             config.getInt(StatewardenConfig.MAX_RECORD_BYTES),
             config.instanceId(),
             config.kafka());
@@ -51,10 +54,11 @@ public final class StatewardenApp implements AutoCloseable {
     props.putAll(config.kafka());
     KafkaStreams streams = new KafkaStreams(TopologyFactory.build(engine, settings), props);
     // a failed stream thread is replaced; its tasks restart from their last commit
-    streams.setUncaughtExceptionHandler(e -> {
-      LOG.error("Stream thread failed; replacing it", e);
-      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-    });
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          LOG.error("Stream thread failed; replacing it", e);
+          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
     HttpApi http =
         new HttpApi(
             config.getString(StatewardenConfig.HTTP_HOST),
@@ -62,8 +66,11 @@ public final class StatewardenApp implements AutoCloseable {
             () -> streams.state() == KafkaStreams.State.RUNNING,
             () -> streams.state().name());
     StatewardenApp app = new StatewardenApp(streams, http);
-    LOG.info("Starting statewarden {} with {} protocols: {}", props.get(StreamsConfig.APPLICATION_ID_CONFIG),
-        catalog.all().size(), catalog.all().stream().map(p -> p.id()).toList());
+    LOG.info(
+        "Starting statewarden {} with {} protocols: {}",
+        props.get(StreamsConfig.APPLICATION_ID_CONFIG),
+        catalog.all().size(),
+        catalog.all().stream().map(p -> p.id()).toList());
     streams.start();
     return app;
   }

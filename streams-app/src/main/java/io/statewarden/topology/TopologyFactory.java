@@ -47,6 +47,7 @@ public final class TopologyFactory {
       Topics topics,
       long punctuationIntervalMs,
       int maxFiresPerPunctuation,
+      long catchUpQuietMs,
       int maxRecordBytes,
       String instanceId,
       Map<String, ?> serdeConfig) {}

@@ -17,7 +17,9 @@ class StatewardenConfigTest {
   @Test
   void shouldDefaultToExactlyOnceAndSpecTopics() throws Exception {
     StatewardenConfig c = StatewardenConfig.load(null, Map.of());
-    assertThat(c.kafka()).containsEntry("processing.guarantee", "exactly_once_v2").containsEntry("application.id", "statewarden");
+    assertThat(c.kafka())
+        .containsEntry("processing.guarantee", "exactly_once_v2")
+        .containsEntry("application.id", "statewarden");
     assertThat(c.topics()).isEqualTo(Topics.DEFAULTS);
     assertThat(c.getString(StatewardenConfig.HTTP_HOST)).isEqualTo("127.0.0.1");
   }
@@ -25,22 +27,30 @@ class StatewardenConfigTest {
   @Test
   void shouldLayerFileEnvironmentAndOverrides() throws Exception {
     Path file = dir.resolve("app.properties");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         bootstrap.servers=file:9092
         statewarden.topic.audit=file.audit
         security.protocol=SASL_SSL
         statewarden.http.port=9000
         """);
-    Map<String, String> env = Map.of(
-        "STATEWARDEN_BOOTSTRAP_SERVERS", "env:9092",
-        "STATEWARDEN_HTTP_PORT", "9100",
-        "STATEWARDEN_APICURIO_REGISTRY_AUTO__REGISTER", "false",
-        "PATH", "/usr/bin");
+    Map<String, String> env =
+        Map.of(
+            "STATEWARDEN_BOOTSTRAP_SERVERS", "env:9092",
+            "STATEWARDEN_HTTP_PORT", "9100",
+            "STATEWARDEN_APICURIO_REGISTRY_AUTO__REGISTER", "false",
+            "PATH", "/usr/bin");
 
-    StatewardenConfig c = StatewardenConfig.load(file, env, Map.of("statewarden.http.port", "9200"), List.of(Path.of("protos")));
+    StatewardenConfig c =
+        StatewardenConfig.load(
+            file, env, Map.of("statewarden.http.port", "9200"), List.of(Path.of("protos")));
 
-    assertThat(c.kafka()).containsEntry("bootstrap.servers", "env:9092").containsEntry("security.protocol", "SASL_SSL")
-        .containsEntry("apicurio.registry.auto-register", "false").doesNotContainKey("statewarden.topic.audit");
+    assertThat(c.kafka())
+        .containsEntry("bootstrap.servers", "env:9092")
+        .containsEntry("security.protocol", "SASL_SSL")
+        .containsEntry("apicurio.registry.auto-register", "false")
+        .doesNotContainKey("statewarden.topic.audit");
     assertThat(c.topics().audit()).isEqualTo("file.audit");
     assertThat(c.getInt(StatewardenConfig.HTTP_PORT)).isEqualTo(9200);
     assertThat(c.getList(StatewardenConfig.PROTOCOLS_DIRS)).containsExactly("protos");
@@ -48,7 +58,8 @@ class StatewardenConfigTest {
 
   @Test
   void shouldRefuseBadValuesNamingTheKey() {
-    assertThatThrownBy(() -> new StatewardenConfig(Map.of(StatewardenConfig.PUNCTUATION_MAX_FIRES, "0")))
+    assertThatThrownBy(
+            () -> new StatewardenConfig(Map.of(StatewardenConfig.PUNCTUATION_MAX_FIRES, "0")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining(StatewardenConfig.PUNCTUATION_MAX_FIRES);
     assertThatThrownBy(() -> new StatewardenConfig(Map.of(StatewardenConfig.HTTP_PORT, "http")))
@@ -58,7 +69,9 @@ class StatewardenConfigTest {
 
   @Test
   void shouldBuildEngineLimitsFromSettings() {
-    var c = new StatewardenConfig(Map.of(StatewardenConfig.HISTORY_LIMIT, "5", StatewardenConfig.RETENTION_MS, "1000"));
+    var c =
+        new StatewardenConfig(
+            Map.of(StatewardenConfig.HISTORY_LIMIT, "5", StatewardenConfig.RETENTION_MS, "1000"));
     assertThat(c.engine().historyLimit()).isEqualTo(5);
     assertThat(c.engine().retention().toMillis()).isEqualTo(1000);
   }

@@ -1,6 +1,6 @@
 package io.statewarden.testsupport;
 
-import io.statewarden.local.Topics;
+import io.statewarden.local.TopicAdmin;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -49,7 +49,7 @@ public record KafkaInfra(String bootstrapServers, String registryUrl) {
    * @param configs topic configs, e.g. {@code cleanup.policy=compact}
    */
   public void createTopics(Map<String, Integer> partitionsByTopic, Map<String, String> configs) {
-    Topics.create(bootstrapServers, partitionsByTopic, configs);
+    TopicAdmin.create(bootstrapServers, partitionsByTopic, configs);
   }
 
   /**

@@ -54,7 +54,7 @@ class TopologyTest {
     Engine engine = new Engine(ProtocolCatalog.builtins(), config);
     var settings =
         new TopologyFactory.Settings(
-            Topics.DEFAULTS, 1000, maxFires, 4096, "test-instance", Map.of());
+            Topics.DEFAULTS, 1000, maxFires, 0, 4096, "test-instance", Map.of());
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

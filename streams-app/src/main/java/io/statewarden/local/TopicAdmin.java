@@ -19,11 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Creates topics on any reachable cluster, tolerating topics that already exist. */
-public final class Topics {
-  private static final Logger LOG = LoggerFactory.getLogger(Topics.class);
+public final class TopicAdmin {
+  private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-  private Topics() {}
+  private TopicAdmin() {}
 
   /**
    * Creates the topics that do not exist yet, at replication factor 1, and waits until every
