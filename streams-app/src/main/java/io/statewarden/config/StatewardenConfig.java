@@ -110,10 +110,10 @@ public final class StatewardenConfig extends AbstractConfig {
           .define(
               CATCHUP_QUIET_MS,
               Type.LONG,
-              1000L,
+              2000L,
               Range.atLeast(0),
               Importance.LOW,
-              "After a task starts, deadlines wait until it has caught up with its input: a record"
+              "After a task starts, timers wait until it has caught up with its input: a record"
                   + " stamped within this long of the start, or this long with no records.")
           .define(
               HISTORY_LIMIT,

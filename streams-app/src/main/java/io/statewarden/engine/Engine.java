@@ -73,6 +73,18 @@ public final class Engine {
     return new Result(s, true, out);
   }
 
+  /**
+   * Applies a logged timer: fires what is due at {@code deadline} if the session still waits for
+   * exactly that deadline at {@code seq}; otherwise the session moved on and nothing happens. This
+   * is how the log, not the wall clock, decides when a deadline fired (see docs/decisions/0004).
+   */
+  public Result onTimer(Session current, long deadline, long seq) {
+    if (current == null || current.seq != seq || dueAt(current) != deadline) {
+      return new Result(current, false, List.of());
+    }
+    return onTime(current, deadline);
+  }
+
   /** Applies one input event to its session ({@code current} null when the session is unknown). */
   public Result onEvent(Session current, Event e) {
     List<Output> out = new ArrayList<>(4);

@@ -43,6 +43,20 @@ public final class AvroMapping {
         input);
   }
 
+  /** The Avro form of a decoded event (JSON input is normalized into the events topic). */
+  public static ProtocolEvent toAvro(Event e) {
+    return ProtocolEvent.newBuilder()
+        .setEventId(e.eventId())
+        .setSessionId(e.sessionId())
+        .setProtocol(e.protocol())
+        .setProtocolVersion(e.protocolVersion())
+        .setType(e.type())
+        .setPayload(new LinkedHashMap<>(e.payload()))
+        .setExpectedState(e.expectedState())
+        .setSource(e.source())
+        .build();
+  }
+
   /** The Avro record for an engine output; the topology picks the topic by its class. */
   public static SpecificRecord record(Output o, long processedAt, String instance) {
     if (o instanceof Output.Transition t) {

@@ -1,9 +1,11 @@
 package io.statewarden.topology;
 
 /**
- * Holds deadline firing back while a task works through a backlog after it starts (a restart, a
- * rebalance, a restore), so that events which arrived before a deadline in record time are applied
- * before it fires, even though the wall clock passed the deadline while nobody was processing.
+ * Holds timer records back while a task works through a backlog after it starts (a restart, a
+ * rebalance, a restore), so that events which arrived before a deadline in record time, but reach
+ * the events log only now (JSON input being normalized after the restart), are logged and applied
+ * before the deadline's timer, even though the wall clock passed the deadline while nobody was
+ * processing.
  *
  * <p>Open once a processed record is stamped no earlier than {@code quietMs} before the task
  * started (the task reached live traffic), or once no record came for {@code quietMs} (nothing to

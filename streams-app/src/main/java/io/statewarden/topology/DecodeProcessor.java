@@ -1,9 +1,9 @@
 package io.statewarden.topology;
 
-import io.statewarden.engine.Event;
 import io.statewarden.engine.InputRef;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns raw input bytes into engine events, or sends them, unchanged, to the dead-letter topic with
- * the error in headers (rule 15). Nothing here can stop the stream thread.
+ * Turns raw input bytes into a decoded value for the next node, or sends them, unchanged, to the
+ * dead-letter topic with the error in headers (rule 15). Nothing here can stop the stream thread.
  */
 final class DecodeProcessor implements Processor<byte[], byte[], Object, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(DecodeProcessor.class);
@@ -25,24 +25,33 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
   static final String H_PARTITION = "statewarden.error.partition";
   static final String H_OFFSET = "statewarden.error.offset";
 
+  /** Where a normalized JSON event was first read; its audit record names that place. */
+  static final String H_SOURCE_TOPIC = "statewarden.source.topic";
+
+  static final String H_SOURCE_PARTITION = "statewarden.source.partition";
+  static final String H_SOURCE_OFFSET = "statewarden.source.offset";
+
   /** Decodes one record value; throws anything on bad input. */
   interface Decoder {
-    Event decode(
+    Object decode(
         String topic, Headers headers, String key, byte[] value, long timestamp, InputRef input)
         throws Exception;
   }
 
   private final Decoder decoder;
-  private final String engineNode;
-  private final String dlqNode;
+  private final String next;
   private final int maxRecordBytes;
+  private final boolean stampSource;
   private ProcessorContext<Object, Object> context;
 
-  DecodeProcessor(Decoder decoder, String engineNode, String dlqNode, int maxRecordBytes) {
+  /**
+   * @param stampSource add the input coordinates as headers (for events re-written to the log)
+   */
+  DecodeProcessor(Decoder decoder, String next, int maxRecordBytes, boolean stampSource) {
     this.decoder = decoder;
-    this.engineNode = engineNode;
-    this.dlqNode = dlqNode;
+    this.next = next;
     this.maxRecordBytes = maxRecordBytes;
+    this.stampSource = stampSource;
   }
 
   @Override
@@ -53,10 +62,12 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
   @Override
   public void process(Record<byte[], byte[]> record) {
     Optional<RecordMetadata> meta = context.recordMetadata();
+    InputRef input =
+        sourceOf(record.headers())
+            .orElse(meta.map(m -> new InputRef(m.topic(), m.partition(), m.offset())).orElse(null));
     String topic = meta.map(RecordMetadata::topic).orElse("");
-    InputRef input = meta.map(m -> new InputRef(m.topic(), m.partition(), m.offset())).orElse(null);
     String key = record.key() == null ? "" : new String(record.key(), StandardCharsets.UTF_8);
-    Event event;
+    Object decoded;
     try {
       if (record.value() == null) {
         throw new IllegalArgumentException("record has no value (a tombstone is not an event)");
@@ -68,26 +79,55 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
                 + " bytes exceeds statewarden.max.record.bytes="
                 + maxRecordBytes);
       }
-      event =
+      decoded =
           decoder.decode(topic, record.headers(), key, record.value(), record.timestamp(), input);
     } catch (Exception | StackOverflowError e) {
       LOG.warn("Undecodable record {} to dead-letter topic: {}", input, e.toString());
-      context.forward(deadLetter(record, e, input), dlqNode);
+      context.forward(deadLetter(record, e, input), TopologyFactory.DLQ_SINK);
       return;
     }
-    context.forward(record.withKey((Object) key).withValue(event), engineNode);
+    Headers headers = record.headers();
+    if (stampSource && input != null) {
+      headers = new RecordHeaders(headers.toArray());
+      headers.add(H_SOURCE_TOPIC, utf8(input.topic()));
+      headers.add(H_SOURCE_PARTITION, utf8(String.valueOf(input.partition())));
+      headers.add(H_SOURCE_OFFSET, utf8(String.valueOf(input.offset())));
+    }
+    context.forward(new Record<Object, Object>(key, decoded, record.timestamp(), headers), next);
+  }
+
+  static Optional<InputRef> sourceOf(Headers h) {
+    Header t = h.lastHeader(H_SOURCE_TOPIC);
+    Header p = h.lastHeader(H_SOURCE_PARTITION);
+    Header o = h.lastHeader(H_SOURCE_OFFSET);
+    if (t == null || p == null || o == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new InputRef(str(t), Integer.parseInt(str(p)), Long.parseLong(str(o))));
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
   }
 
   static Record<Object, Object> deadLetter(
       Record<byte[], byte[]> record, Throwable e, InputRef input) {
     Headers h = new RecordHeaders(record.headers().toArray());
-    h.add(H_ERROR, String.valueOf(e.getMessage()).getBytes(StandardCharsets.UTF_8));
-    h.add(H_ERROR_CLASS, e.getClass().getName().getBytes(StandardCharsets.UTF_8));
+    h.add(H_ERROR, utf8(String.valueOf(e.getMessage())));
+    h.add(H_ERROR_CLASS, utf8(e.getClass().getName()));
     if (input != null) {
-      h.add(H_TOPIC, input.topic().getBytes(StandardCharsets.UTF_8));
-      h.add(H_PARTITION, String.valueOf(input.partition()).getBytes(StandardCharsets.UTF_8));
-      h.add(H_OFFSET, String.valueOf(input.offset()).getBytes(StandardCharsets.UTF_8));
+      h.add(H_TOPIC, utf8(input.topic()));
+      h.add(H_PARTITION, utf8(String.valueOf(input.partition())));
+      h.add(H_OFFSET, utf8(String.valueOf(input.offset())));
     }
     return new Record<>((Object) record.key(), (Object) record.value(), record.timestamp(), h);
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String str(Header h) {
+    return new String(h.value(), StandardCharsets.UTF_8);
   }
 }

@@ -6,6 +6,7 @@ import io.statewarden.engine.Output;
 import io.statewarden.engine.Result;
 import io.statewarden.engine.Session;
 import io.statewarden.json.EventJson;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.common.utils.Bytes;
@@ -18,23 +19,33 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves records in and out of the engine: loads the session, applies the event, writes the session
- * back only when it changed (rule 12), keeps the deadline index, and forwards transitions, backouts
- * and audit records. A wall-clock punctuator fires due deadlines in bounded batches.
+ * Moves records in and out of the engine: loads the session, applies the event (or a logged timer),
+ * writes the session back only when it changed (rule 12), keeps the deadline index, and forwards
+ * transitions, backouts and audit records.
+ *
+ * <p>Live, a wall-clock punctuator looks for due deadlines in bounded batches and writes one timer
+ * record per due session to the events topic; the deadline fires when that record is read back, so
+ * the log decides the order of timeouts and events. In a replay there is no punctuator: only the
+ * timers already in the log fire.
  */
-final class EngineProcessor implements Processor<String, Event, String, Object> {
+final class EngineProcessor implements Processor<String, Object, String, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(EngineProcessor.class);
+
+  /** A logged timer, decoded from the events topic. */
+  record TimerDue(long deadline, long seq) {}
 
   private final Engine engine;
   private final TopologyFactory.Settings settings;
+  private final boolean live;
   private ProcessorContext<String, Object> context;
   private KeyValueStore<String, byte[]> sessions;
   private DeadlineIndex deadlines;
   private CatchUpGate gate;
 
-  EngineProcessor(Engine engine, TopologyFactory.Settings settings) {
+  EngineProcessor(Engine engine, TopologyFactory.Settings settings, boolean live) {
     this.engine = engine;
     this.settings = settings;
+    this.live = live;
   }
 
   @Override
@@ -44,19 +55,24 @@ final class EngineProcessor implements Processor<String, Event, String, Object> 
     KeyValueStore<Bytes, byte[]> index = context.getStateStore(TopologyFactory.DEADLINES_STORE);
     this.deadlines = new DeadlineIndex(index);
     this.gate = new CatchUpGate(context.currentSystemTimeMs(), settings.catchUpQuietMs());
-    context.schedule(
-        Duration.ofMillis(settings.punctuationIntervalMs()),
-        PunctuationType.WALL_CLOCK_TIME,
-        this::fireDue);
+    if (live) {
+      context.schedule(
+          Duration.ofMillis(settings.punctuationIntervalMs()),
+          PunctuationType.WALL_CLOCK_TIME,
+          this::emitDue);
+    }
   }
 
   @Override
-  public void process(Record<String, Event> record) {
-    Event event = record.value();
+  public void process(Record<String, Object> record) {
     String key = record.key();
     gate.onRecord(record.timestamp(), context.currentSystemTimeMs());
     try {
       Session current = Sessions.read(sessions, key);
+      if (record.value() instanceof TimerDue t) {
+        apply(key, current, engine.onTimer(current, t.deadline(), t.seq()));
+        return;
+      }
       if (current != null && !engine.canRun(current)) {
         throw new IllegalStateException(
             "Expected protocol "
@@ -67,33 +83,33 @@ final class EngineProcessor implements Processor<String, Event, String, Object> 
                 + key
                 + " to be loaded, but it is not; load every version that has sessions in flight");
       }
-      apply(key, current, engine.onEvent(current, event));
+      apply(key, current, engine.onEvent(current, (Event) record.value()));
     } catch (RuntimeException e) {
       // a broken invariant, not a business outcome: keep the input, keep the thread
-      LOG.error(
-          "Cannot process event {} of session {} from {}; sent to the dead-letter topic",
-          event.eventId(),
-          key,
-          event.input(),
-          e);
+      LOG.error("Cannot process record of session {}; sent to the dead-letter topic", key, e);
+      byte[] value =
+          record.value() instanceof Event ev
+              ? EventJson.write(ev)
+              : String.valueOf(record.value()).getBytes(StandardCharsets.UTF_8);
       Record<byte[], byte[]> raw =
           new Record<>(
-              key.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-              EventJson.write(event),
-              record.timestamp(),
-              record.headers());
-      Record<Object, Object> dead = DecodeProcessor.deadLetter(raw, e, event.input());
+              key.getBytes(StandardCharsets.UTF_8), value, record.timestamp(), record.headers());
+      Record<Object, Object> dead =
+          DecodeProcessor.deadLetter(
+              raw, e, record.value() instanceof Event ev ? ev.input() : null);
       context.forward(
-          new Record<String, Object>(null, dead.value(), dead.timestamp(), dead.headers())
-              .withKey(key),
+          new Record<String, Object>(key, dead.value(), dead.timestamp(), dead.headers()),
           TopologyFactory.DLQ_SINK);
     }
   }
 
-  /** Fires what is due at wall-clock time {@code now}: at most a batch, then yields. */
-  void fireDue(long now) {
+  /**
+   * Writes a timer record for each session due by wall-clock {@code now}: at most a batch, then
+   * yields.
+   */
+  void emitDue(long now) {
     if (!gate.isOpen(now)) {
-      return; // still working through a backlog after (re)start: its events come first
+      return; // still working through a backlog after (re)start: its events are logged first
     }
     List<DeadlineIndex.Entry> due = deadlines.due(now, settings.maxFiresPerPunctuation());
     for (DeadlineIndex.Entry entry : due) {
@@ -102,16 +118,10 @@ final class EngineProcessor implements Processor<String, Event, String, Object> 
       if (s == null || engine.dueAt(s) != entry.deadline()) {
         continue; // stale: the session moved on, and its current due time has its own entry
       }
-      try {
-        apply(entry.sessionId(), s, engine.onTime(s, entry.deadline()));
-      } catch (RuntimeException e) {
-        LOG.error(
-            "Cannot fire deadline {} of session {}; kept for the next start",
-            entry.deadline(),
-            entry.sessionId(),
-            e);
-        deadlines.add(entry.deadline(), entry.sessionId());
-      }
+      context.forward(
+          new Record<String, Object>(
+              entry.sessionId(), TimerRecords.of(s, entry.deadline()), entry.deadline()),
+          TopologyFactory.TIMERS_SINK);
     }
   }
 
@@ -138,9 +148,6 @@ final class EngineProcessor implements Processor<String, Event, String, Object> 
               ? t.at()
               : o instanceof Output.Backout b ? b.at() : ((Output.Audit) o).at();
       context.forward(new Record<>(o.sessionId(), avro, at), sink);
-    }
-    if (LOG.isDebugEnabled()) {
-      LOG.debug("session {}: {} outputs", key, r.outputs().size());
     }
   }
 }

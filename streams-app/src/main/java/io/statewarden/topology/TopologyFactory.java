@@ -24,10 +24,16 @@ import org.apache.kafka.streams.state.Stores;
  * build the same topology.
  *
  * <pre>
- * events-avro (topic) -> decode-avro -+-> engine -+-> transitions-sink, backouts-sink, audit-sink
- * events-json (topic) -> decode-json -+           |   (stores: sessions, deadlines)
- *                          \-> dlq-sink <---------/
+ * events-json (topic) -> decode-json -> normalized-events-sink (events topic)
+ * events-avro (topic) -> decode-avro -> engine -> transitions-sink, backouts-sink, audit-sink
+ *                                        |  (stores: sessions, deadlines)
+ *                                        +-> timers-sink (events topic)
+ * decode-json, decode-avro, engine -> dlq-sink
  * </pre>
+ *
+ * <p>The events topic is the one log the engine reads: JSON input is re-written into it, and due
+ * deadlines are written into it as timer records. A replay topology reads only that log, has no
+ * JSON path and no punctuator, and writes to its own output topics.
  */
 public final class TopologyFactory {
   public static final String AVRO_SOURCE = "events-avro";
@@ -39,6 +45,8 @@ public final class TopologyFactory {
   public static final String BACKOUTS_SINK = "backouts-sink";
   public static final String AUDIT_SINK = "audit-sink";
   public static final String DLQ_SINK = "dlq-sink";
+  public static final String NORMALIZED_SINK = "normalized-events-sink";
+  public static final String TIMERS_SINK = "timers-sink";
   public static final String SESSIONS_STORE = "sessions";
   public static final String DEADLINES_STORE = "deadlines";
 
@@ -55,12 +63,22 @@ public final class TopologyFactory {
   private TopologyFactory() {}
 
   public static Topology build(Engine engine, Settings s) {
-    return build(engine, s, avroSerializer(s.serdeConfig()), avroDeserializer(s.serdeConfig()));
+    return build(engine, s, true);
   }
 
-  /** With given serdes (tests may pass a registry-backed pair of their own). */
+  /** The live topology, or with {@code live} false the replay topology. */
+  public static Topology build(Engine engine, Settings s, boolean live) {
+    return build(
+        engine, s, avroSerializer(s.serdeConfig()), avroDeserializer(s.serdeConfig()), live);
+  }
+
+  /** With given serdes (tests may pass a registry-free pair of their own). */
   public static Topology build(
-      Engine engine, Settings s, Serializer<Object> avroOut, Deserializer<Object> avroIn) {
+      Engine engine,
+      Settings s,
+      Serializer<Object> avroOut,
+      Deserializer<Object> avroIn,
+      boolean live) {
     Topics t = s.topics();
     ObjectMapper json = new ObjectMapper();
     DecodeProcessor.Decoder avro =
@@ -71,26 +89,52 @@ public final class TopologyFactory {
                 "Expected a ProtocolEvent, but the schema gave "
                     + (decoded == null ? "null" : decoded.getClass().getName()));
           }
+          if (TimerRecords.isTimer(e)) {
+            return new EngineProcessor.TimerDue(TimerRecords.deadline(e), TimerRecords.seq(e));
+          }
           return AvroMapping.event(key, e, ts, input);
         };
     DecodeProcessor.Decoder fromJson =
-        (topic, headers, key, value, ts, input) ->
-            EventJson.read(json.readTree(value), key, ts, input);
+        (topic, headers, key, value, ts, input) -> {
+          var e = EventJson.read(json.readTree(value), key, ts, input);
+          if (TimerRecords.TYPE.equals(e.type())) {
+            throw new IllegalArgumentException(
+                "type " + TimerRecords.TYPE + " is reserved for statewarden's timers");
+          }
+          e.payload()
+              .forEach(
+                  (k, v) -> {
+                    if (v instanceof java.util.Map || v instanceof java.util.List) {
+                      throw new IllegalArgumentException(
+                          "payload."
+                              + k
+                              + " is a nested "
+                              + (v instanceof java.util.Map ? "object" : "list")
+                              + "; payload values are null, boolean, long, double or string");
+                    }
+                  });
+          return AvroMapping.toAvro(e);
+        };
 
     Topology topology = new Topology();
+    StringSerializer keys = new StringSerializer();
     topology.addSource(
         AVRO_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), t.events());
-    topology.addSource(
-        JSON_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), t.eventsJson());
     topology.addProcessor(
         DECODE_AVRO,
-        () -> new DecodeProcessor(avro, ENGINE, DLQ_SINK, s.maxRecordBytes()),
+        () -> new DecodeProcessor(avro, ENGINE, s.maxRecordBytes(), false),
         AVRO_SOURCE);
-    topology.addProcessor(
-        DECODE_JSON,
-        () -> new DecodeProcessor(fromJson, ENGINE, DLQ_SINK, s.maxRecordBytes()),
-        JSON_SOURCE);
-    topology.addProcessor(ENGINE, () -> new EngineProcessor(engine, s), DECODE_AVRO, DECODE_JSON);
+    topology.addProcessor(ENGINE, () -> new EngineProcessor(engine, s, live), DECODE_AVRO);
+    if (live) {
+      topology.addSource(
+          JSON_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), t.eventsJson());
+      topology.addProcessor(
+          DECODE_JSON,
+          () -> new DecodeProcessor(fromJson, NORMALIZED_SINK, s.maxRecordBytes(), true),
+          JSON_SOURCE);
+      topology.addSink(NORMALIZED_SINK, t.events(), keys, avroOut, DECODE_JSON);
+      topology.addSink(TIMERS_SINK, t.events(), keys, avroOut, ENGINE);
+    }
     topology.addStateStore(
         Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(SESSIONS_STORE), Serdes.String(), Serdes.ByteArray()),
@@ -99,18 +143,13 @@ public final class TopologyFactory {
         Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(DEADLINES_STORE), Serdes.Bytes(), Serdes.ByteArray()),
         ENGINE);
-    StringSerializer keys = new StringSerializer();
     topology.addSink(TRANSITIONS_SINK, t.transitions(), keys, avroOut, ENGINE);
     topology.addSink(BACKOUTS_SINK, t.backouts(), keys, avroOut, ENGINE);
     topology.addSink(AUDIT_SINK, t.audit(), keys, avroOut, ENGINE);
+    String[] dlqParents =
+        live ? new String[] {DECODE_AVRO, DECODE_JSON, ENGINE} : new String[] {DECODE_AVRO, ENGINE};
     topology.addSink(
-        DLQ_SINK,
-        t.dlq(),
-        new DlqKeySerializer(),
-        new ByteArraySerializer(),
-        DECODE_AVRO,
-        DECODE_JSON,
-        ENGINE);
+        DLQ_SINK, t.dlq(), new DlqKeySerializer(), new ByteArraySerializer(), dlqParents);
     return topology;
   }
 

@@ -324,6 +324,20 @@ class EngineTest {
     }
 
     @Test
+    void shouldFireLoggedTimerOnlyWhileTheSessionStillWaitsForIt() {
+      Session s = open(); // seq 1, deadline 11_000
+
+      assertThat(engine.onTimer(s, 11_000, 1).session().state()).isEqualTo("STALLED");
+      assertThat(engine.onTimer(s, 11_000, 2).changed()).as("other seq").isFalse();
+      assertThat(engine.onTimer(s, 12_000, 1).changed()).as("other deadline").isFalse();
+      Session moved = engine.onEvent(s, ev("s", "e2", "Stay", 5_000)).session(); // re-armed: 15_000
+      Result stale = engine.onTimer(moved, 11_000, 1);
+      assertThat(stale.changed()).isFalse();
+      assertThat(stale.outputs()).isEmpty();
+      assertThat(engine.onTimer(null, 11_000, 1).outputs()).isEmpty();
+    }
+
+    @Test
     void shouldPurgeFinalSessionAfterRetention() {
       Session failed = engine.onEvent(open(), ev("s", "e2", "Fail", 2_000)).session();
       long purgeAt = 2_000 + Duration.ofDays(7).toMillis();

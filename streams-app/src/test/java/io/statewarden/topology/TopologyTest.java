@@ -60,7 +60,7 @@ class TopologyTest {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     driver =
         new TopologyTestDriver(
-            TopologyFactory.build(engine, settings, new PlainAvro.Ser(), new PlainAvro.De()),
+            TopologyFactory.build(engine, settings, new PlainAvro.Ser(), new PlainAvro.De(), true),
             props,
             T0);
     json =
@@ -91,6 +91,32 @@ class TopologyTest {
 
   void start() throws Exception {
     start(1000, EngineConfig.DEFAULTS);
+  }
+
+  void startReplay() throws Exception {
+    Engine engine = new Engine(ProtocolCatalog.builtins(), EngineConfig.DEFAULTS);
+    var settings =
+        new TopologyFactory.Settings(Topics.DEFAULTS, 1000, 1000, 0, 4096, "replay", Map.of());
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-replay");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    driver =
+        new TopologyTestDriver(
+            TopologyFactory.build(engine, settings, new PlainAvro.Ser(), new PlainAvro.De(), false),
+            props,
+            T0);
+    avro =
+        driver.createInputTopic(
+            Topics.DEFAULTS.events(), new StringSerializer(), new PlainAvro.Ser());
+    transitions =
+        driver.createOutputTopic(
+            Topics.DEFAULTS.transitions(), new StringDeserializer(), new PlainAvro.De());
+    backouts =
+        driver.createOutputTopic(
+            Topics.DEFAULTS.backouts(), new StringDeserializer(), new PlainAvro.De());
+    audit =
+        driver.createOutputTopic(
+            Topics.DEFAULTS.audit(), new StringDeserializer(), new PlainAvro.De());
   }
 
   @AfterEach
@@ -203,6 +229,74 @@ class TopologyTest {
   }
 
   @Test
+  void shouldLogDueDeadlineAsTimerRecordAndFireItWhenReadBack() throws Exception {
+    start();
+    send("s1", "e1", "InboundContact", T);
+    TestOutputTopic<String, Object> log =
+        driver.createOutputTopic(
+            Topics.DEFAULTS.events(), new StringDeserializer(), new PlainAvro.De());
+    log.readRecordsToList(); // the normalized JSON event
+
+    driver.advanceWallClockTime(Duration.ofMillis(5_500));
+
+    TestRecord<String, Object> timer = log.readRecord();
+    ProtocolEvent e = (ProtocolEvent) timer.value();
+    assertThat(e.getType()).isEqualTo(TimerRecords.TYPE);
+    assertThat(timer.key()).isEqualTo("s1");
+    assertThat(timer.timestamp()).isEqualTo(T + 5_000);
+    assertThat(e.getPayload()).containsEntry("deadline", T + 5_000).containsEntry("seq", 1L);
+    assertThat(transitions())
+        .last()
+        .satisfies(t -> assertThat(t.getTrigger()).isEqualTo(Trigger.TIMEOUT));
+    assertThat(log.isEmpty()).as("one timer record per deadline").isTrue();
+  }
+
+  @Test
+  void shouldFireOnlyTimersTheLogHoldsWhenReplaying() throws Exception {
+    startReplay();
+    ProtocolEvent open =
+        ProtocolEvent.newBuilder()
+            .setEventId("e1")
+            .setSessionId("s1")
+            .setProtocol("taleus-listener")
+            .setType("InboundContact")
+            .setPayload(Map.of())
+            .build();
+    avro.pipeInput("s1", open, T);
+    avro.pipeInput("s2", ProtocolEvent.newBuilder(open).setSessionId("s2").build(), T);
+    transitions();
+    audits();
+
+    driver.advanceWallClockTime(Duration.ofSeconds(60));
+    assertThat(transitions.isEmpty()).as("no wall-clock firing in a replay").isTrue();
+
+    ProtocolEvent timer =
+        ProtocolEvent.newBuilder(open)
+            .setEventId("deadline:x:1")
+            .setType(TimerRecords.TYPE)
+            .setPayload(Map.of("deadline", T + 5_000, "seq", 1L))
+            .build();
+    avro.pipeInput("s1", timer, T + 5_000);
+
+    assertThat(transitions())
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.getSessionId()).isEqualTo("s1");
+              assertThat(t.getTrigger()).isEqualTo(Trigger.TIMEOUT);
+            });
+    ProtocolEvent stale =
+        ProtocolEvent.newBuilder(timer)
+            .setPayload(Map.of("deadline", T + 5_000, "seq", 7L))
+            .build();
+    avro.pipeInput("s2", stale, T + 5_000);
+    assertThat(transitions.isEmpty()).as("a stale timer changes nothing").isTrue();
+    assertThat(audits())
+        .extracting(AuditRecord::getDecision)
+        .containsExactly(Decision.DEADLINE_FIRED);
+  }
+
+  @Test
   void shouldDropStaleIndexEntriesAndFireEachDeadlineOnce() throws Exception {
     start();
     send("s1", "e1", "InboundContact", T);
@@ -309,9 +403,14 @@ class TopologyTest {
             RejectReason.KEY_MISMATCH,
             RejectReason.UNKNOWN_PROTOCOL,
             RejectReason.UNKNOWN_SESSION,
-            RejectReason.INVALID_EVENT,
             RejectReason.INVALID_EVENT);
     assertThat(transitions.isEmpty()).isTrue();
+    assertThat(dlq.readRecordsToList())
+        .singleElement()
+        .satisfies(
+            r ->
+                assertThat(header(r, "statewarden.error"))
+                    .contains("payload.deep is a nested object"));
   }
 
   @Test
