@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       ProtocolsCommand.class,
       RunCommand.class,
       LocalCommand.class,
+      ReplayCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

@@ -42,6 +42,9 @@ public final class Deployment implements AutoCloseable {
   private final KafkaProducer<byte[], byte[]> raw;
   private StatewardenApp app;
 
+  /** Settings added to (or overriding) the defaults of {@link #settings()}. */
+  public final Map<String, String> extra = new HashMap<>();
+
   @SuppressWarnings({"unchecked", "rawtypes"})
   public Deployment(KafkaInfra infra, Path stateDir, int partitions) {
     this.infra = infra;
@@ -76,6 +79,8 @@ public final class Deployment implements AutoCloseable {
     s.put("state.dir", stateDir.toString());
     s.put("replication.factor", "1");
     s.put("commit.interval.ms", "100");
+    s.put("session.timeout.ms", "6000"); // a killed instance's partitions move on in seconds
+    s.put("heartbeat.interval.ms", "1000");
     s.put(StatewardenConfig.PUNCTUATION_INTERVAL_MS, "100");
     s.put(StatewardenConfig.HTTP_PORT, "0");
     s.put(StatewardenConfig.TOPIC_EVENTS, topics.events());
@@ -84,6 +89,7 @@ public final class Deployment implements AutoCloseable {
     s.put(StatewardenConfig.TOPIC_BACKOUTS, topics.backouts());
     s.put(StatewardenConfig.TOPIC_AUDIT, topics.audit());
     s.put(StatewardenConfig.TOPIC_DLQ, topics.dlq());
+    s.putAll(extra);
     return s;
   }
 
@@ -176,6 +182,25 @@ public final class Deployment implements AutoCloseable {
       // anything more that is already committed
       for (ConsumerRecord<String, Object> r : consumer.poll(Duration.ofMillis(500))) {
         out.add(type.cast(r.value()));
+      }
+    }
+    return out;
+  }
+
+  /** Every committed record of an Avro output topic up to its current end offsets. */
+  public <T> List<T> readAll(String topic, Class<T> type) {
+    Map<String, Object> c = infra.clientConfig();
+    c.put("apicurio.registry.use-specific-avro-reader", "true");
+    AvroKafkaDeserializer<Object> de = new AvroKafkaDeserializer<>();
+    de.configure(c, false);
+    List<T> out = new ArrayList<>();
+    try (KafkaConsumer<String, Object> consumer = consumer(new StringDeserializer(), de)) {
+      assign(consumer, topic);
+      Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+      while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+        for (ConsumerRecord<String, Object> r : consumer.poll(Duration.ofMillis(300))) {
+          out.add(type.cast(r.value()));
+        }
       }
     }
     return out;

@@ -1,0 +1,238 @@
+package io.statewarden.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.statewarden.config.StatewardenConfig;
+import io.statewarden.schema.Transition;
+import io.statewarden.testsupport.Deployment;
+import io.statewarden.testsupport.KafkaInfra;
+import io.statewarden.testsupport.RealKafka;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Live traffic with 1-2 s deadlines (completions, timeouts, late events racing deadlines,
+ * duplicates, rejections), then replays of the events topic compared record by record.
+ */
+@ExtendWith(RealKafka.class)
+class ReplayIT {
+  static final int SESSIONS = 700;
+
+  @TempDir Path dir;
+
+  Path protocols(String resource) throws Exception {
+    Path d = Files.createDirectories(dir.resolve("protocols-" + resource.replaceAll("\\W", "")));
+    Files.copy(
+        ReplayIT.class.getResourceAsStream("/replay/" + resource),
+        d.resolve("replay-test.yaml"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    return d;
+  }
+
+  /** Sends a randomized session script per session over a few seconds, in wall-clock time. */
+  static void traffic(Deployment d, long seed, Runnable midway) throws Exception {
+    Random r = new Random(seed);
+    ScheduledExecutorService timer = Executors.newScheduledThreadPool(2);
+    List<java.util.concurrent.ScheduledFuture<?>> all = new ArrayList<>();
+    for (int i = 0; i < SESSIONS; i++) {
+      String id = "rs-" + seed + "-" + i;
+      long at = i * 12L; // 700 sessions over 8.4 s
+      boolean json = r.nextBoolean();
+      List<String[]> steps = new ArrayList<>();
+      steps.add(new String[] {"Open", "o", "{}"});
+      int kind = r.nextInt(6);
+      if (kind > 0) steps.add(new String[] {"Step", "s", "{\"n\":" + r.nextInt(3) + "}"});
+      if (kind > 2)
+        steps.add(new String[] {"Step", "s", "{\"n\":" + r.nextInt(3) + "}"}); // duplicate id
+      if (kind > 3) steps.add(new String[] {"Finish", "f", "{}"});
+      if (kind == 5) steps.add(new String[] {"Bogus", "b", "{}"});
+      if (r.nextInt(10) == 0) steps.add(new String[] {"Cancel", "c", "{}"});
+      long t = at;
+      for (String[] step : steps) {
+        t += 600 + r.nextInt(900); // around the 1 s and 1.5 s deadlines
+        String[] s = step;
+        all.add(
+            timer.schedule(
+                () -> {
+                  String event = Deployment.json(id, id + "-" + s[1], "replay-test", s[0], s[2]);
+                  if (json) {
+                    d.sendJson(id, event, System.currentTimeMillis());
+                  } else {
+                    d.sendAvro(
+                        id,
+                        Deployment.event(
+                            id,
+                            id + "-" + s[1],
+                            "replay-test",
+                            s[0],
+                            s[2].contains("n")
+                                ? Map.of("n", (long) (s[2].charAt(5) - '0'))
+                                : Map.of()),
+                        System.currentTimeMillis());
+                  }
+                },
+                t,
+                TimeUnit.MILLISECONDS));
+      }
+    }
+    if (midway != null) {
+      timer.schedule(midway, 3_000, TimeUnit.MILLISECONDS).get();
+    }
+    for (var f : all) f.get();
+    timer.shutdown();
+  }
+
+  /** Waits until every session is final and the outputs stop growing. */
+  static List<Transition> awaitQuiet(Deployment d) {
+    long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    List<Transition> last = List.of();
+    while (true) {
+      List<Transition> ts = d.readAll(d.topics.transitions(), Transition.class);
+      long finals = ts.stream().filter(Transition::getFinal$).count();
+      if (finals == SESSIONS && ts.size() == last.size()) {
+        return ts;
+      }
+      if (System.nanoTime() > end) {
+        throw new AssertionError(
+            "not quiet: "
+                + finals
+                + " of "
+                + SESSIONS
+                + " sessions final, "
+                + ts.size()
+                + " transitions; not final: "
+                + ts.stream()
+                    .collect(
+                        java.util.stream.Collectors.groupingBy(
+                            Transition::getSessionId,
+                            java.util.stream.Collectors.reducing((a, b) -> b)))
+                    .values()
+                    .stream()
+                    .map(java.util.Optional::get)
+                    .filter(t -> !t.getFinal$())
+                    .limit(5)
+                    .toList());
+      }
+      last = ts;
+      Awaitility.await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
+    }
+  }
+
+  record Cli(int exit, String out) {}
+
+  static Cli replay(Deployment d, String... args) {
+    List<String> all = new ArrayList<>(List.of("replay"));
+    d.settings()
+        .forEach(
+            (k, v) -> {
+              all.add("-D");
+              all.add(k + "=" + v);
+            });
+    all.addAll(List.of(args));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit =
+        io.statewarden.cli.TestAccess.commandLine()
+            .setOut(new PrintWriter(out))
+            .setErr(new PrintWriter(err))
+            .execute(all.toArray(String[]::new));
+    return new Cli(exit, out + "\n" + err);
+  }
+
+  @Test
+  void shouldReplayLiveTrafficIdenticallyTwiceAndShowChangedProtocol(KafkaInfra infra)
+      throws Exception {
+    try (Deployment d = new Deployment(infra, dir.resolve("state"), 3)) {
+      d.extra.put(StatewardenConfig.PROTOCOLS_DIRS, protocols("replay-test.yaml").toString());
+      d.start();
+      traffic(d, 1, null);
+      List<Transition> live = awaitQuiet(d);
+      assertThat(live.size()).isGreaterThan(1_800);
+      assertThat(live)
+          .anyMatch(t -> "STALLED".equals(t.getTo()))
+          .anyMatch(t -> "DONE".equals(t.getTo()))
+          .anyMatch(t -> "EXPIRED".equals(t.getTo()))
+          .anyMatch(t -> "Tick".equals(t.getEventType()));
+      d.stop();
+
+      Cli first = replay(d, "--output-prefix", "r1.", "--verify");
+      assertThat(first.exit()).as(first.out()).isZero();
+      assertThat(first.out()).contains("verify: identical").contains("records done, 0 left");
+
+      Cli second = replay(d, "--output-prefix", "r2.", "--verify", "--compare-prefix", "r1.");
+      assertThat(second.exit()).as(second.out()).isZero();
+
+      d.extra.put(
+          StatewardenConfig.PROTOCOLS_DIRS,
+          protocols("replay-test-v2.yaml.txt").toString() + "," + protocols("replay-test.yaml"));
+      Cli changed = replay(d, "--output-prefix", "r3.", "--verify");
+      assertThat(changed.exit()).as(changed.out()).isEqualTo(1);
+      assertThat(changed.out()).contains("differences").contains("\"protocolVersion\": 2");
+    }
+  }
+
+  @Test
+  void shouldReplayIdenticallyAfterTheProcessorWasKilledDuringTheLiveRun(KafkaInfra infra)
+      throws Exception {
+    try (Deployment d = new Deployment(infra, dir.resolve("state"), 3)) {
+      d.extra.put(StatewardenConfig.PROTOCOLS_DIRS, protocols("replay-test.yaml").toString());
+      Process[] live = {runJar(d)};
+      traffic(
+          d,
+          2,
+          () -> {
+            try {
+              live[0].destroyForcibly().waitFor(); // kill -9
+              live[0] = runJar(d);
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+          });
+      try {
+        awaitQuiet(d);
+      } finally {
+        live[0].destroy();
+        live[0].waitFor(60, TimeUnit.SECONDS);
+      }
+      Cli replayed = replay(d, "--output-prefix", "k1.", "--verify");
+      assertThat(replayed.exit()).as(replayed.out()).isZero();
+      assertThat(replayed.out()).contains("verify: identical");
+    }
+  }
+
+  /** The live processor as its own JVM, from the built jar, so it can be killed with SIGKILL. */
+  static Process runJar(Deployment d) throws Exception {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-Xmx384m",
+                "-jar",
+                Path.of("target/statewarden.jar").toAbsolutePath().toString(),
+                "run"));
+    d.settings()
+        .forEach(
+            (k, v) -> {
+              cmd.add("-D");
+              cmd.add(k + "=" + v);
+            });
+    return new ProcessBuilder(cmd)
+        .redirectErrorStream(true)
+        .redirectOutput(d.stateDir.resolveSibling("live-" + System.nanoTime() + ".log").toFile())
+        .start();
+  }
+}
