@@ -3,55 +3,203 @@ package io.statewarden.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.statewarden.protocol.MermaidDiagram;
+import io.statewarden.protocol.Protocol;
+import io.statewarden.protocol.ProtocolCatalog;
+import io.statewarden.topology.Metrics;
+import io.statewarden.topology.TopologyFactory;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.BooleanSupplier;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP API of an instance: {@code /health/live} (200 while the process serves) and {@code
- * /health/ready} (200 once the stream threads are RUNNING, else 503). Bound to loopback by default.
+ * The HTTP API of an instance: {@code /health/live}, {@code /health/ready} (200 once the stream
+ * threads are RUNNING), {@code /sessions/{id}}, {@code /protocols}, {@code /protocols/{name}} (with
+ * its Mermaid diagram) and Prometheus {@code /metrics}. Bound to loopback by default.
  */
 public final class HttpApi implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpServer server;
+  private final ExecutorService executor =
+      Executors.newFixedThreadPool(
+          4,
+          r -> {
+            Thread t = new Thread(r, "statewarden-http");
+            t.setDaemon(true);
+            return t;
+          });
 
-  public HttpApi(
-      String host, int port, BooleanSupplier ready, java.util.function.Supplier<String> state)
-      throws IOException {
+  /** Binds now (so the port is known before Kafka Streams starts); serves after {@link #start}. */
+  public HttpApi(String host, int port) throws IOException {
     server = HttpServer.create(new InetSocketAddress(host, port), 0);
-    server.setExecutor(
-        Executors.newFixedThreadPool(
-            2,
-            r -> {
-              Thread t = new Thread(r, "statewarden-http");
-              t.setDaemon(true);
-              return t;
-            }));
-    server.createContext("/health/live", ex -> reply(ex, 200, Map.of("status", "UP")));
-    server.createContext(
-        "/health/ready",
-        ex -> {
-          boolean ok = ready.getAsBoolean();
-          reply(ex, ok ? 200 : 503, Map.of("status", ok ? "UP" : "DOWN", "streams", state.get()));
-        });
-    server.start();
-    LOG.info("HTTP API on http://{}:{}", host, port());
+    server.setExecutor(executor);
   }
 
   public int port() {
     return server.getAddress().getPort();
   }
 
+  public void start(
+      KafkaStreams streams, ProtocolCatalog catalog, SessionQuery sessions, Metrics metrics) {
+    server.createContext("/health/live", ex -> reply(ex, 200, Map.of("status", "UP")));
+    server.createContext(
+        "/health/ready",
+        ex -> {
+          boolean ok = streams.state() == KafkaStreams.State.RUNNING;
+          reply(
+              ex,
+              ok ? 200 : 503,
+              Map.of("status", ok ? "UP" : "DOWN", "streams", streams.state().name()));
+        });
+    server.createContext(
+        "/sessions/",
+        ex -> {
+          String id =
+              URLDecoder.decode(
+                  ex.getRequestURI().getRawPath().substring("/sessions/".length()),
+                  StandardCharsets.UTF_8);
+          SessionQuery.Answer a =
+              sessions.session(id, ex.getRequestHeaders().containsKey(SessionQuery.FORWARDED));
+          reply(ex, a.status(), a.body());
+        });
+    server.createContext(
+        "/protocols",
+        ex -> {
+          String rest = ex.getRequestURI().getPath().substring("/protocols".length());
+          if (rest.isEmpty() || rest.equals("/")) {
+            reply(ex, 200, catalog.all().stream().map(p -> summary(p, false)).toList());
+            return;
+          }
+          String name = rest.substring(1);
+          List<Protocol> versions =
+              catalog.all().stream().filter(p -> p.name().equals(name)).toList();
+          if (versions.isEmpty()) {
+            reply(ex, 404, Map.of("error", "no protocol " + name));
+          } else {
+            reply(
+                ex,
+                200,
+                Map.of(
+                    "name",
+                    name,
+                    "versions",
+                    versions.stream().map(p -> summary(p, true)).toList()));
+          }
+        });
+    server.createContext(
+        "/metrics",
+        ex -> {
+          StringBuilder b = new StringBuilder();
+          metrics.render(b);
+          stores(streams, b);
+          kafka(streams, b);
+          byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
+          ex.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4");
+          ex.sendResponseHeaders(200, bytes.length);
+          try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+          }
+        });
+    server.start();
+    LOG.info("HTTP API on http://{}:{}", server.getAddress().getHostString(), port());
+  }
+
+  private static Map<String, Object> summary(Protocol p, boolean diagram) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", p.name());
+    m.put("version", p.version());
+    m.put("description", p.description());
+    m.put("states", p.states().keySet());
+    if (diagram) {
+      m.put("mermaid", MermaidDiagram.render(p));
+    }
+    return m;
+  }
+
+  /** Pending deadlines and stored sessions on this instance (approximate, from RocksDB). */
+  private static void stores(KafkaStreams streams, StringBuilder b) {
+    for (String[] s :
+        new String[][] {
+          {
+            TopologyFactory.DEADLINES_STORE,
+            "statewarden_deadlines_pending",
+            "Entries in the deadline index on this instance (approximate)."
+          },
+          {
+            TopologyFactory.SESSIONS_STORE,
+            "statewarden_sessions_stored",
+            "Sessions (active and retained final) on this instance (approximate)."
+          }
+        }) {
+      try {
+        long n =
+            streams
+                .store(
+                    StoreQueryParameters.fromNameAndType(s[0], QueryableStoreTypes.keyValueStore()))
+                .approximateNumEntries();
+        b.append("# HELP ").append(s[1]).append(' ').append(s[2]).append('\n');
+        b.append("# TYPE ")
+            .append(s[1])
+            .append(" gauge\n")
+            .append(s[1])
+            .append(' ')
+            .append(n)
+            .append('\n');
+      } catch (RuntimeException e) {
+        // not queryable while rebalancing: leave the gauge out rather than report a wrong value
+      }
+    }
+  }
+
+  /** Every numeric Kafka Streams (and client) metric, as a gauge. */
+  private static void kafka(KafkaStreams streams, StringBuilder b) {
+    for (Map.Entry<MetricName, ? extends Metric> e : streams.metrics().entrySet()) {
+      Object v = e.getValue().metricValue();
+      if (!(v instanceof Number n)
+          || Double.isNaN(n.doubleValue())
+          || Double.isInfinite(n.doubleValue())) {
+        continue;
+      }
+      MetricName m = e.getKey();
+      b.append(sanitize("kafka_" + m.group() + "_" + m.name())).append('{');
+      String sep = "";
+      for (var tag : m.tags().entrySet()) {
+        b.append(sep)
+            .append(sanitize(tag.getKey()))
+            .append("=\"")
+            .append(tag.getValue().replace("\"", "'"))
+            .append('"');
+        sep = ",";
+      }
+      b.append("} ").append(n.doubleValue()).append('\n');
+    }
+  }
+
+  private static String sanitize(String s) {
+    return s.replaceAll("[^a-zA-Z0-9_]", "_");
+  }
+
   static void reply(HttpExchange ex, int code, Object body) throws IOException {
-    byte[] bytes = JSON.writeValueAsBytes(body);
+    byte[] bytes =
+        body instanceof SessionQuery.RawJson raw
+            ? raw.json().getBytes(StandardCharsets.UTF_8)
+            : JSON.writeValueAsBytes(body);
     ex.getResponseHeaders().add("Content-Type", "application/json");
     ex.sendResponseHeaders(code, bytes.length);
     try (OutputStream out = ex.getResponseBody()) {
@@ -62,10 +210,6 @@ public final class HttpApi implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
-    ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
-  }
-
-  static String utf8(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
+    executor.shutdownNow();
   }
 }

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       LocalCommand.class,
       ReplayCommand.class,
+      SessionCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

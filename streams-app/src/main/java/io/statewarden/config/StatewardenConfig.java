@@ -51,6 +51,7 @@ public final class StatewardenConfig extends AbstractConfig {
   public static final String MAX_RECORD_BYTES = "statewarden.max.record.bytes";
   public static final String HTTP_HOST = "statewarden.http.host";
   public static final String HTTP_PORT = "statewarden.http.port";
+  public static final String HTTP_ADVERTISED_HOST = "statewarden.http.advertised.host";
   public static final String INSTANCE_ID = "statewarden.instance.id";
 
   public static final ConfigDef DEF =
@@ -178,6 +179,13 @@ public final class StatewardenConfig extends AbstractConfig {
               Importance.MEDIUM,
               "Port of the HTTP API; 0 picks a free one.")
           .define(
+              HTTP_ADVERTISED_HOST,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              "Host other instances use to reach this one's HTTP API (application.server);"
+                  + " default: the bind address, or the host name when bound to all interfaces.")
+          .define(
               INSTANCE_ID,
               Type.STRING,
               "",
@@ -299,6 +307,19 @@ public final class StatewardenConfig extends AbstractConfig {
       return java.net.InetAddress.getLocalHost().getHostName();
     } catch (IOException e) {
       return "unknown";
+    }
+  }
+
+  /** Where other instances reach this one's HTTP API. */
+  public String advertisedHost() {
+    String h = getString(HTTP_ADVERTISED_HOST);
+    if (!h.isEmpty()) return h;
+    String bind = getString(HTTP_HOST);
+    if (!bind.equals("0.0.0.0") && !bind.equals("::")) return bind;
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "localhost";
     }
   }
 

@@ -70,7 +70,11 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
     try {
       Session current = Sessions.read(sessions, key);
       if (record.value() instanceof TimerDue t) {
-        apply(key, current, engine.onTimer(current, t.deadline(), t.seq()));
+        Result r = engine.onTimer(current, t.deadline(), t.seq());
+        if (r.changed() && !r.outputs().isEmpty()) {
+          settings.metrics().lateness(context.currentSystemTimeMs() - t.deadline());
+        }
+        apply(key, current, r);
         return;
       }
       if (current != null && !engine.canRun(current)) {
@@ -136,6 +140,7 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
     }
     long processedAt = context.currentSystemTimeMs();
     for (Output o : r.outputs()) {
+      settings.metrics().record(o);
       Object avro = AvroMapping.record(o, processedAt, settings.instanceId());
       String sink =
           o instanceof Output.Transition

@@ -1,6 +1,7 @@
 package io.statewarden.topology;
 
 import io.statewarden.api.HttpApi;
+import io.statewarden.api.SessionQuery;
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.engine.Engine;
 import io.statewarden.protocol.ProtocolCatalog;
@@ -13,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +43,7 @@ public final class StatewardenApp implements AutoCloseable {
         ProtocolCatalog.load(
             config.getList(StatewardenConfig.PROTOCOLS_DIRS).stream().map(Path::of).toList());
     Engine engine = new Engine(catalog, config.engine());
+    Metrics metrics = new Metrics();
     var settings =
         new TopologyFactory.Settings(
             config.topics(),
@@ -49,9 +52,17 @@ public final class StatewardenApp implements AutoCloseable {
             config.getLong(StatewardenConfig.CATCHUP_QUIET_MS),
             config.getInt(StatewardenConfig.MAX_RECORD_BYTES),
             config.instanceId(),
-            config.kafka());
+            config.kafka(),
+            metrics);
+    HttpApi http =
+        new HttpApi(
+            config.getString(StatewardenConfig.HTTP_HOST),
+            config.getInt(StatewardenConfig.HTTP_PORT));
     Properties props = new Properties();
     props.putAll(config.kafka());
+    // interactive queries: where other instances reach this one's HTTP API
+    HostInfo self = new HostInfo(config.advertisedHost(), http.port());
+    props.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
     KafkaStreams streams = new KafkaStreams(TopologyFactory.build(engine, settings), props);
     // a failed stream thread is replaced; its tasks restart from their last commit
     streams.setUncaughtExceptionHandler(
@@ -59,12 +70,14 @@ public final class StatewardenApp implements AutoCloseable {
           LOG.error("Stream thread failed; replacing it", e);
           return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-    HttpApi http =
-        new HttpApi(
-            config.getString(StatewardenConfig.HTTP_HOST),
-            config.getInt(StatewardenConfig.HTTP_PORT),
-            () -> streams.state() == KafkaStreams.State.RUNNING,
-            () -> streams.state().name());
+    http.start(
+        streams,
+        catalog,
+        new SessionQuery(
+            streams,
+            engine,
+            HostInfo.buildFromEndpoint(props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG))),
+        metrics);
     StatewardenApp app = new StatewardenApp(streams, http);
     LOG.info(
         "Starting statewarden {} with {} protocols: {}",

@@ -58,7 +58,27 @@ public final class TopologyFactory {
       long catchUpQuietMs,
       int maxRecordBytes,
       String instanceId,
-      Map<String, ?> serdeConfig) {}
+      Map<String, ?> serdeConfig,
+      Metrics metrics) {
+    public Settings(
+        Topics topics,
+        long punctuationIntervalMs,
+        int maxFiresPerPunctuation,
+        long catchUpQuietMs,
+        int maxRecordBytes,
+        String instanceId,
+        Map<String, ?> serdeConfig) {
+      this(
+          topics,
+          punctuationIntervalMs,
+          maxFiresPerPunctuation,
+          catchUpQuietMs,
+          maxRecordBytes,
+          instanceId,
+          serdeConfig,
+          new Metrics());
+    }
+  }
 
   private TopologyFactory() {}
 

@@ -100,6 +100,11 @@ public final class Deployment implements AutoCloseable {
     return app;
   }
 
+  /** The running instance, or null. */
+  public StatewardenApp app() {
+    return app;
+  }
+
   public void stop() {
     if (app != null) {
       app.close();

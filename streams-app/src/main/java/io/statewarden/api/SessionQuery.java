@@ -1,0 +1,134 @@
+package io.statewarden.api;
+
+import io.statewarden.engine.Engine;
+import io.statewarden.engine.Session;
+import io.statewarden.engine.SessionCodec;
+import io.statewarden.topology.TopologyFactory;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * Answers {@code GET /sessions/{id}}: from the local store when this instance owns the session's
+ * partition, else by forwarding to the owner once; 404 for unknown ids; 503 while the partition is
+ * moving or restoring (never a stale or made-up answer).
+ */
+public final class SessionQuery {
+  static final String FORWARDED = "X-Statewarden-Forwarded";
+
+  /** Status and JSON body. */
+  public record Answer(int status, Object body) {}
+
+  private final KafkaStreams streams;
+  private final Engine engine;
+  private final HostInfo self;
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  public SessionQuery(KafkaStreams streams, Engine engine, HostInfo self) {
+    this.streams = streams;
+    this.engine = engine;
+    this.self = self;
+  }
+
+  public Answer session(String id, boolean forwarded) {
+    KeyQueryMetadata md;
+    try {
+      md =
+          streams.queryMetadataForKey(
+              TopologyFactory.SESSIONS_STORE, id, Serdes.String().serializer());
+    } catch (IllegalStateException e) {
+      return unavailable("not started yet (" + streams.state() + ")");
+    }
+    if (md == null || md == KeyQueryMetadata.NOT_AVAILABLE || md.activeHost() == null) {
+      return unavailable("the session's partition has no owner right now (rebalancing)");
+    }
+    if (!md.activeHost().equals(self)) {
+      return forwarded
+          ? unavailable("the session's partition is moving")
+          : forward(md.activeHost(), id);
+    }
+    try {
+      ReadOnlyKeyValueStore<String, byte[]> store =
+          streams.store(
+              StoreQueryParameters.fromNameAndType(
+                      TopologyFactory.SESSIONS_STORE,
+                      QueryableStoreTypes.<String, byte[]>keyValueStore())
+                  .withPartition(md.partition()));
+      byte[] bytes = store.get(id);
+      if (bytes == null) {
+        return new Answer(404, Map.of("error", "no session " + id));
+      }
+      return new Answer(200, view(SessionCodec.decode(bytes)));
+    } catch (InvalidStateStoreException e) {
+      return unavailable("the session store is migrating or restoring: " + e.getMessage());
+    }
+  }
+
+  private Answer forward(HostInfo owner, String id) {
+    try {
+      HttpRequest req =
+          HttpRequest.newBuilder(
+                  URI.create(
+                      "http://"
+                          + owner.host()
+                          + ":"
+                          + owner.port()
+                          + "/sessions/"
+                          + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20")))
+              .header(FORWARDED, self.host() + ":" + self.port())
+              .timeout(Duration.ofSeconds(5))
+              .GET()
+              .build();
+      HttpResponse<String> res = http.send(req, HttpResponse.BodyHandlers.ofString());
+      return new Answer(res.statusCode(), new RawJson(res.body()));
+    } catch (Exception e) {
+      return unavailable(
+          "the owner " + owner.host() + ":" + owner.port() + " did not answer: " + e);
+    }
+  }
+
+  /** A body already in JSON, relayed as is. */
+  public record RawJson(String json) {}
+
+  private static Answer unavailable(String why) {
+    return new Answer(503, Map.of("error", "state not available yet: " + why, "retry", true));
+  }
+
+  Map<String, Object> view(Session s) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("sessionId", s.id());
+    v.put("protocol", s.protocol());
+    v.put("protocolVersion", s.version());
+    v.put("state", s.state());
+    v.put("status", s.isFinal() ? s.outcome().name() : "ACTIVE");
+    v.put("seq", s.seq());
+    v.put("data", s.data());
+    v.put("createdAt", s.createdAt());
+    v.put("enteredAt", s.enteredAt());
+    Map<String, Object> deadlines = new LinkedHashMap<>();
+    deadlines.put("state", s.stateDeadline() == Session.NONE ? null : s.stateDeadline());
+    deadlines.put("session", s.sessionDeadline() == Session.NONE ? null : s.sessionDeadline());
+    if (s.isFinal()) {
+      deadlines.put("purgeAt", engine.dueAt(s));
+    }
+    v.put("deadlines", deadlines);
+    v.put("history", s.history());
+    v.put("answeredBy", self.host() + ":" + self.port());
+    return v;
+  }
+}

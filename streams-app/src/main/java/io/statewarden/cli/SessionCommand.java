@@ -1,0 +1,56 @@
+package io.statewarden.cli;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code session ID}: a session as any instance's HTTP API answers it (forwarded to its owner). */
+@Command(
+    name = "session",
+    mixinStandardHelpOptions = true,
+    description =
+        "Show a session (state, status, data, deadlines, history, version). Exit 0 found, 1 unknown, 3 not available yet.")
+final class SessionCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(paramLabel = "ID", description = "Session id.")
+  String id;
+
+  @Option(
+      names = "--url",
+      defaultValue = "http://127.0.0.1:8070",
+      description = "Any instance's HTTP API (default ${DEFAULT-VALUE}).")
+  String url;
+
+  @Override
+  public Integer call() throws Exception {
+    HttpRequest req =
+        HttpRequest.newBuilder(
+                URI.create(
+                    url
+                        + "/sessions/"
+                        + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20")))
+            .timeout(Duration.ofSeconds(10))
+            .GET()
+            .build();
+    HttpResponse<String> res =
+        HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofString());
+    (res.statusCode() == 200 ? spec.commandLine().getOut() : spec.commandLine().getErr())
+        .println(res.body());
+    return switch (res.statusCode()) {
+      case 200 -> 0;
+      case 404 -> 1;
+      default -> 3;
+    };
+  }
+}
