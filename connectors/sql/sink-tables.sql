@@ -16,6 +16,8 @@ CREATE TABLE IF NOT EXISTS session_transitions (
   at                timestamp   NOT NULL,
   is_final          boolean     NOT NULL,
   outcome           text,
+  -- the session data after the move, as JSON (FieldsToJson)
+  data              jsonb,
   PRIMARY KEY (session_id, seq)
 );
 -- "which sessions moved in this period", "which sessions of a protocol ended how"
@@ -51,7 +53,9 @@ CREATE TABLE IF NOT EXISTS session_backouts (
   reason            text        NOT NULL,
   deadline          timestamp,
   at                timestamp   NOT NULL,
-  history           text[]
+  history           text[],
+  -- the session data when it backed out, as JSON (FieldsToJson)
+  data              jsonb
 );
 CREATE INDEX IF NOT EXISTS session_backouts_at ON session_backouts (at);
 

@@ -79,8 +79,9 @@ public final class ConnectWorker implements AutoCloseable {
     p.put("rest.advertised.port", String.valueOf(settings.restPort()));
     p.put("offset.flush.interval.ms", String.valueOf(settings.offsetFlushMs()));
     p.put("connector.client.config.override.policy", "All");
-    // the Apicurio converter has no ServiceLoader manifests, so plugins are found by scanning
-    p.put("plugin.discovery", "only_scan");
+    // every plugin of the build has ServiceLoader manifests (the Apicurio converter's come from
+    // connectors/apicurio-converter-plugin), so no plugin jar needs scanning
+    p.put("plugin.discovery", "service_load");
     // a worker that rejoins right after a restart should not wait for the old member to leave
     p.put("scheduled.rebalance.max.delay.ms", "0");
     return p;

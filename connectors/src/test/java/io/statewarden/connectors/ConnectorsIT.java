@@ -172,6 +172,19 @@ class ConnectorsIT {
             "L_PROCESS_CONTACT>L_SEND_RESPONSE:d2",
             "L_SEND_RESPONSE>L_AWAIT_DATABASE:d3",
             "L_AWAIT_DATABASE>L_DONE:d4");
+    // the session data as JSON, the states visited as an array
+    assertThat(
+            tables.query(
+                "SELECT data->>'role' AS role FROM session_transitions"
+                    + " WHERE session_id = 'e2e-done' AND seq = 4"))
+        .extracting(r -> r.get("role"))
+        .containsExactly("foil");
+    assertThat(
+            tables.query(
+                "SELECT array_to_string(history, ',') AS h FROM session_backouts"
+                    + " WHERE session_id = 'e2e-stall'"))
+        .extracting(r -> r.get("h"))
+        .containsExactly("L_PROCESS_CONTACT,L_TIMEOUT");
   }
 
   @Test
