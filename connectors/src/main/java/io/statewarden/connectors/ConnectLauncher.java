@@ -22,87 +22,156 @@ public final class ConnectLauncher implements Callable<Integer> {
   /** System property naming the default plugin path (set by {@code connectors/bin/connect}). */
   public static final String PLUGIN_PATH_PROPERTY = "statewarden.connect.plugin.path";
 
-  @Option(names = "--bootstrap", defaultValue = "127.0.0.1:9092", description = "Kafka brokers.")
+  @Option(
+      names = "--bootstrap",
+      defaultValue = "127.0.0.1:9092",
+      paramLabel = "HOST:PORT",
+      description = "Kafka brokers (default ${DEFAULT-VALUE}).")
   String bootstrap;
 
   @Option(
       names = "--registry",
       defaultValue = "http://127.0.0.1:8080/apis/registry/v2",
-      description = "The registry's v2 API (a v3 URL is turned into the v2 one).")
+      paramLabel = "URL",
+      description = "The registry's v2 API; a v3 URL is turned into it (default ${DEFAULT-VALUE}).")
   String registry;
 
   @Option(
       names = "--group-id",
       defaultValue = "statewarden-connect",
-      description = "Connect group.")
+      paramLabel = "ID",
+      description =
+          "Connect group id, also naming its config, offset and status topics (default ${DEFAULT-VALUE}).")
   String groupId;
 
-  @Option(names = "--rest-port", defaultValue = "8083", description = "REST port on 127.0.0.1.")
+  @Option(
+      names = "--rest-port",
+      defaultValue = "8083",
+      paramLabel = "PORT",
+      description = "REST port on 127.0.0.1; 0 picks a free one (default ${DEFAULT-VALUE}).")
   int restPort;
 
   @Option(
       names = "--plugin-path",
-      description = "Connect plugin.path (default: -D" + PLUGIN_PATH_PROPERTY + ").")
+      paramLabel = "DIRS",
+      description =
+          "Connect plugin.path (default: -D"
+              + PLUGIN_PATH_PROPERTY
+              + ", set by bin/statewarden-connect).")
   String pluginPath;
 
   @Option(
       names = "--offset-flush-ms",
       defaultValue = "10000",
-      description = "How often offsets are committed.")
+      paramLabel = "MS",
+      description =
+          "How often source offsets and sink positions are committed (default ${DEFAULT-VALUE}).")
   long offsetFlushMs;
 
   @Option(
       names = "--configs",
       paramLabel = "DIR",
-      description = "Create or update the connectors of every *.json file in DIR.")
+      description = "Create or update the connector of every *.json file in DIR.")
   Path configs;
 
-  @Option(names = "--name-prefix", defaultValue = "", description = "Prefix of connector names.")
+  @Option(
+      names = "--name-prefix",
+      defaultValue = "",
+      paramLabel = "PREFIX",
+      description = "Put before every connector name.")
   String namePrefix;
 
   @Option(
       names = "--sink-jdbc-url",
       defaultValue = "jdbc:postgresql://127.0.0.1:5432/statewarden",
-      description = "Database of the sink tables.")
+      paramLabel = "URL",
+      description = "Database of the sink tables (default ${DEFAULT-VALUE}).")
   String sinkJdbcUrl;
 
-  @Option(names = "--sink-user", defaultValue = "statewarden_sink")
+  @Option(
+      names = "--sink-user",
+      defaultValue = "statewarden_sink",
+      paramLabel = "USER",
+      description = "Sink database user (default ${DEFAULT-VALUE}).")
   String sinkUser;
 
-  @Option(names = "--sink-password", defaultValue = "${env:STATEWARDEN_SINK_PASSWORD:-}")
+  @Option(
+      names = "--sink-password",
+      defaultValue = "${env:STATEWARDEN_SINK_PASSWORD:-}",
+      paramLabel = "PASSWORD",
+      description = "Sink database password (default: $STATEWARDEN_SINK_PASSWORD).")
   String sinkPassword;
 
-  @Option(names = "--outbox-host", defaultValue = "127.0.0.1")
+  @Option(
+      names = "--outbox-host",
+      defaultValue = "127.0.0.1",
+      paramLabel = "HOST",
+      description = "Host of the database with the outbox table (default ${DEFAULT-VALUE}).")
   String outboxHost;
 
-  @Option(names = "--outbox-port", defaultValue = "5432")
+  @Option(
+      names = "--outbox-port",
+      defaultValue = "5432",
+      paramLabel = "PORT",
+      description = "Its port (default ${DEFAULT-VALUE}).")
   int outboxPort;
 
-  @Option(names = "--outbox-db", defaultValue = "orders", description = "Database of the outbox.")
+  @Option(
+      names = "--outbox-db",
+      defaultValue = "orders",
+      paramLabel = "NAME",
+      description = "Its database name (default ${DEFAULT-VALUE}).")
   String outboxDb;
 
-  @Option(names = "--outbox-user", defaultValue = "statewarden_cdc")
+  @Option(
+      names = "--outbox-user",
+      defaultValue = "statewarden_cdc",
+      paramLabel = "USER",
+      description =
+          "A user with REPLICATION that owns the outbox table (default ${DEFAULT-VALUE}).")
   String outboxUser;
 
-  @Option(names = "--outbox-password", defaultValue = "${env:STATEWARDEN_OUTBOX_PASSWORD:-}")
+  @Option(
+      names = "--outbox-password",
+      defaultValue = "${env:STATEWARDEN_OUTBOX_PASSWORD:-}",
+      paramLabel = "PASSWORD",
+      description = "Its password (default: $STATEWARDEN_OUTBOX_PASSWORD).")
   String outboxPassword;
 
   @Option(
       names = "--slot",
       defaultValue = "statewarden_outbox",
-      description = "Replication slot and publication.")
+      paramLabel = "NAME",
+      description =
+          "Replication slot and publication of the outbox source (default ${DEFAULT-VALUE}).")
   String slot;
 
-  @Option(names = "--events-json-topic", defaultValue = "statewarden.events.json")
+  @Option(
+      names = "--events-json-topic",
+      defaultValue = "statewarden.events.json",
+      paramLabel = "TOPIC",
+      description = "statewarden's JSON events topic (default ${DEFAULT-VALUE}).")
   String eventsJsonTopic;
 
-  @Option(names = "--transitions-topic", defaultValue = "statewarden.transitions")
+  @Option(
+      names = "--transitions-topic",
+      defaultValue = "statewarden.transitions",
+      paramLabel = "TOPIC",
+      description = "statewarden's transitions topic (default ${DEFAULT-VALUE}).")
   String transitionsTopic;
 
-  @Option(names = "--backouts-topic", defaultValue = "statewarden.backouts")
+  @Option(
+      names = "--backouts-topic",
+      defaultValue = "statewarden.backouts",
+      paramLabel = "TOPIC",
+      description = "statewarden's backouts topic (default ${DEFAULT-VALUE}).")
   String backoutsTopic;
 
-  @Option(names = "--audit-topic", defaultValue = "statewarden.audit")
+  @Option(
+      names = "--audit-topic",
+      defaultValue = "statewarden.audit",
+      paramLabel = "TOPIC",
+      description = "statewarden's audit topic (default ${DEFAULT-VALUE}).")
   String auditTopic;
 
   @Option(names = "--parent-pid", hidden = true, defaultValue = "0")

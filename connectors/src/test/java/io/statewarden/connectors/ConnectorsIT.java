@@ -282,6 +282,7 @@ class ConnectorsIT {
         .pollInterval(Duration.ofMillis(500))
         .until(() -> tables.named("decisions-for-session", "audit-1").size() >= 4);
     List<Map<String, Object>> rows = tables.named("decisions-for-session", "audit-1");
+    rows.forEach(r -> LOG.info("decisions-for-session audit-1: {}", r));
     assertThat(rows)
         .extracting(r -> r.get("event_id") + ":" + r.get("decision") + ":" + r.get("reason"))
         .containsExactly(

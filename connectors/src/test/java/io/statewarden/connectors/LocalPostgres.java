@@ -100,6 +100,7 @@ final class LocalPostgres implements AutoCloseable {
                 + " -c wal_level=logical -c fsync=off -c synchronous_commit=off"
                 + " -c full_page_writes=off -c max_connections=50 -c shared_buffers=32MB",
             "start");
+        startWatchdog(bin, dir);
         LOG.info(
             "PostgreSQL started at 127.0.0.1:{} in {} ms (data {})",
             port,
@@ -170,6 +171,26 @@ final class LocalPostgres implements AutoCloseable {
       LOG.info("PostgreSQL stopped");
     } catch (RuntimeException e) {
       LOG.warn("Could not stop PostgreSQL in {}: {}", dir, e.getMessage());
+    }
+  }
+
+  /**
+   * pg_ctl detaches the server from this JVM, so a shutdown hook cannot stop it after {@code kill
+   * -9}: a small {@code sh} loop stops it once this JVM is gone.
+   */
+  private static void startWatchdog(Path bin, Path dir) {
+    String pgCtl = (root() ? "runuser -u " + SUPERUSER + " -- " : "") + bin.resolve("pg_ctl");
+    String script =
+        ("while kill -0 %d 2>/dev/null && [ -f '%s/data/postmaster.pid' ]; do sleep 1; done;"
+                + " [ -f '%s/data/postmaster.pid' ] && %s -D '%s/data' -m immediate stop")
+            .formatted(ProcessHandle.current().pid(), dir, dir, pgCtl, dir);
+    try {
+      new ProcessBuilder("/bin/sh", "-c", script)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .redirectError(ProcessBuilder.Redirect.DISCARD)
+          .start();
+    } catch (IOException e) {
+      LOG.debug("No watchdog for PostgreSQL in {}", dir, e);
     }
   }
 
