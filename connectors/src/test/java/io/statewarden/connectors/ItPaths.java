@@ -23,6 +23,16 @@ final class ItPaths {
     return path;
   }
 
+  /** {@code connectors/bin/statewarden-connect}. */
+  static Path launcher() {
+    Path script =
+        Path.of(System.getProperty("statewarden.connect.launcher", "bin/statewarden-connect"));
+    if (!Files.isExecutable(script)) {
+      throw new IllegalStateException("Missing or not executable: " + script.toAbsolutePath());
+    }
+    return script.toAbsolutePath();
+  }
+
   /** {@code connectors/config}. */
   static Path configs() {
     return Path.of(System.getProperty("statewarden.connect.configs", "config"));

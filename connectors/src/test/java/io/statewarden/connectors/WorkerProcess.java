@@ -38,21 +38,18 @@ final class WorkerProcess implements AutoCloseable {
   static WorkerProcess start(List<String> args, Path log) {
     int port = ConnectWorker.freeLoopbackPort();
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx512m");
-    command.add("-XX:+UseSerialGC");
-    command.add("-XX:TieredStopAtLevel=1");
-    command.add("-cp");
-    command.add(classPath());
-    command.add(ConnectLauncher.class.getName());
+    command.add(ItPaths.launcher().toString());
     command.add("--rest-port=" + port);
-    command.add("--plugin-path=" + ItPaths.pluginPath());
+    ItPaths.pluginPath(); // the script finds them itself; this says clearly when they are missing
     command.add("--parent-pid=" + ProcessHandle.current().pid());
     command.addAll(args);
     long started = System.nanoTime();
     try {
+      ProcessBuilder builder = new ProcessBuilder(command);
+      builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+      builder.environment().put("JAVA_OPTS", "-Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
       Process p =
-          new ProcessBuilder(command)
+          builder
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
               .start();
@@ -72,20 +69,6 @@ final class WorkerProcess implements AutoCloseable {
       return worker;
     } catch (IOException e) {
       throw new UncheckedIOException("Could not run " + command, e);
-    }
-  }
-
-  private static String classPath() {
-    try {
-      String file = System.getProperty("statewarden.connect.classpath.file");
-      String classes = System.getProperty("statewarden.connect.classes");
-      if (file == null || classes == null) {
-        throw new IllegalStateException(
-            "Run the integration tests through Maven (`./mvnw verify`)");
-      }
-      return classes + ":" + Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 
