@@ -58,10 +58,12 @@ class ConnectorsIT {
   Outbox outbox;
   SinkTables tables;
   KafkaInfra infra;
+  TopicReader topics;
 
   @BeforeAll
   void start(KafkaInfra infra, @TempDir Path dir) throws Exception {
     this.infra = infra;
+    this.topics = new TopicReader(infra);
     postgres = LocalPostgres.start();
     postgres.createDatabase(OUTBOX_DB);
     postgres.createDatabase(SINK_DB);
@@ -317,9 +319,7 @@ class ConnectorsIT {
   }
 
   private List<String> transitionKeys(Predicate<String> sessions) {
-    return statewarden
-        .awaitAvro(statewarden.topics.transitions(), Transition.class, 0, WAIT)
-        .stream()
+    return topics.readAll(statewarden.topics.transitions(), Transition.class).stream()
         .filter(t -> sessions.test(t.getSessionId()))
         .map(
             t ->
@@ -349,7 +349,7 @@ class ConnectorsIT {
   }
 
   private List<AuditRecord> audits(Predicate<String> sessions) {
-    return statewarden.awaitAvro(statewarden.topics.audit(), AuditRecord.class, 0, WAIT).stream()
+    return topics.readAll(statewarden.topics.audit(), AuditRecord.class).stream()
         .filter(a -> sessions.test(a.getSessionId()))
         .toList();
   }
@@ -381,7 +381,7 @@ class ConnectorsIT {
   }
 
   private Set<String> backoutKeys(Predicate<String> sessions) {
-    return statewarden.awaitAvro(statewarden.topics.backouts(), Backout.class, 0, WAIT).stream()
+    return topics.readAll(statewarden.topics.backouts(), Backout.class).stream()
         .filter(b -> sessions.test(b.getSessionId()))
         .map(
             b ->
