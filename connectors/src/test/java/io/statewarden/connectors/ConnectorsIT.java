@@ -3,8 +3,6 @@ package io.statewarden.connectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.statewarden.schema.AuditRecord;
-import io.statewarden.schema.Backout;
-import io.statewarden.schema.Transition;
 import io.statewarden.testsupport.Deployment;
 import io.statewarden.testsupport.KafkaInfra;
 import io.statewarden.testsupport.RealKafka;
@@ -12,13 +10,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,12 +51,11 @@ class ConnectorsIT {
   Outbox outbox;
   SinkTables tables;
   KafkaInfra infra;
-  TopicReader topics;
+  Mirror mirror;
 
   @BeforeAll
   void start(KafkaInfra infra, @TempDir Path dir) throws Exception {
     this.infra = infra;
-    this.topics = new TopicReader(infra);
     postgres = LocalPostgres.start();
     postgres.createDatabase(OUTBOX_DB);
     postgres.createDatabase(SINK_DB);
@@ -74,6 +66,7 @@ class ConnectorsIT {
 
     statewarden = new Deployment(infra, dir.resolve("state"), 2);
     statewarden.start();
+    mirror = new Mirror(new TopicReader(infra), statewarden.topics, tables, WAIT);
 
     String id = infra.uniqueName("connect");
     workerArgs =
@@ -153,8 +146,8 @@ class ConnectorsIT {
     Awaitility.await()
         .atMost(WAIT)
         .pollInterval(Duration.ofSeconds(1))
-        .until(() -> backoutKeys(mine).size() == 2);
-    awaitTablesMatchTopics(mine);
+        .until(() -> mirror.backoutKeys(mine).size() == 2);
+    mirror.awaitMatch(mine);
     assertThat(
             tables.query(
                 "SELECT session_id, reason FROM session_backouts"
@@ -203,7 +196,7 @@ class ConnectorsIT {
                 !tables
                     .query("SELECT 1 FROM session_audit WHERE session_id = 'rb-marker'")
                     .isEmpty());
-    assertThat(audits(s -> s.startsWith("rb-")))
+    assertThat(mirror.audits(s -> s.startsWith("rb-")))
         .extracting(AuditRecord::getSessionId)
         .containsExactly("rb-marker");
     assertThat(tables.query("SELECT session_id FROM session_audit WHERE session_id LIKE 'rb-%'"))
@@ -233,7 +226,7 @@ class ConnectorsIT {
                     .isEmpty());
     worker.kill();
     // every sink connector reads its topic again from the start when it comes back
-    rewindSinkConnectors();
+    SinkRewind.rewind(infra.bootstrapServers(), sinkTopics, WAIT);
     for (int i = 6; i < 12; i++) {
       outbox.commit(completeSession("redo-" + i));
     }
@@ -243,8 +236,10 @@ class ConnectorsIT {
         .atMost(WAIT)
         .pollInterval(Duration.ofSeconds(1))
         .until(
-            () -> transitionKeys(mine).stream().filter(t -> t.contains("|L_DONE|")).count() == 12);
-    awaitTablesMatchTopics(mine);
+            () ->
+                mirror.transitionKeys(mine).stream().filter(t -> t.contains("|L_DONE|")).count()
+                    == 12);
+    mirror.awaitMatch(mine);
     assertThat(
             tables.query(
                 "SELECT session_id, count(*) AS n FROM session_transitions"
@@ -305,104 +300,6 @@ class ConnectorsIT {
     return new Outbox.Event(session, id, L, type, payload);
   }
 
-  /** Waits until the rows of the matching sessions are exactly the topics' records. */
-  private void awaitTablesMatchTopics(Predicate<String> sessions) {
-    Awaitility.await()
-        .atMost(WAIT)
-        .pollInterval(Duration.ofSeconds(1))
-        .untilAsserted(
-            () -> {
-              assertThat(transitionRows(sessions)).isNotEmpty().isEqualTo(transitionKeys(sessions));
-              assertThat(auditRows(sessions)).isNotEmpty().isEqualTo(auditKeys(sessions));
-              assertThat(backoutRows(sessions)).isEqualTo(backoutKeys(sessions));
-            });
-  }
-
-  private List<String> transitionKeys(Predicate<String> sessions) {
-    return topics.readAll(statewarden.topics.transitions(), Transition.class).stream()
-        .filter(t -> sessions.test(t.getSessionId()))
-        .map(
-            t ->
-                String.join(
-                    "|",
-                    t.getSessionId(),
-                    String.valueOf(t.getSeq()),
-                    String.valueOf(t.getFrom()),
-                    t.getTo(),
-                    t.getTrigger().name(),
-                    String.valueOf(t.getEventId()),
-                    String.valueOf(t.getFinal$())))
-        .sorted()
-        .toList();
-  }
-
-  private List<String> transitionRows(Predicate<String> sessions) {
-    return tables
-        .query(
-            "SELECT session_id, seq, from_state, to_state, trigger, event_id, is_final"
-                + " FROM session_transitions")
-        .stream()
-        .filter(r -> sessions.test((String) r.get("session_id")))
-        .map(r -> r.values().stream().map(String::valueOf).collect(Collectors.joining("|")))
-        .sorted()
-        .toList();
-  }
-
-  private List<AuditRecord> audits(Predicate<String> sessions) {
-    return topics.readAll(statewarden.topics.audit(), AuditRecord.class).stream()
-        .filter(a -> sessions.test(a.getSessionId()))
-        .toList();
-  }
-
-  /** Audit records as (session, decision, reason, event, input offset): unique per record. */
-  private List<String> auditKeys(Predicate<String> sessions) {
-    return audits(sessions).stream()
-        .map(
-            a ->
-                String.join(
-                    "|",
-                    a.getSessionId(),
-                    a.getDecision().name(),
-                    String.valueOf(a.getReason()),
-                    String.valueOf(a.getEventId()),
-                    a.getInput() == null ? "null" : String.valueOf(a.getInput().getOffset())))
-        .sorted()
-        .toList();
-  }
-
-  private List<String> auditRows(Predicate<String> sessions) {
-    return tables
-        .query("SELECT session_id, decision, reason, event_id, input_offset FROM session_audit")
-        .stream()
-        .filter(r -> sessions.test((String) r.get("session_id")))
-        .map(r -> r.values().stream().map(String::valueOf).collect(Collectors.joining("|")))
-        .sorted()
-        .toList();
-  }
-
-  private Set<String> backoutKeys(Predicate<String> sessions) {
-    return topics.readAll(statewarden.topics.backouts(), Backout.class).stream()
-        .filter(b -> sessions.test(b.getSessionId()))
-        .map(
-            b ->
-                String.join(
-                    "|",
-                    b.getSessionId(),
-                    String.valueOf(b.getSeq()),
-                    b.getStalledState(),
-                    b.getReason().name()))
-        .collect(Collectors.toSet());
-  }
-
-  private Set<String> backoutRows(Predicate<String> sessions) {
-    return tables
-        .query("SELECT session_id, seq, stalled_state, reason FROM session_backouts")
-        .stream()
-        .filter(r -> sessions.test((String) r.get("session_id")))
-        .map(r -> r.values().stream().map(String::valueOf).collect(Collectors.joining("|")))
-        .collect(Collectors.toSet());
-  }
-
   /** This deployment's name of a default output topic. */
   private String deployed(String defaultTopic) {
     return switch (defaultTopic) {
@@ -411,37 +308,5 @@ class ConnectorsIT {
       case "statewarden.audit" -> statewarden.topics.audit();
       default -> throw new IllegalArgumentException(defaultTopic);
     };
-  }
-
-  /** Sets every sink connector's consumer group back to the start of its topic. */
-  private void rewindSinkConnectors() throws Exception {
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", infra.bootstrapServers()))) {
-      for (Map.Entry<String, String> sink : sinkTopics.entrySet()) {
-        String topic = sink.getValue();
-        int partitions =
-            admin
-                .describeTopics(List.of(topic))
-                .allTopicNames()
-                .get()
-                .get(topic)
-                .partitions()
-                .size();
-        Map<TopicPartition, OffsetAndMetadata> start =
-            IntStream.range(0, partitions)
-                .boxed()
-                .collect(
-                    Collectors.toMap(
-                        p -> new TopicPartition(topic, p), p -> new OffsetAndMetadata(0)));
-        Awaitility.await()
-            .atMost(WAIT)
-            .ignoreExceptions()
-            .until(
-                () -> {
-                  admin.alterConsumerGroupOffsets("connect-" + sink.getKey(), start).all().get();
-                  return true;
-                });
-        LOG.info("Rewound connector {} to the start of {}", sink.getKey(), topic);
-      }
-    }
   }
 }
