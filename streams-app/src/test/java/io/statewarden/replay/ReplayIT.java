@@ -29,12 +29,12 @@ import org.junit.jupiter.api.io.TempDir;
  * duplicates, rejections), then replays of the events topic compared record by record.
  */
 @ExtendWith(RealKafka.class)
-class ReplayIT {
-  static final int SESSIONS = 700;
+public class ReplayIT {
+  public static final int SESSIONS = 700;
 
   @TempDir Path dir;
 
-  Path protocols(String resource) throws Exception {
+  public Path protocols(String resource) throws Exception {
     Path d = Files.createDirectories(dir.resolve("protocols-" + resource.replaceAll("\\W", "")));
     Files.copy(
         ReplayIT.class.getResourceAsStream("/replay/" + resource),
@@ -44,7 +44,7 @@ class ReplayIT {
   }
 
   /** Sends a randomized session script per session over a few seconds, in wall-clock time. */
-  static void traffic(Deployment d, long seed, Runnable midway) throws Exception {
+  public static void traffic(Deployment d, long seed, Runnable midway) throws Exception {
     Random r = new Random(seed);
     ScheduledExecutorService timer = Executors.newScheduledThreadPool(2);
     List<java.util.concurrent.ScheduledFuture<?>> all = new ArrayList<>();
@@ -97,7 +97,7 @@ class ReplayIT {
   }
 
   /** Waits until every session is final and the outputs stop growing. */
-  static List<Transition> awaitQuiet(Deployment d) {
+  public static List<Transition> awaitQuiet(Deployment d) {
     long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
     List<Transition> last = List.of();
     while (true) {
@@ -215,7 +215,7 @@ class ReplayIT {
   }
 
   /** The live processor as its own JVM, from the built jar, so it can be killed with SIGKILL. */
-  static Process runJar(Deployment d) throws Exception {
+  public static Process runJar(Deployment d) throws Exception {
     List<String> cmd =
         new ArrayList<>(
             List.of(
