@@ -5,15 +5,12 @@ import io.statewarden.protocol.ProtocolLoadException;
 import io.statewarden.replay.Replayer;
 import io.statewarden.replay.Verifier;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -31,23 +28,7 @@ import picocli.CommandLine.Spec;
 final class ReplayCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--config",
-      paramLabel = "FILE",
-      description = "Properties file of the live deployment.")
-  Path config;
-
-  @Option(
-      names = "--protocols",
-      paramLabel = "DIR",
-      description = "Protocol definitions to replay with.")
-  List<Path> protocols = new ArrayList<>();
-
-  @Option(
-      names = "-D",
-      paramLabel = "KEY=VALUE",
-      description = "A setting; wins over file and environment.")
-  Map<String, String> overrides = new HashMap<>();
+  @Mixin ConfigOptions settings;
 
   @Option(
       names = "--output-prefix",
@@ -94,7 +75,7 @@ final class ReplayCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    StatewardenConfig cfg = StatewardenConfig.load(config, System.getenv(), overrides, protocols);
+    StatewardenConfig cfg = settings.load();
     if (verify && fromTimestamp != null) {
       spec.commandLine()
           .getErr()

@@ -3,15 +3,10 @@ package io.statewarden.cli;
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.protocol.ProtocolLoadException;
 import io.statewarden.topology.StatewardenApp;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code run}: the processor against a configured cluster and registry. */
@@ -26,24 +21,11 @@ import picocli.CommandLine.Spec;
 final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "Properties file.")
-  Path config;
-
-  @Option(
-      names = "--protocols",
-      paramLabel = "DIR",
-      description = "More protocol definitions (directory or files).")
-  List<Path> protocols = new ArrayList<>();
-
-  @Option(
-      names = "-D",
-      paramLabel = "KEY=VALUE",
-      description = "A setting; wins over file and environment.")
-  Map<String, String> overrides = new HashMap<>();
+  @Mixin ConfigOptions settings;
 
   @Override
   public Integer call() throws Exception {
-    StatewardenConfig cfg = StatewardenConfig.load(config, System.getenv(), overrides, protocols);
+    StatewardenConfig cfg = settings.load();
     try (StatewardenApp app = StatewardenApp.start(cfg)) {
       Runtime.getRuntime().addShutdownHook(new Thread(app::close, "statewarden-shutdown"));
       spec.commandLine().getOut().printf("statewarden running; HTTP on port %d%n", app.httpPort());

@@ -1,22 +1,14 @@
 package io.statewarden.replay;
 
-import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.statewarden.config.Topics;
 import io.statewarden.schema.AuditRecord;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Compares two sets of outputs (live and a replay, or two replays) record by record, per session
@@ -93,28 +85,9 @@ public final class Verifier {
 
   /** Every committed record of the topic, by session, in order, processing-time fields cleared. */
   Map<String, List<Object>> read(String topic) {
-    Map<String, Object> c = new HashMap<>(clientConfig);
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    c.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    c.put("apicurio.registry.use-specific-avro-reader", "true");
-    AvroKafkaDeserializer<Object> values = new AvroKafkaDeserializer<>();
-    values.configure(c, false);
     Map<String, List<Object>> out = new LinkedHashMap<>();
-    try (KafkaConsumer<String, Object> consumer =
-        new KafkaConsumer<>(c, new StringDeserializer(), values)) {
-      List<TopicPartition> parts =
-          consumer.partitionsFor(topic).stream()
-              .map(p -> new TopicPartition(topic, p.partition()))
-              .toList();
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = consumer.endOffsets(parts);
-      while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-        for (ConsumerRecord<String, Object> r : consumer.poll(Duration.ofMillis(500))) {
-          out.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(normalize(r.value()));
-        }
-      }
+    for (var r : OutputReader.readAll(clientConfig, topic)) {
+      out.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(normalize(r.value()));
     }
     return out;
   }

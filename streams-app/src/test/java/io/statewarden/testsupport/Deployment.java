@@ -194,21 +194,9 @@ public final class Deployment implements AutoCloseable {
 
   /** Every committed record of an Avro output topic up to its current end offsets. */
   public <T> List<T> readAll(String topic, Class<T> type) {
-    Map<String, Object> c = infra.clientConfig();
-    c.put("apicurio.registry.use-specific-avro-reader", "true");
-    AvroKafkaDeserializer<Object> de = new AvroKafkaDeserializer<>();
-    de.configure(c, false);
-    List<T> out = new ArrayList<>();
-    try (KafkaConsumer<String, Object> consumer = consumer(new StringDeserializer(), de)) {
-      assign(consumer, topic);
-      Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
-      while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
-        for (ConsumerRecord<String, Object> r : consumer.poll(Duration.ofMillis(300))) {
-          out.add(type.cast(r.value()));
-        }
-      }
-    }
-    return out;
+    return io.statewarden.replay.OutputReader.readAll(infra.clientConfig(), topic).stream()
+        .map(r -> type.cast(r.value()))
+        .toList();
   }
 
   public List<ConsumerRecord<byte[], byte[]>> awaitRaw(String topic, int min, Duration timeout) {

@@ -1,0 +1,34 @@
+package io.statewarden.cli;
+
+import io.statewarden.config.StatewardenConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * The settings options of {@code run} and {@code replay}: file, then environment, then {@code -D}.
+ */
+final class ConfigOptions {
+  @Option(names = "--config", paramLabel = "FILE", description = "Properties file.")
+  Path config;
+
+  @Option(
+      names = "--protocols",
+      paramLabel = "DIR",
+      description = "More protocol definitions (directory or files).")
+  List<Path> protocols = new ArrayList<>();
+
+  @Option(
+      names = "-D",
+      paramLabel = "KEY=VALUE",
+      description = "A setting; wins over file and environment.")
+  Map<String, String> overrides = new HashMap<>();
+
+  StatewardenConfig load() throws IOException {
+    return StatewardenConfig.load(config, System.getenv(), overrides, protocols);
+  }
+}
