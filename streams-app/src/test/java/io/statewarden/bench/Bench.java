@@ -95,6 +95,10 @@ public final class Bench {
               : List.of(c.split(","))) {
         switch (one) {
           case "throughput" -> new ThroughputCase(b).run();
+          case "deadlines" -> new DeadlinesCase(b).run();
+          case "storm" -> new StormCase(b).run();
+          case "restore" -> new RestoreCase(b).run();
+          case "latency" -> new LatencyCase(b).run();
           default -> throw new IllegalArgumentException("unknown bench.case " + one);
         }
       }
