@@ -13,10 +13,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * order is numeric order) + session id. A punctuation range-scans from a cursor up to now, so its
  * cost does not grow with the number of pending deadlines.
  *
- * <p>An entry is written only when a session's due time changes, and the old entry is not deleted
- * then: it is dropped when it comes due and no longer matches the session (see
- * docs/decisions/0003-deadline-index.md). Scans start at the last position reached, so they do not
- * walk over the delete markers of entries already fired.
+ * <p>Every session with a due time has an entry at or before it. An entry is written only when a
+ * session gets a due time earlier than the one its entries cover, and old entries are not deleted
+ * then: when one comes due and no longer matches the session, it is dropped, or moved to the
+ * session's later due time (see docs/decisions/0003-deadline-index.md). Scans start at the last
+ * position reached, so they do not walk over the delete markers of entries already fired.
  */
 public final class DeadlineIndex {
   /** A due entry: when, and whose. */

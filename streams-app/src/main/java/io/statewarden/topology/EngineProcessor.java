@@ -67,7 +67,7 @@ final class EngineProcessor implements Processor<String, Event, String, Object> 
                 + key
                 + " to be loaded, but it is not; load every version that has sessions in flight");
       }
-      apply(key, current, engine.onEvent(current, event));
+      apply(key, engine.onEvent(current, event), dueAt(current));
     } catch (RuntimeException e) {
       // a broken invariant, not a business outcome: keep the input, keep the thread
       LOG.error(
@@ -99,28 +99,47 @@ final class EngineProcessor implements Processor<String, Event, String, Object> 
     for (DeadlineIndex.Entry entry : due) {
       deadlines.remove(entry);
       Session s = Sessions.read(sessions, entry.sessionId());
-      if (s == null || engine.dueAt(s) != entry.deadline()) {
-        continue; // stale: the session moved on, and its current due time has its own entry
+      long current = dueAt(s);
+      if (current == Session.NONE || current < entry.deadline()) {
+        continue; // stale: nothing due any more, or an earlier due time has its own entry
+      }
+      if (current > now) {
+        // stale: the due time moved later and was not written then (see apply); this entry
+        // stood for it and moves there
+        deadlines.add(current, entry.sessionId());
+        continue;
       }
       try {
-        apply(entry.sessionId(), s, engine.onTime(s, entry.deadline()));
+        // due (at this entry's time, or at a later one that has passed too); this entry is
+        // gone, so whatever the session is due at next needs one
+        apply(entry.sessionId(), engine.onTime(s, current), Session.NONE);
       } catch (RuntimeException e) {
         LOG.error(
             "Cannot fire deadline {} of session {}; kept for the next start",
-            entry.deadline(),
+            current,
             entry.sessionId(),
             e);
-        deadlines.add(entry.deadline(), entry.sessionId());
+        deadlines.add(current, entry.sessionId());
       }
     }
   }
 
-  private void apply(String key, Session before, Result r) {
+  private long dueAt(Session s) {
+    return s == null ? Session.NONE : engine.dueAt(s);
+  }
+
+  /**
+   * Writes the session and the outputs. The index holds, for every session with a due time, an
+   * entry at or before it; {@code indexed} is the due time such an entry covers ({@link
+   * Session#NONE}: none is known). A due time that moves later needs no write: the earlier entry
+   * re-arms itself when it comes due (see {@link #fireDue}). So an entry is written only when a
+   * session gets its first due time or one earlier than before, not on every move.
+   */
+  private void apply(String key, Result r, long indexed) {
     if (r.changed()) {
       Sessions.write(sessions, key, r.session());
-      long was = before == null ? Session.NONE : engine.dueAt(before);
-      long now = r.session() == null ? Session.NONE : engine.dueAt(r.session());
-      if (now != Session.NONE && now != was) {
+      long now = dueAt(r.session());
+      if (now != Session.NONE && (indexed == Session.NONE || now < indexed)) {
         deadlines.add(now, key);
       }
     }

@@ -188,6 +188,48 @@ class TopologyTest {
   }
 
   @Test
+  void shouldMoveAnEntryToTheLaterDueTimeItStoodForAndFireThereOnce() throws Exception {
+    start();
+    send("s1", "e1", "InboundContact", T); // due at T+5 s: an entry there
+    json.pipeInput(
+        "s1", listener("s1", "e2", "HooksComplete", T + 4_000, "{\"role\":\"stock\"}"), T + 4_000);
+    KeyValueStore<Bytes, byte[]> index = driver.getKeyValueStore(TopologyFactory.DEADLINES_STORE);
+    assertThat(index.get(DeadlineIndex.key(T + 9_000, "s1"))).as("later: not written").isNull();
+    transitions();
+    audits();
+
+    driver.advanceWallClockTime(Duration.ofMillis(6_000)); // the T+5 s entry comes due, stale
+    assertThat(transitions.isEmpty()).isTrue();
+    assertThat(index.get(DeadlineIndex.key(T + 5_000, "s1"))).isNull();
+    assertThat(index.get(DeadlineIndex.key(T + 9_000, "s1"))).isNotNull();
+
+    driver.advanceWallClockTime(Duration.ofMillis(4_000));
+    assertThat(transitions())
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.getTrigger()).isEqualTo(Trigger.TIMEOUT);
+              assertThat(t.getAt()).isEqualTo(T0.plusSeconds(9));
+            });
+    driver.advanceWallClockTime(Duration.ofMillis(60_000));
+    assertThat(transitions.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldFireALaterDueTimeThatHasPassedWhenItsEarlierEntryComesDue() throws Exception {
+    start();
+    send("s1", "e1", "InboundContact", T);
+    json.pipeInput(
+        "s1", listener("s1", "e2", "HooksComplete", T + 4_000, "{\"role\":\"stock\"}"), T + 4_000);
+    transitions();
+
+    driver.advanceWallClockTime(Duration.ofMillis(20_000)); // past T+5 s and T+9 s at once
+    assertThat(transitions())
+        .singleElement()
+        .satisfies(t -> assertThat(t.getAt()).isEqualTo(T0.plusSeconds(9)));
+  }
+
+  @Test
   void shouldFireDeadlineBeforeLateEventEvenWhenClockLags() throws Exception {
     start();
     send("s1", "e1", "InboundContact", T);
