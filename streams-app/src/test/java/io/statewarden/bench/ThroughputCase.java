@@ -75,6 +75,10 @@ final class ThroughputCase {
         case "commit1000" -> o.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
         case "commit30" -> o.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 30);
         case "cache0" -> o.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0L);
+        case "dpdefault" ->
+            o.put(
+                "apicurio.registry.avro-datum-provider",
+                "io.apicurio.registry.serde.avro.DefaultAvroDatumProvider");
         case "idle0" -> o.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 0L);
         case "cache64m" -> o.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L << 20);
         default -> throw new IllegalArgumentException("unknown variant " + v);
