@@ -3,9 +3,11 @@ package io.statewarden.bench;
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.engine.Engine;
 import io.statewarden.engine.EngineConfig;
+import io.statewarden.engine.Event;
 import io.statewarden.local.EmbeddedKafka;
 import io.statewarden.local.EmbeddedRegistry;
 import io.statewarden.protocol.ProtocolCatalog;
+import io.statewarden.schema.ProtocolEvent;
 import io.statewarden.topology.StatewardenApp;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -57,6 +59,7 @@ import org.apache.kafka.streams.processor.api.Record;
 public final class Bench {
   static final int PARTITIONS = 6;
   static final String INPUT = "bench.input";
+  static final String INPUT_AVRO = "bench.input.avro";
 
   final Path dir;
   final EmbeddedKafka kafka;
@@ -138,6 +141,36 @@ public final class Bench {
     p.put(ProducerConfig.LINGER_MS_CONFIG, 10);
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
     return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  /** Produces the records as Avro {@code ProtocolEvent}s through the registry. */
+  void loadAvro(String topic, List<Workload.Rec> records) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 10);
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    Map<String, Object> serde = new HashMap<>();
+    serde.put("apicurio.registry.url", registry.url());
+    serde.put("apicurio.registry.auto-register", "true");
+    var ser = new io.apicurio.registry.serde.avro.AvroKafkaSerializer<ProtocolEvent>();
+    ser.configure(serde, false);
+    try (KafkaProducer<String, ProtocolEvent> prod =
+        new KafkaProducer<>(p, new StringSerializer(), ser)) {
+      for (Workload.Rec r : records) {
+        Event e = r.event();
+        ProtocolEvent v =
+            ProtocolEvent.newBuilder()
+                .setEventId(e.eventId())
+                .setSessionId(e.sessionId())
+                .setProtocol(e.protocol())
+                .setType(e.type())
+                .setPayload(new HashMap<>(e.payload()))
+                .setSource("bench")
+                .build();
+        prod.send(new ProducerRecord<>(topic, null, r.timestamp(), r.key(), v));
+      }
+      prod.flush();
+    }
   }
 
   /** Produces the records and waits for all acks; returns records/s. */
@@ -284,10 +317,16 @@ public final class Bench {
   /** A running statewarden instance started the way {@code run} starts it. */
   StatewardenApp startStatewarden(String appId, String jsonIn, Map<String, Object> o)
       throws Exception {
+    return startStatewarden(appId, jsonIn, null, o);
+  }
+
+  /** With {@code avroIn} null, the Avro input topic is an empty one of its own. */
+  StatewardenApp startStatewarden(String appId, String jsonIn, String avroIn, Map<String, Object> o)
+      throws Exception {
     SwTopics t = SwTopics.of(appId);
-    createTopics(t.events(), t.transitions(), t.backouts(), t.audit(), t.dlq());
+    createTopics(t.events(), jsonIn, t.transitions(), t.backouts(), t.audit(), t.dlq());
     Map<String, Object> m = streamsProps(appId, o);
-    m.put(StatewardenConfig.TOPIC_EVENTS, t.events());
+    m.put(StatewardenConfig.TOPIC_EVENTS, avroIn == null ? t.events() : avroIn);
     m.put(StatewardenConfig.TOPIC_EVENTS_JSON, jsonIn);
     m.put(StatewardenConfig.TOPIC_TRANSITIONS, t.transitions());
     m.put(StatewardenConfig.TOPIC_BACKOUTS, t.backouts());

@@ -30,6 +30,10 @@ final class ThroughputCase {
     b.createTopics(input);
     double loadRate = b.load(input, recs);
     long inputCount = b.endOffsetSum(input);
+    if (variants.contains("avro")) {
+      b.createTopics(Bench.INPUT_AVRO);
+      b.loadAvro(Bench.INPUT_AVRO, recs);
+    }
     Workload.Expected want = Workload.expect(b.engine, recs, System.currentTimeMillis());
     long bytes = recs.stream().mapToLong(r -> r.json().length).sum();
     recs = null; // NOPMD let the records go before measuring
@@ -75,6 +79,7 @@ final class ThroughputCase {
         case "commit1000" -> o.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
         case "commit30" -> o.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 30);
         case "cache0" -> o.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0L);
+        case "avro" -> {} // the same records on the Avro topic, read through the registry
         case "dpdefault" ->
             o.put(
                 "apicurio.registry.avro-datum-provider",
@@ -83,8 +88,10 @@ final class ThroughputCase {
         case "cache64m" -> o.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L << 20);
         default -> throw new IllegalArgumentException("unknown variant " + v);
       }
+      avro = v.trim().equals("avro");
       Bench.Run p = passThrough("pass-through " + v, o, inputCount);
       Bench.Run s = statewarden("statewarden " + v, o, inputCount, want);
+      avro = false;
       rows.add(row(p, ptMedian));
       rows.add(row(s, ptMedian));
       rows.add(
@@ -110,6 +117,7 @@ final class ThroughputCase {
   }
 
   private final List<String> checks = new ArrayList<>();
+  private boolean avro;
 
   private List<String> row(Bench.Run r, double ref) {
     return List.of(
@@ -123,10 +131,11 @@ final class ThroughputCase {
   private Bench.Run passThrough(String name, Map<String, Object> o, long n) throws Exception {
     String appId = b.nextAppId("pt");
     String out = appId + ".out";
-    KafkaStreams ks = b.startPassThrough(appId, Bench.INPUT, out, o);
+    String in = avro ? Bench.INPUT_AVRO : Bench.INPUT;
+    KafkaStreams ks = b.startPassThrough(appId, in, out, o);
     Bench.Run r;
     try {
-      r = b.timeCatchUp(name, ks, appId, Bench.INPUT, n);
+      r = b.timeCatchUp(name, ks, appId, in, n);
     } finally {
       ks.close(Duration.ofSeconds(30));
     }
@@ -142,11 +151,15 @@ final class ThroughputCase {
   private Bench.Run statewarden(String name, Map<String, Object> o, long n, Workload.Expected want)
       throws Exception {
     String appId = b.nextAppId("sw");
-    StatewardenApp app = b.startStatewarden(appId, Bench.INPUT, o);
+    String in = avro ? Bench.INPUT_AVRO : Bench.INPUT;
+    StatewardenApp app =
+        avro
+            ? b.startStatewarden(appId, appId + ".json", Bench.INPUT_AVRO, o)
+            : b.startStatewarden(appId, Bench.INPUT, o);
     Bench.Run r;
     String check;
     try {
-      r = b.timeCatchUp(name, app.streams(), appId, Bench.INPUT, n);
+      r = b.timeCatchUp(name, app.streams(), appId, in, n);
       if (want == null) {
         return r; // warm-up
       }
