@@ -111,7 +111,7 @@ public final class StatewardenConfig extends AbstractConfig {
           .define(
               CATCHUP_QUIET_MS,
               Type.LONG,
-              2000L,
+              10_000L,
               Range.atLeast(0),
               Importance.LOW,
               "After a task starts, timers wait until it has caught up with its input: a record"
@@ -248,6 +248,11 @@ public final class StatewardenConfig extends AbstractConfig {
     m.put(StreamsConfig.APPLICATION_ID_CONFIG, "statewarden");
     m.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     m.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+    // the two input topics are not merged by time (a session's producer uses one of them), so a
+    // task need not wait on an empty one; with the default (0) Kafka Streams formats a log line
+    // for the empty partition on every readiness check: ~11% of the stream thread's CPU
+    // (docs/benchmarks.md)
+    m.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
     m.put("apicurio.registry.auto-register", "true");
     m.put("apicurio.registry.find-latest", "true");
     return m;

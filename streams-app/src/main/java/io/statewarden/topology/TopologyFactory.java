@@ -182,16 +182,25 @@ public final class TopologyFactory {
     }
   }
 
+  /** Unless the configuration names one, the serdes use {@link SchemaIdentityDatumProvider}. */
+  static Map<String, Object> withDatumProvider(Map<String, ?> config) {
+    Map<String, Object> c = new HashMap<>(config);
+    c.putIfAbsent(DATUM_PROVIDER, SchemaIdentityDatumProvider.class.getName());
+    return c;
+  }
+
+  static final String DATUM_PROVIDER = "apicurio.registry.avro-datum-provider";
+
   @SuppressWarnings({"unchecked", "rawtypes"})
   static Serializer<Object> avroSerializer(Map<String, ?> config) {
     Serializer s = new AvroKafkaSerializer<SpecificRecord>();
-    s.configure(new HashMap<>(config), false);
+    s.configure(withDatumProvider(config), false);
     return s;
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   static Deserializer<Object> avroDeserializer(Map<String, ?> config) {
-    Map<String, Object> c = new HashMap<>(config);
+    Map<String, Object> c = withDatumProvider(config);
     c.put("apicurio.registry.use-specific-avro-reader", "true");
     Deserializer d = new AvroKafkaDeserializer<ProtocolEvent>();
     d.configure(c, false);

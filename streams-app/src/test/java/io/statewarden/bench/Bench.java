@@ -1,0 +1,510 @@
+package io.statewarden.bench;
+
+import io.statewarden.config.StatewardenConfig;
+import io.statewarden.engine.Engine;
+import io.statewarden.engine.EngineConfig;
+import io.statewarden.engine.Event;
+import io.statewarden.local.EmbeddedKafka;
+import io.statewarden.local.EmbeddedRegistry;
+import io.statewarden.protocol.ProtocolCatalog;
+import io.statewarden.schema.ProtocolEvent;
+import io.statewarden.topology.StatewardenApp;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * Benchmarks of statewarden on a real broker (and registry), side by side with a pass-through Kafka
+ * Streams topology in the same run. Not a test: run {@code ./mvnw -pl streams-app -am -Pbench
+ * -Dbench.case=throughput verify -DskipTests}; cases: throughput, deadlines, storm, restore,
+ * latency, all. See docs/benchmarks.md.
+ */
+public final class Bench {
+  static final int PARTITIONS = 6;
+  static final String INPUT = "bench.input";
+  static final String INPUT_AVRO = "bench.input.avro";
+
+  final Path dir;
+  final EmbeddedKafka kafka;
+  final EmbeddedRegistry registry;
+  final Admin admin;
+  final Engine engine;
+  int runNo;
+
+  Bench(Path dir) throws Exception {
+    this.dir = dir;
+    deleteTree(dir);
+    Files.createDirectories(dir);
+    kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0);
+    registry = EmbeddedRegistry.start(0);
+    Properties a = new Properties();
+    a.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    admin = Admin.create(a);
+    engine = new Engine(ProtocolCatalog.builtins(), EngineConfig.DEFAULTS);
+  }
+
+  public static void main(String[] args) throws Exception {
+    String c = System.getProperty("bench.case", "throughput");
+    Path dir = Path.of(System.getProperty("bench.dir", "target/bench"));
+    System.out.printf(
+        "bench case=%s  java %s  %d cores  max heap %d MiB  %s%n",
+        c,
+        System.getProperty("java.version"),
+        Runtime.getRuntime().availableProcessors(),
+        Runtime.getRuntime().maxMemory() >> 20,
+        java.time.LocalDate.now());
+    Bench b = new Bench(dir);
+    try {
+      for (String one :
+          c.equals("all")
+              ? List.of("throughput", "deadlines", "storm", "restore", "latency")
+              : List.of(c.split(","))) {
+        switch (one) {
+          case "throughput" -> new ThroughputCase(b).run();
+          case "deadlines" -> new DeadlinesCase(b).run();
+          case "storm" -> new StormCase(b).run();
+          case "restore" -> new RestoreCase(b).run();
+          case "latency" -> new LatencyCase(b).run();
+          default -> throw new IllegalArgumentException("unknown bench.case " + one);
+        }
+      }
+    } finally {
+      b.close();
+    }
+    System.exit(0);
+  }
+
+  static int intProp(String name, int dflt) {
+    String v = System.getProperty(name);
+    return v == null || v.isBlank() ? dflt : Integer.parseInt(v.replace("_", ""));
+  }
+
+  static String prop(String name, String dflt) {
+    String v = System.getProperty(name);
+    return v == null || v.isBlank() ? dflt : v;
+  }
+
+  void close() {
+    admin.close();
+    registry.close();
+    kafka.close();
+  }
+
+  // ---------------------------------------------------------------- topics, producing, consuming
+
+  void createTopics(String... names) {
+    Map<String, Integer> m = new LinkedHashMap<>();
+    for (String n : names) m.put(n, PARTITIONS);
+    kafka.createTopics(m, Map.of());
+  }
+
+  KafkaProducer<String, byte[]> producer() {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 10);
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  /** Produces the records as Avro {@code ProtocolEvent}s through the registry. */
+  void loadAvro(String topic, List<Workload.Rec> records) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 10);
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    Map<String, Object> serde = new HashMap<>();
+    serde.put("apicurio.registry.url", registry.url());
+    serde.put("apicurio.registry.auto-register", "true");
+    var ser = new io.apicurio.registry.serde.avro.AvroKafkaSerializer<ProtocolEvent>();
+    ser.configure(serde, false);
+    try (KafkaProducer<String, ProtocolEvent> prod =
+        new KafkaProducer<>(p, new StringSerializer(), ser)) {
+      for (Workload.Rec r : records) {
+        Event e = r.event();
+        ProtocolEvent v =
+            ProtocolEvent.newBuilder()
+                .setEventId(e.eventId())
+                .setSessionId(e.sessionId())
+                .setProtocol(e.protocol())
+                .setType(e.type())
+                .setPayload(new HashMap<>(e.payload()))
+                .setSource("bench")
+                .build();
+        prod.send(new ProducerRecord<>(topic, null, r.timestamp(), r.key(), v));
+      }
+      prod.flush();
+    }
+  }
+
+  /** Produces the records and waits for all acks; returns records/s. */
+  double load(String topic, List<Workload.Rec> records) {
+    long t0 = System.nanoTime();
+    try (KafkaProducer<String, byte[]> p = producer()) {
+      for (Workload.Rec r : records) {
+        p.send(new ProducerRecord<>(topic, null, r.timestamp(), r.key(), r.json()));
+      }
+      p.flush();
+    }
+    return records.size() / ((System.nanoTime() - t0) / 1e9);
+  }
+
+  long endOffsetSum(String topic) throws Exception {
+    Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> q = new HashMap<>();
+    for (int i = 0; i < PARTITIONS; i++) {
+      q.put(new TopicPartition(topic, i), org.apache.kafka.clients.admin.OffsetSpec.latest());
+    }
+    return admin.listOffsets(q).all().get().values().stream().mapToLong(o -> o.offset()).sum();
+  }
+
+  long committedSum(String group, String topic) throws Exception {
+    Map<TopicPartition, OffsetAndMetadata> m =
+        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+    return m.entrySet().stream()
+        .filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
+        .mapToLong(e -> e.getValue().offset())
+        .sum();
+  }
+
+  /** Waits until the group has committed {@code upTo} offsets of the topic in all. */
+  void awaitCommitted(String group, String topic, long upTo, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (committedSum(group, topic) < upTo) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            group + " committed only " + committedSum(group, topic) + " of " + upTo);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  KafkaConsumer<String, byte[]> committedConsumer(String... topics) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+    KafkaConsumer<String, byte[]> c =
+        new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+    List<TopicPartition> tps = new ArrayList<>();
+    for (String t : topics) {
+      for (int i = 0; i < PARTITIONS; i++) tps.add(new TopicPartition(t, i));
+    }
+    c.assign(tps);
+    c.seekToBeginning(tps);
+    return c;
+  }
+
+  /**
+   * Reads the topics (read_committed) until {@code done} says so or nothing new came for {@code
+   * quiet}; each record goes to {@code each}.
+   */
+  void consume(
+      List<String> topics,
+      BiConsumer<String, ConsumerRecord<String, byte[]>> each,
+      java.util.function.BooleanSupplier done,
+      Duration quiet) {
+    try (KafkaConsumer<String, byte[]> c = committedConsumer(topics.toArray(String[]::new))) {
+      long last = System.nanoTime();
+      while (!done.getAsBoolean() && System.nanoTime() - last < quiet.toNanos()) {
+        var recs = c.poll(Duration.ofMillis(200));
+        if (!recs.isEmpty()) last = System.nanoTime();
+        for (ConsumerRecord<String, byte[]> r : recs) each.accept(r.topic(), r);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- the two topologies
+
+  /** Kafka Streams settings both topologies get. */
+  Map<String, Object> streamsProps(String appId, Map<String, Object> overrides) {
+    Map<String, Object> m = new HashMap<>(StatewardenConfig.streamsDefaults());
+    m.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    m.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
+    m.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+    m.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").resolve(appId).toString());
+    m.put("apicurio.registry.url", registry.url());
+    for (String kv : prop("bench.extra", "").split(",")) {
+      if (kv.contains("="))
+        m.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+    }
+    m.putAll(overrides);
+    return m;
+  }
+
+  /** One output record per input, unchanged. */
+  static Topology passThrough(String in, String out) {
+    Topology t = new Topology();
+    t.addSource("in", new ByteArrayDeserializer(), new ByteArrayDeserializer(), in);
+    t.addProcessor(
+        "pass",
+        () ->
+            new Processor<byte[], byte[], byte[], byte[]>() {
+              private ProcessorContext<byte[], byte[]> ctx;
+
+              @Override
+              public void init(ProcessorContext<byte[], byte[]> context) {
+                ctx = context;
+              }
+
+              @Override
+              public void process(Record<byte[], byte[]> r) {
+                ctx.forward(r);
+              }
+            },
+        "in");
+    t.addSink("out", out, new ByteArraySerializer(), new ByteArraySerializer(), "pass");
+    return t;
+  }
+
+  /** A running pass-through instance. */
+  KafkaStreams startPassThrough(String appId, String in, String out, Map<String, Object> o) {
+    createTopics(out);
+    Properties p = new Properties();
+    p.putAll(streamsProps(appId, o));
+    KafkaStreams ks = new KafkaStreams(passThrough(in, out), p);
+    ks.start();
+    return ks;
+  }
+
+  /** The output topics of one statewarden run, all prefixed by its application id. */
+  record SwTopics(String events, String transitions, String backouts, String audit, String dlq) {
+    static SwTopics of(String appId) {
+      return new SwTopics(
+          appId + ".events",
+          appId + ".transitions",
+          appId + ".backouts",
+          appId + ".audit",
+          appId + ".dlq");
+    }
+  }
+
+  /** A running statewarden instance started the way {@code run} starts it. */
+  StatewardenApp startStatewarden(String appId, String jsonIn, Map<String, Object> o)
+      throws Exception {
+    return startStatewarden(appId, jsonIn, null, o);
+  }
+
+  /** With {@code avroIn} null, the Avro input topic is an empty one of its own. */
+  StatewardenApp startStatewarden(String appId, String jsonIn, String avroIn, Map<String, Object> o)
+      throws Exception {
+    SwTopics t = SwTopics.of(appId);
+    createTopics(t.events(), jsonIn, t.transitions(), t.backouts(), t.audit(), t.dlq());
+    Map<String, Object> m = streamsProps(appId, o);
+    m.put(StatewardenConfig.TOPIC_EVENTS, avroIn == null ? t.events() : avroIn);
+    m.put(StatewardenConfig.TOPIC_EVENTS_JSON, jsonIn);
+    m.put(StatewardenConfig.TOPIC_TRANSITIONS, t.transitions());
+    m.put(StatewardenConfig.TOPIC_BACKOUTS, t.backouts());
+    m.put(StatewardenConfig.TOPIC_AUDIT, t.audit());
+    m.put(StatewardenConfig.TOPIC_DLQ, t.dlq());
+    m.put(StatewardenConfig.HTTP_PORT, 0);
+    m.put(StatewardenConfig.INSTANCE_ID, "bench");
+    return StatewardenApp.start(new StatewardenConfig(m));
+  }
+
+  static void awaitRunning(KafkaStreams ks, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (ks.state() != KafkaStreams.State.RUNNING) {
+      if (System.nanoTime() > deadline || ks.state() == KafkaStreams.State.ERROR) {
+        throw new IllegalStateException("streams not running: " + ks.state());
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  String nextAppId(String kind) {
+    return "r" + (++runNo) + "-" + kind;
+  }
+
+  /** Figures of one catch-up run. */
+  record Run(String name, long records, double seconds, double cpuUsPerRecord) {
+    double perSecond() {
+      return records / seconds;
+    }
+  }
+
+  /**
+   * Times a started instance through {@code records} input records already in the topic: from
+   * RUNNING to all input offsets committed. CPU is the stream thread's own.
+   */
+  Run timeCatchUp(String name, KafkaStreams ks, String appId, String topic, long records)
+      throws Exception {
+    awaitRunning(ks, Duration.ofSeconds(60));
+    long cpu0 = streamThreadCpu(appId);
+    long t0 = System.nanoTime();
+    awaitCommitted(appId, topic, records, Duration.ofMinutes(10));
+    double secs = (System.nanoTime() - t0) / 1e9;
+    long cpu = streamThreadCpu(appId) - cpu0;
+    return new Run(name, records, secs, cpu / 1e3 / records);
+  }
+
+  static long streamThreadCpu(String appId) {
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (ThreadInfo ti : mx.getThreadInfo(mx.getAllThreadIds())) {
+      if (ti != null
+          && ti.getThreadName().contains(appId)
+          && ti.getThreadName().contains("StreamThread")) {
+        long c = mx.getThreadCpuTime(ti.getThreadId());
+        if (c > 0) sum += c;
+      }
+    }
+    return sum;
+  }
+
+  // ---------------------------------------------------------------- verification
+
+  /** Output counts of a statewarden run, read_committed. */
+  record Counts(long transitions, long audits, long backouts, long dlq, Map<String, Long> perKey) {}
+
+  Counts countOutputs(String appId, Workload.Expected expected, Duration quiet) {
+    SwTopics t = SwTopics.of(appId);
+    long[] c = new long[4];
+    Map<String, Long> perKey = new HashMap<>();
+    consume(
+        List.of(t.transitions(), t.audit(), t.backouts(), t.dlq()),
+        (topic, r) -> {
+          if (topic.equals(t.transitions())) {
+            c[0]++;
+            perKey.merge(r.key(), 1L, Long::sum);
+          } else if (topic.equals(t.audit())) c[1]++;
+          else if (topic.equals(t.backouts())) c[2]++;
+          else c[3]++;
+        },
+        () ->
+            expected != null
+                && c[0] >= expected.transitions()
+                && c[1] >= expected.audits()
+                && c[2] >= expected.backouts(),
+        quiet);
+    return new Counts(c[0], c[1], c[2], c[3], perKey);
+  }
+
+  /** Throws unless the outputs are exactly the expected ones. */
+  static String verify(Counts got, Workload.Expected want) {
+    List<String> bad = new ArrayList<>();
+    if (got.transitions() != want.transitions())
+      bad.add("transitions " + got.transitions() + " != " + want.transitions());
+    if (got.audits() != want.audits()) bad.add("audits " + got.audits() + " != " + want.audits());
+    if (got.backouts() != want.backouts())
+      bad.add("backouts " + got.backouts() + " != " + want.backouts());
+    if (got.dlq() != 0) bad.add("dlq " + got.dlq() + " != 0");
+    if (bad.isEmpty() && !got.perKey().equals(want.seqBySession())) {
+      bad.add("per-session transition counts differ from the sessions' seq");
+    }
+    if (!bad.isEmpty()) {
+      List<String> diff = new ArrayList<>();
+      want.seqBySession()
+          .forEach(
+              (k, v) -> {
+                Long g = got.perKey().get(k);
+                if (!v.equals(g) && diff.size() < 10) diff.add(k + " want " + v + " got " + g);
+              });
+      throw new IllegalStateException("outputs not exact: " + bad + " e.g. " + diff);
+    }
+    return String.format(
+        "exact: %,d transitions (per session = seq), %,d audits, %,d backouts, 0 dlq",
+        got.transitions(), got.audits(), got.backouts());
+  }
+
+  // ---------------------------------------------------------------- small things
+
+  static double median(List<Double> xs) {
+    double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+  }
+
+  static long percentile(long[] sorted, double p) {
+    if (sorted.length == 0) return -1;
+    int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+  }
+
+  static long[] sorted(List<Long> xs) {
+    long[] a = xs.stream().mapToLong(Long::longValue).toArray();
+    Arrays.sort(a);
+    return a;
+  }
+
+  static long heapAfterGcMiB() {
+    for (int i = 0; i < 3; i++) System.gc();
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20;
+  }
+
+  static long rssMiB() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) >> 10;
+        }
+      }
+    } catch (IOException e) {
+      // not on Linux
+    }
+    return -1;
+  }
+
+  static void table(String title, List<String> header, List<List<String>> rows) {
+    System.out.println();
+    System.out.println("### " + title);
+    System.out.println("| " + String.join(" | ", header) + " |");
+    System.out.println(
+        "|"
+            + String.join("|", header.stream().map(h -> "---").toList()).replace("---", "---:")
+            + "|");
+    for (List<String> r : rows) System.out.println("| " + String.join(" | ", r) + " |");
+    System.out.flush();
+  }
+
+  static String f(String fmt, Object... args) {
+    return String.format(Locale.ROOT, fmt, args);
+  }
+
+  static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) return;
+    try (Stream<Path> s = Files.walk(p)) {
+      for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
+    }
+  }
+
+  static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static final AtomicLong SEQ = new AtomicLong();
+}

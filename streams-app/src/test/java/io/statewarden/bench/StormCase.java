@@ -1,0 +1,120 @@
+package io.statewarden.bench;
+
+import io.statewarden.topology.StatewardenApp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Case 3: a timer storm. {@code bench.storm} sessions (default 200,000) wait in a state whose
+ * 5-second timeout makes all their deadlines fall within one second of wall-clock time, while live
+ * events keep arriving at {@code bench.rate} per second. Lateness and latency are as a
+ * read_committed consumer sees them (fire or event, plus commit, plus poll).
+ */
+final class StormCase {
+  private final Bench b;
+
+  StormCase(Bench b) {
+    this.b = b;
+  }
+
+  void run() throws Exception {
+    int n = Bench.intProp("bench.storm", 200_000);
+    int rate = Bench.intProp("bench.rate", 2_000);
+    String input = "storm.input";
+    b.createTopics(input);
+    String appId = b.nextAppId("storm");
+    StatewardenApp app = b.startStatewarden(appId, input, Map.of());
+    Bench.SwTopics t = Bench.SwTopics.of(appId);
+    List<List<String>> rows = new ArrayList<>();
+    try {
+      Bench.awaitRunning(app.streams(), Duration.ofSeconds(60));
+      long s0 = System.currentTimeMillis() + Bench.intProp("bench.storm.lead.s", 60) * 1000L;
+      Workload.Script listener = Workload.SCRIPTS.get(0);
+      List<Workload.Rec> recs = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        String id = "storm-" + i;
+        long deadline = s0 + (long) i * 1000 / n; // all within [s0, s0 + 1 s)
+        recs.add(
+            new Workload.Rec(
+                id,
+                deadline - 5_000, // L_PROCESS_CONTACT times out 5 s after entry
+                Workload.json(id, id + "-0", listener, "InboundContact"),
+                null));
+      }
+      long t0 = System.nanoTime();
+      b.load(input, recs);
+      b.awaitCommitted(appId, input, b.endOffsetSum(input), Duration.ofMinutes(10));
+      System.out.printf(
+          "  %,d storm sessions loaded in %.1f s; storm at +%.1f s%n",
+          n, (System.nanoTime() - t0) / 1e9, (s0 - System.currentTimeMillis()) / 1e3);
+      if (System.currentTimeMillis() > s0 - 10_000) {
+        throw new IllegalStateException("loading took too long; raise bench.storm.lead.s");
+      }
+      Thread.sleep(Math.max(0, s0 - 10_000 - System.currentTimeMillis()));
+      LiveTraffic live = new LiveTraffic(b, input, t.transitions(), "live-", rate);
+      long lastFire;
+      List<Long> lateness = new ArrayList<>();
+      try {
+        long give = s0 + 120_000;
+        while (true) {
+          lateness.clear();
+          lastFire = 0;
+          for (LiveTraffic.Seen s : live.seen) {
+            if (s.key().startsWith("storm-") && s.timestamp() >= s0) {
+              lateness.add(s.seenAt() - s.timestamp());
+              lastFire = Math.max(lastFire, s.seenAt());
+            }
+          }
+          if (lateness.size() >= n || System.currentTimeMillis() > give) break;
+          Thread.sleep(500);
+        }
+        Thread.sleep(5_000); // live traffic after the storm
+      } finally {
+        live.close();
+      }
+      long[] late = Bench.sorted(lateness);
+      double stormSecs = (lastFire - s0) / 1e3;
+      long[] before = Bench.sorted(live.latencies("live-", s0 - 8_000, s0));
+      long[] during = Bench.sorted(live.latencies("live-", s0, lastFire));
+      long[] after = Bench.sorted(live.latencies("live-", lastFire, Long.MAX_VALUE));
+      rows.add(
+          List.of(
+              Bench.f("%,d", n),
+              Bench.f("%,d", lateness.size()),
+              Bench.f("%.1f", stormSecs),
+              Bench.f("%,.0f", lateness.size() / stormSecs),
+              Bench.f(
+                  "%d / %d / %d",
+                  Bench.percentile(late, 50),
+                  Bench.percentile(late, 99),
+                  late.length == 0 ? -1 : late[late.length - 1]),
+              Bench.f("%d / %d", Bench.percentile(before, 50), Bench.percentile(before, 99)),
+              Bench.f(
+                  "%d / %d (%,d events)",
+                  Bench.percentile(during, 50), Bench.percentile(during, 99), during.length),
+              Bench.f("%d / %d", Bench.percentile(after, 50), Bench.percentile(after, 99))));
+      if (lateness.size() != n) {
+        System.out.printf("  WARNING: %,d of %,d storm timeouts seen%n", lateness.size(), n);
+      }
+    } finally {
+      app.close();
+    }
+    Bench.table(
+        "Timer storm (live events at "
+            + rate
+            + "/s; times in ms as a read_committed consumer"
+            + " sees them)",
+        List.of(
+            "deadlines due within 1 s",
+            "timeouts seen",
+            "storm lasted s",
+            "timeouts fired/s",
+            "lateness p50 / p99 / max",
+            "event latency before p50 / p99",
+            "event latency during p50 / p99",
+            "after p50 / p99"),
+        rows);
+  }
+}

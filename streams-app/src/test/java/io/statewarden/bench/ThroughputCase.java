@@ -1,0 +1,179 @@
+package io.statewarden.bench;
+
+import io.statewarden.topology.StatewardenApp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Case 1: catch-up throughput of one instance (one stream thread, 6 partitions) over a pre-loaded
+ * input of the protocol mix, against a pass-through topology on the same input in the same run.
+ */
+final class ThroughputCase {
+  private final Bench b;
+
+  ThroughputCase(Bench b) {
+    this.b = b;
+  }
+
+  void run() throws Exception {
+    int events = Bench.intProp("bench.events", 600_000);
+    int reps = Bench.intProp("bench.reps", 3);
+    String variants = Bench.prop("bench.variants", "alos,commit1000,cache0");
+    long base = System.currentTimeMillis() - 3 * 3600_000L;
+    List<Workload.Rec> recs = Workload.mix("s", events, 10_000, 10, base, 42);
+    String input = Bench.INPUT;
+    b.createTopics(input);
+    double loadRate = b.load(input, recs);
+    long inputCount = b.endOffsetSum(input);
+    if (variants.contains("avro")) {
+      b.createTopics(Bench.INPUT_AVRO);
+      b.loadAvro(Bench.INPUT_AVRO, recs);
+    }
+    Workload.Expected want = Workload.expect(b.engine, recs, System.currentTimeMillis());
+    long bytes = recs.stream().mapToLong(r -> r.json().length).sum();
+    recs = null; // NOPMD let the records go before measuring
+    System.out.printf(
+        "input: %,d records (%d B avg) over %d partitions, %,d sessions, loaded at %,.0f/s;"
+            + " expected %,d transitions, %,d audits, %,d backouts, %,d deadline fires%n",
+        inputCount,
+        bytes / inputCount,
+        Bench.PARTITIONS,
+        want.seqBySession().size(),
+        loadRate,
+        want.transitions(),
+        want.audits(),
+        want.backouts(),
+        want.fires());
+
+    for (int i = Bench.intProp("bench.warmup", 1); i > 0; i--) {
+      System.out.println("warm-up (JIT), not reported:");
+      passThrough("warm-up pass-through", Map.of(), inputCount);
+      statewarden("warm-up statewarden", Map.of(), inputCount, null);
+      checks.clear();
+    }
+    List<List<String>> rows = new ArrayList<>();
+    List<Double> pt = new ArrayList<>();
+    List<Double> sw = new ArrayList<>();
+    List<Double> ratios = new ArrayList<>();
+    for (int i = 0; i < reps; i++) {
+      Bench.Run p = passThrough("pass-through EOS", Map.of(), inputCount);
+      Bench.Run s = statewarden("statewarden EOS", Map.of(), inputCount, want);
+      pt.add(p.perSecond());
+      sw.add(s.perSecond());
+      ratios.add(s.perSecond() / p.perSecond());
+      rows.add(row(p, p.perSecond()));
+      rows.add(row(s, p.perSecond()));
+    }
+    double ptMedian = Bench.median(pt);
+    for (String v : variants.split(",")) {
+      if (v.isBlank() || v.equals("none")) continue;
+      Map<String, Object> o = new HashMap<>();
+      switch (v.trim()) {
+        case "alos" ->
+            o.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+        case "commit1000" -> o.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
+        case "commit30" -> o.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 30);
+        case "cache0" -> o.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0L);
+        case "avro" -> {} // the same records on the Avro topic, read through the registry
+        case "dpdefault" ->
+            o.put(
+                "apicurio.registry.avro-datum-provider",
+                "io.apicurio.registry.serde.avro.DefaultAvroDatumProvider");
+        case "idle0" -> o.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 0L);
+        case "cache64m" -> o.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L << 20);
+        default -> throw new IllegalArgumentException("unknown variant " + v);
+      }
+      avro = v.trim().equals("avro");
+      Bench.Run p = passThrough("pass-through " + v, o, inputCount);
+      Bench.Run s = statewarden("statewarden " + v, o, inputCount, want);
+      avro = false;
+      rows.add(row(p, ptMedian));
+      rows.add(row(s, ptMedian));
+      rows.add(
+          List.of(
+              "statewarden / pass-through, both " + v,
+              "",
+              "",
+              Bench.f("%.2f", s.perSecond() / p.perSecond()),
+              ""));
+    }
+    Bench.table(
+        "Throughput: "
+            + inputCount
+            + " records, catch-up, 1 thread, "
+            + Bench.PARTITIONS
+            + " partitions",
+        List.of("run", "records/s", "stream-thread CPU us/record", "/ pass-through EOS", "check"),
+        rows);
+    System.out.printf(
+        "%nHEADLINE statewarden EOS / pass-through EOS: median of %d paired runs %.2f"
+            + " (statewarden %,.0f/s, pass-through %,.0f/s)%n",
+        reps, Bench.median(ratios), Bench.median(sw), ptMedian);
+  }
+
+  private final List<String> checks = new ArrayList<>();
+  private boolean avro;
+
+  private List<String> row(Bench.Run r, double ref) {
+    return List.of(
+        r.name(),
+        Bench.f("%,.0f", r.perSecond()),
+        Bench.f("%.1f", r.cpuUsPerRecord()),
+        Bench.f("%.2f", r.perSecond() / ref),
+        checks.isEmpty() ? "" : checks.remove(0));
+  }
+
+  private Bench.Run passThrough(String name, Map<String, Object> o, long n) throws Exception {
+    String appId = b.nextAppId("pt");
+    String out = appId + ".out";
+    String in = avro ? Bench.INPUT_AVRO : Bench.INPUT;
+    KafkaStreams ks = b.startPassThrough(appId, in, out, o);
+    Bench.Run r;
+    try {
+      r = b.timeCatchUp(name, ks, appId, in, n);
+    } finally {
+      ks.close(Duration.ofSeconds(30));
+    }
+    long[] c = new long[1];
+    b.consume(List.of(out), (t, rec) -> c[0]++, () -> c[0] >= n, Duration.ofSeconds(5));
+    if (c[0] != n) throw new IllegalStateException(name + ": " + c[0] + " outputs != " + n);
+    checks.add(Bench.f("exact: %,d outputs", c[0]));
+    Bench.deleteTree(b.dir.resolve("state").resolve(appId));
+    System.out.printf("  %-28s %,9.0f records/s%n", name, r.perSecond());
+    return r;
+  }
+
+  private Bench.Run statewarden(String name, Map<String, Object> o, long n, Workload.Expected want)
+      throws Exception {
+    String appId = b.nextAppId("sw");
+    String in = avro ? Bench.INPUT_AVRO : Bench.INPUT;
+    StatewardenApp app =
+        avro
+            ? b.startStatewarden(appId, appId + ".json", Bench.INPUT_AVRO, o)
+            : b.startStatewarden(appId, Bench.INPUT, o);
+    Bench.Run r;
+    String check;
+    try {
+      r = b.timeCatchUp(name, app.streams(), appId, in, n);
+      if (want == null) {
+        return r; // warm-up
+      }
+      long t0 = System.nanoTime();
+      Bench.Counts got = b.countOutputs(appId, want, Duration.ofSeconds(20));
+      check = Bench.verify(got, want);
+      check += Bench.f("; deadlines drained %.1f s after catch-up", (System.nanoTime() - t0) / 1e9);
+    } finally {
+      app.close();
+      Bench.deleteTree(b.dir.resolve("state").resolve(appId));
+    }
+    checks.add(check);
+    Bench.deleteTree(b.dir.resolve("state").resolve(appId));
+    System.out.printf("  %-28s %,9.0f records/s  %s%n", name, r.perSecond(), check);
+    return r;
+  }
+}
