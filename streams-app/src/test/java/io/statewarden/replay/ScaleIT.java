@@ -1,0 +1,149 @@
+package io.statewarden.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.statewarden.config.StatewardenConfig;
+import io.statewarden.local.Ports;
+import io.statewarden.schema.Transition;
+import io.statewarden.testsupport.Deployment;
+import io.statewarden.testsupport.KafkaInfra;
+import io.statewarden.testsupport.RealKafka;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Scale from one instance (its own JVM) to three and back to one during load, while random sessions
+ * are queried through every instance's HTTP API: no transition lost or repeated, every session
+ * ends, and every answer is a committed step of its session or says clearly that the state is not
+ * available (503) or not there yet (404).
+ */
+@ExtendWith(RealKafka.class)
+class ScaleIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+
+  Process start(Deployment d, String name, int httpPort) throws Exception {
+    d.extra.put("state.dir", dir.resolve("state-" + name).toString());
+    d.extra.put(StatewardenConfig.HTTP_PORT, String.valueOf(httpPort));
+    return ReplayIT.runJar(d);
+  }
+
+  @Test
+  void shouldScaleOneToThreeToOneUnderLoadWhileAnsweringQueries(KafkaInfra infra) throws Exception {
+    Path protocols = Files.createDirectories(dir.resolve("protocols"));
+    Files.copy(
+        ScaleIT.class.getResourceAsStream("/replay/replay-test.yaml"),
+        protocols.resolve("replay-test.yaml"));
+    int[] ports = {Ports.freeLoopbackPort(), Ports.freeLoopbackPort(), Ports.freeLoopbackPort()};
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    Map<String, JsonNode> answers = new ConcurrentHashMap<>();
+    Set<Integer> statuses = ConcurrentHashMap.newKeySet();
+    try (Deployment d = new Deployment(infra, dir.resolve("state"), 6)) {
+      d.extra.put(StatewardenConfig.PROTOCOLS_DIRS, protocols.toString());
+      List<Process> instances = new ArrayList<>(List.of(start(d, "a", ports[0])));
+      Thread queries =
+          new Thread(
+              () -> {
+                Random r = new Random(3);
+                for (int i = 0; i < 1_000; i++) {
+                  String id = "rs-9-" + r.nextInt(ReplayIT.SESSIONS);
+                  int port = ports[r.nextInt(ports.length)];
+                  java.util.concurrent.locks.LockSupport.parkNanos(
+                      20_000_000); // spread over ~20 s of load
+                  try {
+                    HttpResponse<String> res =
+                        http.send(
+                            HttpRequest.newBuilder(
+                                    URI.create("http://127.0.0.1:" + port + "/sessions/" + id))
+                                .timeout(Duration.ofSeconds(5))
+                                .build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    statuses.add(res.statusCode());
+                    if (res.statusCode() == 200)
+                      answers.put(i + "/" + id, JSON.readTree(res.body()));
+                    else assertThat(res.statusCode()).as(res.body()).isIn(404, 503);
+                  } catch (java.net.ConnectException e) {
+                    // that instance is not running at the moment
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                }
+              });
+      try {
+        ReplayIT.traffic(
+            d,
+            9,
+            () -> {
+              try {
+                instances.add(start(d, "b", ports[1]));
+                instances.add(start(d, "c", ports[2]));
+                queries.start();
+                Thread.onSpinWait();
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+        // scale back to one while the last sessions run
+        for (Process p : instances.subList(1, instances.size())) {
+          p.destroy(); // graceful: SIGTERM
+          p.waitFor(60, TimeUnit.SECONDS);
+        }
+        List<Transition> ts = ReplayIT.awaitQuiet(d);
+        queries.join(120_000);
+
+        assertThat(ts.stream().map(t -> t.getSessionId() + "#" + t.getSeq()).toList())
+            .doesNotHaveDuplicates();
+        Map<String, Long> count =
+            ts.stream()
+                .collect(Collectors.groupingBy(Transition::getSessionId, Collectors.counting()));
+        assertThat(count).hasSize(ReplayIT.SESSIONS);
+        ts.stream()
+            .filter(Transition::getFinal$)
+            .forEach(
+                t ->
+                    assertThat(t.getSeq())
+                        .as(t.getSessionId())
+                        .isEqualTo(count.get(t.getSessionId())));
+        assertThat(statuses).contains(200);
+        assertThat(answers).isNotEmpty();
+        answers.forEach(
+            (key, s) -> {
+              String id = key.substring(key.indexOf('/') + 1);
+              long seq = s.get("seq").asLong();
+              assertThat(ts)
+                  .as("answer %s is a committed step", s)
+                  .anySatisfy(
+                      t -> {
+                        assertThat(t.getSessionId()).isEqualTo(id);
+                        assertThat(t.getSeq()).isEqualTo(seq);
+                        assertThat(t.getTo()).isEqualTo(s.get("state").asText());
+                      });
+            });
+      } finally {
+        for (Process p : instances) {
+          p.destroy();
+          p.waitFor(60, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+}
