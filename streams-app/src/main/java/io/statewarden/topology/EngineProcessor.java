@@ -5,15 +5,19 @@ import io.statewarden.engine.Event;
 import io.statewarden.engine.Output;
 import io.statewarden.engine.Result;
 import io.statewarden.engine.Session;
+import io.statewarden.engine.SessionCodec;
 import io.statewarden.json.EventJson;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +45,7 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
   private KeyValueStore<String, byte[]> sessions;
   private DeadlineIndex deadlines;
   private CatchUpGate gate;
+  private String task;
 
   EngineProcessor(Engine engine, TopologyFactory.Settings settings, boolean live) {
     this.engine = engine;
@@ -55,6 +60,15 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
     KeyValueStore<Bytes, byte[]> index = context.getStateStore(TopologyFactory.DEADLINES_STORE);
     this.deadlines = new DeadlineIndex(index);
     this.gate = new CatchUpGate(context.currentSystemTimeMs(), settings.catchUpQuietMs());
+    this.task = context.taskId().toString();
+    Map<String, Long> active = new HashMap<>();
+    try (KeyValueIterator<String, byte[]> it = sessions.all()) {
+      while (it.hasNext()) {
+        Session s = SessionCodec.decode(it.next().value);
+        if (!s.isFinal()) active.merge(Metrics.key(s.protocol(), s.state()), 1L, Long::sum);
+      }
+    }
+    settings.metrics().taskStarted(task, active);
     if (live) {
       context.schedule(
           Duration.ofMillis(settings.punctuationIntervalMs()),
@@ -129,8 +143,23 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
     }
   }
 
+  @Override
+  public void close() {
+    settings.metrics().taskClosed(task);
+  }
+
   private void apply(String key, Session before, Result r) {
     if (r.changed()) {
+      String from =
+          before == null || before.isFinal()
+              ? null
+              : Metrics.key(before.protocol(), before.state());
+      Session after = r.session();
+      String to =
+          after == null || after.isFinal() ? null : Metrics.key(after.protocol(), after.state());
+      if (!java.util.Objects.equals(from, to)) {
+        settings.metrics().moved(task, from, to);
+      }
       Sessions.write(sessions, key, r.session());
       long was = before == null ? Session.NONE : engine.dueAt(before);
       long now = r.session() == null ? Session.NONE : engine.dueAt(r.session());

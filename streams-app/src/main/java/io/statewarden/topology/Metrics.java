@@ -21,6 +21,9 @@ public final class Metrics {
   private final LongAdder latenessSum = new LongAdder();
   private final LongAdder latenessCount = new LongAdder();
 
+  /** Active sessions by "protocol\0state", per task that owns them on this instance. */
+  private final Map<String, Map<String, Long>> activeByTask = new ConcurrentHashMap<>();
+
   public Metrics() {
     for (int i = 0; i < lateness.length; i++) {
       lateness[i] = new LongAdder();
@@ -51,6 +54,29 @@ public final class Metrics {
     lateness[i].increment();
     latenessSum.add(v);
     latenessCount.increment();
+  }
+
+  /** A task's active sessions, counted from its store when it starts. */
+  void taskStarted(String task, Map<String, Long> counts) {
+    activeByTask.put(task, new ConcurrentHashMap<>(counts));
+  }
+
+  /**
+   * A session of the task left {@code from} (null: it is new) for {@code to} (null: final or gone).
+   */
+  void moved(String task, String from, String to) {
+    Map<String, Long> m = activeByTask.computeIfAbsent(task, k -> new ConcurrentHashMap<>());
+    if (from != null) m.merge(from, -1L, Long::sum);
+    if (to != null) m.merge(to, 1L, Long::sum);
+  }
+
+  /** The task moved to another instance or closed: its sessions are counted there now. */
+  void taskClosed(String task) {
+    activeByTask.remove(task);
+  }
+
+  static String key(String protocol, String state) {
+    return protocol + '\0' + state;
   }
 
   /** Prometheus text exposition of these metrics. */
@@ -94,5 +120,22 @@ public final class Metrics {
     b.append("statewarden_deadline_lateness_seconds_count ")
         .append(latenessCount.sum())
         .append('\n');
+    Map<String, Long> active = new java.util.TreeMap<>();
+    activeByTask.values().forEach(m -> m.forEach((k, n) -> active.merge(k, n, Long::sum)));
+    b.append(
+            "# HELP statewarden_sessions_active Active (not final) sessions owned by this instance,")
+        .append(" by protocol and state.\n");
+    b.append("# TYPE statewarden_sessions_active gauge\n");
+    active.forEach(
+        (k, n) -> {
+          int cut = k.indexOf('\0');
+          b.append("statewarden_sessions_active{protocol=\"")
+              .append(k, 0, cut)
+              .append("\",state=\"")
+              .append(k.substring(cut + 1))
+              .append("\"} ")
+              .append(n)
+              .append('\n');
+        });
   }
 }

@@ -136,6 +136,8 @@ class HttpApiIT {
                 "statewarden_transitions_total{protocol=\"taleus-listener\",state=\"L_SEND_RESPONSE\"}")
             .contains("statewarden_deadline_lateness_seconds_bucket{le=\"+Inf\"}")
             .contains("statewarden_deadlines_pending")
+            .contains(
+                "statewarden_sessions_active{protocol=\"taleus-listener\",state=\"L_PROCESS_CONTACT\"} 0")
             .contains("kafka_stream_thread_metrics_process_total");
 
         StringWriter out = new StringWriter();
