@@ -26,8 +26,8 @@ public final class TopicAdmin {
   private TopicAdmin() {}
 
   /**
-   * Creates the topics that do not exist yet, at replication factor 1, and waits until every
-   * partition of every named topic has a leader.
+   * Creates the topics that do not exist yet, at the cluster's default replication factor, and
+   * waits until every partition of every named topic has a leader.
    *
    * @param bootstrapServers the cluster to talk to
    * @param partitionsByTopic partition count per topic name
@@ -44,7 +44,9 @@ public final class TopicAdmin {
     List<NewTopic> topics = new ArrayList<>();
     partitionsByTopic.forEach(
         (name, partitions) ->
-            topics.add(new NewTopic(name, partitions, (short) 1).configs(configs)));
+            topics.add(
+                new NewTopic(name, java.util.Optional.of(partitions), java.util.Optional.empty())
+                    .configs(configs)));
     try (Admin admin =
         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
       for (Map.Entry<String, KafkaFuture<Void>> e :
