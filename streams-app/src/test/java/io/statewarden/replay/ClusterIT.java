@@ -3,14 +3,14 @@ package io.statewarden.replay;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.statewarden.config.StatewardenConfig;
+import io.statewarden.schema.AuditRecord;
+import io.statewarden.schema.Decision;
 import io.statewarden.schema.Transition;
 import io.statewarden.testsupport.Deployment;
 import io.statewarden.testsupport.KafkaInfra;
 import io.statewarden.testsupport.RealKafka;
-import io.statewarden.topology.StatewardenApp;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,14 +20,15 @@ import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
 import org.apache.kafka.server.common.Feature;
 import org.apache.kafka.server.common.MetadataVersion;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * On a real 3-broker cluster (replication factor 3, min.insync.replicas 2) with two instances under
- * load, one broker is stopped: processing goes on, nothing is lost or repeated, every session ends.
+ * On a real 3-broker cluster (replication factor 3, min.insync.replicas 2) with three instances
+ * (each its own JVM) under continuous load, one instance is killed with SIGKILL and one broker is
+ * stopped, then the instance starts again: a read_committed consumer sees every transition once,
+ * seq without gaps, one audit per fired deadline, and every session ends.
  */
 @ExtendWith(RealKafka.class)
 class ClusterIT {
@@ -74,18 +75,30 @@ class ClusterIT {
         protocols.resolve("replay-test.yaml"));
     try (KafkaClusterTestKit cluster = cluster()) {
       KafkaInfra infra = new KafkaInfra(cluster.bootstrapServers(), shared.registryUrl());
-      try (Deployment d = new Deployment(infra, dir.resolve("state-a"), 4)) {
+      try (Deployment d = new Deployment(infra, dir.resolve("state"), 6)) {
         d.extra.put(StatewardenConfig.PROTOCOLS_DIRS, protocols.toString());
         d.extra.put("replication.factor", "3");
         d.extra.put("producer.acks", "all");
-        d.start();
-        Map<String, String> second = d.settings();
-        second.put("state.dir", dir.resolve("state-b").toString());
-        try (StatewardenApp b =
-            StatewardenApp.start(StatewardenConfig.load(null, Map.of(), second, List.of()))) {
-          Awaitility.await().atMost(Duration.ofSeconds(60)).until(b::isRunning);
-          int stopped = cluster.brokers().keySet().iterator().next();
-          ReplayIT.traffic(d, 11, () -> cluster.brokers().get(stopped).shutdown());
+        Process[] instances = new Process[3];
+        for (int i = 0; i < 3; i++) {
+          d.extra.put("state.dir", dir.resolve("state-" + i).toString());
+          instances[i] = ReplayIT.runJar(d);
+        }
+        try {
+          int broker = cluster.brokers().keySet().iterator().next();
+          ReplayIT.traffic(
+              d,
+              11,
+              () -> {
+                try {
+                  instances[0].destroyForcibly().waitFor(); // kill -9 one instance
+                  cluster.brokers().get(broker).shutdown(); // and stop a broker
+                  d.extra.put("state.dir", dir.resolve("state-0").toString());
+                  instances[0] = ReplayIT.runJar(d);
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
           List<Transition> ts = ReplayIT.awaitQuiet(d);
 
           assertThat(ts.stream().map(t -> t.getSessionId() + "#" + t.getSeq()).toList())
@@ -101,6 +114,20 @@ class ClusterIT {
                       assertThat(t.getSeq())
                           .as(t.getSessionId())
                           .isEqualTo(count.get(t.getSessionId())));
+          List<AuditRecord> fired =
+              d.readAll(d.topics.audit(), AuditRecord.class).stream()
+                  .filter(a -> a.getDecision() == Decision.DEADLINE_FIRED)
+                  .toList();
+          assertThat(fired.stream().map(a -> a.getSessionId() + "#" + a.getSeq()).toList())
+              .doesNotHaveDuplicates();
+          assertThat((long) fired.size())
+              .isEqualTo(
+                  ts.stream().filter(t -> t.getTrigger().name().endsWith("TIMEOUT")).count());
+        } finally {
+          for (Process p : instances) {
+            p.destroy();
+            p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+          }
         }
       }
     }

@@ -30,10 +30,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Scale from one instance (its own JVM) to three and back to one during load, while random sessions
- * are queried through every instance's HTTP API: no transition lost or repeated, every session
- * ends, and every answer is a committed step of its session or says clearly that the state is not
- * available (503) or not there yet (404).
+ * On a real 3-broker cluster (RF 3, min.insync 2): scale from one instance (its own JVM) to three
+ * and back to one during load, while random sessions are queried through every instance's HTTP API:
+ * no transition lost or repeated, every session ends, and every answer is a committed step of its
+ * session or says clearly that the state is not available (503) or not there yet (404).
  */
 @ExtendWith(RealKafka.class)
 class ScaleIT {
@@ -48,7 +48,14 @@ class ScaleIT {
   }
 
   @Test
-  void shouldScaleOneToThreeToOneUnderLoadWhileAnsweringQueries(KafkaInfra infra) throws Exception {
+  void shouldScaleOneToThreeToOneUnderLoadWhileAnsweringQueries(KafkaInfra shared)
+      throws Exception {
+    try (var cluster = ClusterIT.cluster()) {
+      run(new KafkaInfra(cluster.bootstrapServers(), shared.registryUrl()));
+    }
+  }
+
+  void run(KafkaInfra infra) throws Exception {
     Path protocols = Files.createDirectories(dir.resolve("protocols"));
     Files.copy(
         ScaleIT.class.getResourceAsStream("/replay/replay-test.yaml"),
@@ -59,6 +66,7 @@ class ScaleIT {
     Set<Integer> statuses = ConcurrentHashMap.newKeySet();
     try (Deployment d = new Deployment(infra, dir.resolve("state"), 6)) {
       d.extra.put(StatewardenConfig.PROTOCOLS_DIRS, protocols.toString());
+      d.extra.put("replication.factor", "3");
       List<Process> instances = new ArrayList<>(List.of(start(d, "a", ports[0])));
       Thread queries =
           new Thread(
