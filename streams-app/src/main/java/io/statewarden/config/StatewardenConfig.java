@@ -274,7 +274,11 @@ public final class StatewardenConfig extends AbstractConfig {
     return m;
   }
 
-  static Map<String, String> fromEnvironment(Map<String, String> env) {
+  /**
+   * The settings {@code STATEWARDEN_*} environment variables stand for (see the class comment);
+   * other variables are ignored. Public so deployment manifests can be checked against it.
+   */
+  public static Map<String, String> fromEnvironment(Map<String, String> env) {
     Map<String, String> m = new HashMap<>();
     env.forEach(
         (name, value) -> {

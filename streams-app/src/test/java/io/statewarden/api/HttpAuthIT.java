@@ -77,7 +77,8 @@ class HttpAuthIT {
               + "\";");
       a.extra.put("ssl.truststore.password", SSL_SECRET);
       a.extra.put("ssl.key.password", SSL_SECRET);
-      a.extra.put("apicurio.auth.password", REGISTRY_SECRET);
+      a.extra.put("apicurio.registry.auth.username", "registry-user");
+      a.extra.put("apicurio.registry.auth.password", REGISTRY_SECRET);
       a.start();
       Map<String, String> second = a.settings();
       second.remove(StatewardenConfig.HTTP_TOKEN_FILE);
