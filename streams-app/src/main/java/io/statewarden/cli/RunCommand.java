@@ -2,6 +2,7 @@ package io.statewarden.cli;
 
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.protocol.ProtocolLoadException;
+import io.statewarden.topology.StartupException;
 import io.statewarden.topology.StatewardenApp;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -52,6 +54,9 @@ final class RunCommand implements Callable<Integer> {
       return 0;
     } catch (ProtocolLoadException e) {
       return ProtocolsCommand.problems(spec, e);
+    } catch (StartupException | ConfigException e) {
+      spec.commandLine().getErr().println("statewarden: " + e.getMessage());
+      return 1;
     }
   }
 }

@@ -36,6 +36,7 @@ public final class StatewardenApp implements AutoCloseable {
 
   /**
    * @throws ProtocolLoadException when a definition is bad; nothing is started then
+   * @throws StartupException when Kafka refuses the credentials; nothing is started then
    */
   public static StatewardenApp start(StatewardenConfig config)
       throws ProtocolLoadException, IOException {
@@ -55,6 +56,7 @@ public final class StatewardenApp implements AutoCloseable {
             config.kafka(),
             metrics);
     String token = config.httpToken();
+    KafkaPreflight.check(config.kafka(), Duration.ofSeconds(30));
     HttpApi http =
         new HttpApi(
             config.getString(StatewardenConfig.HTTP_HOST),
