@@ -114,9 +114,27 @@ class EnvDriftTest {
     assertThat(unmapped(vars)).isEmpty();
   }
 
+  static Set<String> dockerfileVariables() throws Exception {
+    Set<String> vars = new HashSet<>();
+    var m =
+        java.util.regex.Pattern.compile("\\b(STATEWARDEN_[A-Z0-9_]+)=")
+            .matcher(Files.readString(Manifests.ROOT.resolve("deploy/Dockerfile")));
+    while (m.find()) vars.add(m.group(1));
+    return vars;
+  }
+
   @Test
   void shouldMapEveryComposeVariableToASettingTheAppReads() throws Exception {
-    assertThat(unmapped(composeVariables())).isEmpty();
+    Set<String> vars = composeVariables();
+    assertThat(vars).contains("STATEWARDEN_BOOTSTRAP_SERVERS", "STATEWARDEN_HTTP_TOKEN_FILE");
+    assertThat(unmapped(vars)).isEmpty();
+  }
+
+  @Test
+  void shouldMapEveryDockerfileVariableToASettingTheAppReads() throws Exception {
+    Set<String> vars = dockerfileVariables();
+    assertThat(vars).contains("STATEWARDEN_STATE_DIR", "STATEWARDEN_HTTP_HOST");
+    assertThat(unmapped(vars)).isEmpty();
   }
 
   @Test

@@ -73,7 +73,7 @@ import org.yaml.snakeyaml.Yaml;
 class SecureKafkaIT {
   static final Path USERS = Path.of("..", "deploy", "k8s", "base", "users.yaml");
 
-  @TempDir Path dir;
+  @TempDir static Path dir;
 
   KafkaRaftServer broker;
   String plain;
