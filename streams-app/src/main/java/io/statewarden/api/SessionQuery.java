@@ -39,10 +39,20 @@ public final class SessionQuery {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+  private final String token;
+
   public SessionQuery(KafkaStreams streams, Engine engine, HostInfo self) {
+    this(streams, engine, self, null);
+  }
+
+  /**
+   * @param token the HTTP API bearer token, sent when forwarding to the owner; null for none
+   */
+  public SessionQuery(KafkaStreams streams, Engine engine, HostInfo self, String token) {
     this.streams = streams;
     this.engine = engine;
     this.self = self;
+    this.token = token;
   }
 
   public Answer session(String id, boolean forwarded) {
@@ -81,7 +91,7 @@ public final class SessionQuery {
 
   private Answer forward(HostInfo owner, String id) {
     try {
-      HttpRequest req =
+      HttpRequest.Builder req =
           HttpRequest.newBuilder(
                   URI.create(
                       "http://"
@@ -92,9 +102,11 @@ public final class SessionQuery {
                           + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20")))
               .header(FORWARDED, self.host() + ":" + self.port())
               .timeout(Duration.ofSeconds(5))
-              .GET()
-              .build();
-      HttpResponse<String> res = http.send(req, HttpResponse.BodyHandlers.ofString());
+              .GET();
+      if (token != null) {
+        req.header("Authorization", "Bearer " + token);
+      }
+      HttpResponse<String> res = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
       return new Answer(res.statusCode(), new RawJson(res.body()));
     } catch (Exception e) {
       return unavailable(

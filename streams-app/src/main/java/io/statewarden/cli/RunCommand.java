@@ -2,8 +2,10 @@ package io.statewarden.cli;
 
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.protocol.ProtocolLoadException;
+import io.statewarden.topology.StartupException;
 import io.statewarden.topology.StatewardenApp;
 import java.util.concurrent.Callable;
+import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,6 +36,9 @@ final class RunCommand implements Callable<Integer> {
       return 0;
     } catch (ProtocolLoadException e) {
       return ProtocolsCommand.problems(spec, e);
+    } catch (StartupException | ConfigException e) {
+      spec.commandLine().getErr().println("statewarden: " + e.getMessage());
+      return 1;
     }
   }
 }

@@ -17,6 +17,8 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -53,6 +55,8 @@ public final class StatewardenConfig extends AbstractConfig {
   public static final String HTTP_PORT = "statewarden.http.port";
   public static final String HTTP_ADVERTISED_HOST = "statewarden.http.advertised.host";
   public static final String INSTANCE_ID = "statewarden.instance.id";
+  public static final String HTTP_TOKEN = "statewarden.http.token";
+  public static final String HTTP_TOKEN_FILE = "statewarden.http.token.file";
 
   public static final ConfigDef DEF =
       new ConfigDef()
@@ -190,7 +194,24 @@ public final class StatewardenConfig extends AbstractConfig {
               Type.STRING,
               "",
               Importance.LOW,
-              "Name of this instance in audit records; default: host name.");
+              "Name of this instance in audit records; default: host name.")
+          .define(
+              HTTP_TOKEN,
+              Type.PASSWORD,
+              null,
+              Importance.MEDIUM,
+              "Bearer token the HTTP API requires on every endpoint except /health/live and"
+                  + " /health/ready (and sends when forwarding to other instances); unset: no"
+                  + " token required. Never logged.")
+          .define(
+              HTTP_TOKEN_FILE,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              "File holding the HTTP API bearer token (surrounding whitespace trimmed), e.g. a"
+                  + " mounted Kubernetes Secret; used when "
+                  + HTTP_TOKEN
+                  + " is unset.");
 
   private final Map<String, Object> passThrough;
 
@@ -258,7 +279,11 @@ public final class StatewardenConfig extends AbstractConfig {
     return m;
   }
 
-  static Map<String, String> fromEnvironment(Map<String, String> env) {
+  /**
+   * The settings {@code STATEWARDEN_*} environment variables stand for (see the class comment);
+   * other variables are ignored. Public so deployment manifests can be checked against it.
+   */
+  public static Map<String, String> fromEnvironment(Map<String, String> env) {
     Map<String, String> m = new HashMap<>();
     env.forEach(
         (name, value) -> {
@@ -326,6 +351,29 @@ public final class StatewardenConfig extends AbstractConfig {
     } catch (IOException e) {
       return "localhost";
     }
+  }
+
+  /**
+   * The HTTP API bearer token, from {@link #HTTP_TOKEN} or else the file {@link #HTTP_TOKEN_FILE};
+   * null when neither is set (no token required).
+   *
+   * @throws ConfigException when the file cannot be read or holds no token
+   */
+  public String httpToken() {
+    Password p = getPassword(HTTP_TOKEN);
+    if (p != null && !p.value().isEmpty()) return p.value();
+    String file = getString(HTTP_TOKEN_FILE);
+    if (file.isEmpty()) return null;
+    String token;
+    try {
+      token = Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
+    } catch (IOException e) {
+      throw new ConfigException(HTTP_TOKEN_FILE, file, "cannot read the token file: " + e);
+    }
+    if (token.isEmpty()) {
+      throw new ConfigException(HTTP_TOKEN_FILE, file, "the token file is empty");
+    }
+    return token;
   }
 
   /** The registry URL the serdes use, or null. */

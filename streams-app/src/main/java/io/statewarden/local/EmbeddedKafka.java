@@ -143,7 +143,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     return p;
   }
 
-  private static void formatIfNeeded(Path dir) {
+  static void formatIfNeeded(Path dir) {
     if (Files.exists(dir.resolve("meta.properties"))) {
       LOG.info("Reusing the formatted Kafka log in {}", dir);
       return;

@@ -36,6 +36,7 @@ public final class StatewardenApp implements AutoCloseable {
 
   /**
    * @throws ProtocolLoadException when a definition is bad; nothing is started then
+   * @throws StartupException when Kafka refuses the credentials; nothing is started then
    */
   public static StatewardenApp start(StatewardenConfig config)
       throws ProtocolLoadException, IOException {
@@ -54,10 +55,13 @@ public final class StatewardenApp implements AutoCloseable {
             config.instanceId(),
             config.kafka(),
             metrics);
+    String token = config.httpToken();
+    KafkaPreflight.check(config.kafka(), Duration.ofSeconds(30));
     HttpApi http =
         new HttpApi(
             config.getString(StatewardenConfig.HTTP_HOST),
-            config.getInt(StatewardenConfig.HTTP_PORT));
+            config.getInt(StatewardenConfig.HTTP_PORT),
+            token);
     Properties props = new Properties();
     props.putAll(config.kafka());
     // interactive queries: where other instances reach this one's HTTP API
@@ -76,14 +80,17 @@ public final class StatewardenApp implements AutoCloseable {
         new SessionQuery(
             streams,
             engine,
-            HostInfo.buildFromEndpoint(props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG))),
+            HostInfo.buildFromEndpoint(props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG)),
+            token),
         metrics);
     StatewardenApp app = new StatewardenApp(streams, http);
+    // names and counts only: settings may hold secrets (SASL, TLS, registry auth, the token)
     LOG.info(
-        "Starting statewarden {} with {} protocols: {}",
+        "Starting statewarden {} with {} protocols: {}; HTTP API token {}",
         props.get(StreamsConfig.APPLICATION_ID_CONFIG),
         catalog.all().size(),
-        catalog.all().stream().map(p -> p.id()).toList());
+        catalog.all().stream().map(p -> p.id()).toList(),
+        token == null ? "not required" : "required");
     streams.start();
     return app;
   }

@@ -75,4 +75,39 @@ class StatewardenConfigTest {
     assertThat(c.engine().historyLimit()).isEqualTo(5);
     assertThat(c.engine().retention().toMillis()).isEqualTo(1000);
   }
+
+  @Test
+  void shouldReadTheHttpTokenFromSettingEnvironmentOrFileAndNeverShowIt() throws Exception {
+    assertThat(StatewardenConfig.load(null, Map.of()).httpToken()).isNull();
+
+    StatewardenConfig env =
+        StatewardenConfig.load(null, Map.of("STATEWARDEN_HTTP_TOKEN", "s3cret-env"));
+    assertThat(env.httpToken()).isEqualTo("s3cret-env");
+    assertThat(env.values().toString()).doesNotContain("s3cret-env");
+
+    Path file = dir.resolve("token");
+    Files.writeString(file, "  s3cret-file\n");
+    StatewardenConfig fromFile =
+        StatewardenConfig.load(null, Map.of("STATEWARDEN_HTTP_TOKEN_FILE", file.toString()));
+    assertThat(fromFile.getString(StatewardenConfig.HTTP_TOKEN_FILE)).isEqualTo(file.toString());
+    assertThat(fromFile.httpToken()).isEqualTo("s3cret-file");
+
+    Path empty = dir.resolve("empty");
+    Files.writeString(empty, "\n");
+    assertThatThrownBy(
+            () ->
+                StatewardenConfig.load(
+                        null, Map.of("STATEWARDEN_HTTP_TOKEN_FILE", empty.toString()))
+                    .httpToken())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(StatewardenConfig.HTTP_TOKEN_FILE)
+        .hasMessageContaining("empty");
+    assertThatThrownBy(
+            () ->
+                StatewardenConfig.load(
+                        null, Map.of("STATEWARDEN_HTTP_TOKEN_FILE", dir.resolve("nope").toString()))
+                    .httpToken())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("cannot read");
+  }
 }
