@@ -29,9 +29,10 @@ public final class DemoTraffic implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DemoTraffic.class);
 
   /** A session script: protocol, start, then the events of a successful run, with payloads. */
-  record Script(String protocol, List<String> types, Map<String, Object> payload) {}
+  public record Script(String protocol, List<String> types, Map<String, Object> payload) {}
 
-  static final List<Script> SCRIPTS =
+  /** The session scripts of the demo (the benchmarks' mix uses them too). */
+  public static final List<Script> SCRIPTS =
       List.of(
           new Script(
               "taleus-listener",

@@ -5,6 +5,7 @@ import io.statewarden.engine.Event;
 import io.statewarden.engine.Output;
 import io.statewarden.engine.Result;
 import io.statewarden.engine.Session;
+import io.statewarden.local.DemoTraffic;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,43 +23,19 @@ final class Workload {
   /** A session script: protocol, then the events of a successful run, with payloads. */
   record Script(String protocol, List<String> types, String payloadJson, Map<String, Object> p) {}
 
+  /** The scripts of {@code local --demo}, with each payload also as JSON for the JSON topic. */
   static final List<Script> SCRIPTS =
-      List.of(
-          new Script(
-              "taleus-listener",
-              List.of("InboundContact", "HooksComplete", "ResponseSent", "DatabaseResult"),
-              "{\"role\":\"foil\"}",
-              Map.of("role", "foil")),
-          new Script(
-              "taleus-listener",
-              List.of("InboundContact", "HooksComplete", "ResponseSent"),
-              "{\"role\":\"stock\"}",
-              Map.of("role", "stock")),
-          new Script(
-              "taleus-dialer",
-              List.of(
-                  "Connected",
-                  "InboundContactSent",
-                  "ResponseReceived",
-                  "ResponseValid",
-                  "DatabaseResultSent"),
-              "{\"role\":\"foil\"}",
-              Map.of("role", "foil")),
-          new Script(
-              "coinswap-carol",
-              List.of(
-                  "SwapRequested",
-                  "HandshakeComplete",
-                  "NegotiationComplete",
-                  "TX0idHxTX2sigReceived",
-                  "TX1idTX2sigTX3sigSent",
-                  "TX3SigReceivedTX0Confirmed",
-                  "TX1BroadcastConfirmed",
-                  "XReceived",
-                  "TX4SigReceived",
-                  "TX4Broadcast"),
-              "{\"amount\":150000,\"valid\":true}",
-              Map.of("amount", 150_000L, "valid", true)));
+      DemoTraffic.SCRIPTS.stream()
+          .map(d -> new Script(d.protocol(), d.types(), json(d.payload()), d.payload()))
+          .toList();
+
+  private static String json(Map<String, Object> payload) {
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(payload);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   /** One input record. */
   record Rec(String key, long timestamp, byte[] json, Event event) {}
