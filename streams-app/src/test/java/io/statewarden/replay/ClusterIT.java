@@ -1,10 +1,6 @@
 package io.statewarden.replay;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.statewarden.config.StatewardenConfig;
-import io.statewarden.schema.AuditRecord;
-import io.statewarden.schema.Decision;
 import io.statewarden.schema.Transition;
 import io.statewarden.testsupport.Deployment;
 import io.statewarden.testsupport.KafkaInfra;
@@ -14,7 +10,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
@@ -101,28 +96,7 @@ class ClusterIT {
               });
           List<Transition> ts = ReplayIT.awaitQuiet(d);
 
-          assertThat(ts.stream().map(t -> t.getSessionId() + "#" + t.getSeq()).toList())
-              .doesNotHaveDuplicates();
-          Map<String, Long> count =
-              ts.stream()
-                  .collect(Collectors.groupingBy(Transition::getSessionId, Collectors.counting()));
-          assertThat(count).hasSize(ReplayIT.SESSIONS);
-          ts.stream()
-              .filter(Transition::getFinal$)
-              .forEach(
-                  t ->
-                      assertThat(t.getSeq())
-                          .as(t.getSessionId())
-                          .isEqualTo(count.get(t.getSessionId())));
-          List<AuditRecord> fired =
-              d.readAll(d.topics.audit(), AuditRecord.class).stream()
-                  .filter(a -> a.getDecision() == Decision.DEADLINE_FIRED)
-                  .toList();
-          assertThat(fired.stream().map(a -> a.getSessionId() + "#" + a.getSeq()).toList())
-              .doesNotHaveDuplicates();
-          assertThat((long) fired.size())
-              .isEqualTo(
-                  ts.stream().filter(t -> t.getTrigger().name().endsWith("TIMEOUT")).count());
+          ReplayIT.assertExactlyOnce(d, ts);
         } finally {
           for (Process p : instances) {
             p.destroy();

@@ -1,10 +1,6 @@
 package io.statewarden.replay;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.statewarden.config.StatewardenConfig;
-import io.statewarden.schema.AuditRecord;
-import io.statewarden.schema.Decision;
 import io.statewarden.schema.Transition;
 import io.statewarden.testsupport.Deployment;
 import io.statewarden.testsupport.KafkaInfra;
@@ -12,9 +8,7 @@ import io.statewarden.testsupport.RealKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,32 +50,7 @@ class FailoverIT {
             });
         List<Transition> ts = ReplayIT.awaitQuiet(d);
 
-        assertThat(ts.stream().map(t -> t.getSessionId() + "#" + t.getSeq()).toList())
-            .doesNotHaveDuplicates();
-        Map<String, List<Long>> seqs =
-            ts.stream()
-                .collect(
-                    Collectors.groupingBy(
-                        Transition::getSessionId,
-                        Collectors.mapping(Transition::getSeq, Collectors.toList())));
-        assertThat(seqs).hasSize(ReplayIT.SESSIONS);
-        seqs.forEach(
-            (id, list) ->
-                assertThat(list.stream().sorted().toList())
-                    .as(id)
-                    .isEqualTo(
-                        java.util.stream.LongStream.rangeClosed(1, list.size()).boxed().toList()));
-        List<AuditRecord> audits = d.readAll(d.topics.audit(), AuditRecord.class);
-        long fired =
-            audits.stream().filter(x -> x.getDecision() == Decision.DEADLINE_FIRED).count();
-        long timeouts = ts.stream().filter(t -> t.getTrigger().name().endsWith("TIMEOUT")).count();
-        assertThat(fired).as("one audit per fired deadline").isEqualTo(timeouts);
-        assertThat(
-                audits.stream()
-                    .filter(x -> x.getDecision() == Decision.DEADLINE_FIRED)
-                    .map(x -> x.getSessionId() + "#" + x.getSeq())
-                    .toList())
-            .doesNotHaveDuplicates();
+        ReplayIT.assertExactlyOnce(d, ts);
       } finally {
         for (Process p : List.of(a[0], b)) {
           p.destroy();

@@ -132,6 +132,38 @@ public class ReplayIT {
     }
   }
 
+  /**
+   * What a read_committed consumer must see after any failover: every session, each transition once
+   * with seq gapless from 1, and exactly one audit per fired deadline.
+   */
+  public static void assertExactlyOnce(Deployment d, List<Transition> ts) {
+    assertThat(ts.stream().map(t -> t.getSessionId() + "#" + t.getSeq()).toList())
+        .doesNotHaveDuplicates();
+    Map<String, List<Long>> seqs =
+        ts.stream()
+            .collect(
+                java.util.stream.Collectors.groupingBy(
+                    Transition::getSessionId,
+                    java.util.stream.Collectors.mapping(
+                        Transition::getSeq, java.util.stream.Collectors.toList())));
+    assertThat(seqs).hasSize(SESSIONS);
+    seqs.forEach(
+        (id, list) ->
+            assertThat(list.stream().sorted().toList())
+                .as(id)
+                .isEqualTo(
+                    java.util.stream.LongStream.rangeClosed(1, list.size()).boxed().toList()));
+    List<String> fired =
+        d.readAll(d.topics.audit(), io.statewarden.schema.AuditRecord.class).stream()
+            .filter(a -> a.getDecision() == io.statewarden.schema.Decision.DEADLINE_FIRED)
+            .map(a -> a.getSessionId() + "#" + a.getSeq())
+            .toList();
+    assertThat(fired)
+        .as("one audit per fired deadline")
+        .doesNotHaveDuplicates()
+        .hasSize((int) ts.stream().filter(t -> t.getTrigger().name().endsWith("TIMEOUT")).count());
+  }
+
   record Cli(int exit, String out) {}
 
   static Cli replay(Deployment d, String... args) {

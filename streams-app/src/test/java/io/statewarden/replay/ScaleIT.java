@@ -24,7 +24,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,19 +117,7 @@ class ScaleIT {
         List<Transition> ts = ReplayIT.awaitQuiet(d);
         queries.join(120_000);
 
-        assertThat(ts.stream().map(t -> t.getSessionId() + "#" + t.getSeq()).toList())
-            .doesNotHaveDuplicates();
-        Map<String, Long> count =
-            ts.stream()
-                .collect(Collectors.groupingBy(Transition::getSessionId, Collectors.counting()));
-        assertThat(count).hasSize(ReplayIT.SESSIONS);
-        ts.stream()
-            .filter(Transition::getFinal$)
-            .forEach(
-                t ->
-                    assertThat(t.getSeq())
-                        .as(t.getSessionId())
-                        .isEqualTo(count.get(t.getSessionId())));
+        ReplayIT.assertExactlyOnce(d, ts);
         assertThat(statuses).contains(200);
         assertThat(answers).isNotEmpty();
         answers.forEach(
