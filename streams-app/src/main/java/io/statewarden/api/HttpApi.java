@@ -161,39 +161,25 @@ public final class HttpApi implements AutoCloseable {
     return m;
   }
 
-  /** Pending deadlines and stored sessions on this instance (approximate, from RocksDB). */
+  /** Stored sessions on this instance (approximate, from RocksDB). */
   private static void stores(KafkaStreams streams, StringBuilder b) {
-    for (String[] s :
-        new String[][] {
-          {
-            TopologyFactory.DEADLINES_STORE,
-            "statewarden_deadlines_pending",
-            "Entries in the deadline index on this instance (approximate)."
-          },
-          {
-            TopologyFactory.SESSIONS_STORE,
-            "statewarden_sessions_stored",
-            "Sessions (active and retained final) on this instance (approximate)."
-          }
-        }) {
-      try {
-        long n =
-            streams
-                .store(
-                    StoreQueryParameters.fromNameAndType(s[0], QueryableStoreTypes.keyValueStore()))
-                .approximateNumEntries();
-        b.append("# HELP ").append(s[1]).append(' ').append(s[2]).append('\n');
-        b.append("# TYPE ")
-            .append(s[1])
-            .append(" gauge\n")
-            .append(s[1])
-            .append(' ')
-            .append(n)
-            .append('\n');
-      } catch (RuntimeException e) {
-        // not queryable while rebalancing: leave the gauge out rather than report a wrong value
-      }
+    long n;
+    try {
+      n =
+          streams
+              .store(
+                  StoreQueryParameters.fromNameAndType(
+                      TopologyFactory.SESSIONS_STORE, QueryableStoreTypes.keyValueStore()))
+              .approximateNumEntries();
+    } catch (RuntimeException e) {
+      return; // not queryable while rebalancing: leave the gauge out rather than report a wrong
+      // value
     }
+    b.append("# HELP statewarden_sessions_stored Sessions (active and retained final) on this")
+        .append(" instance (approximate).\n# TYPE statewarden_sessions_stored gauge\n")
+        .append("statewarden_sessions_stored ")
+        .append(n)
+        .append('\n');
   }
 
   /** Every numeric Kafka Streams (and client) metric, as a gauge. */

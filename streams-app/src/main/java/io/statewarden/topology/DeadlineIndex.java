@@ -1,73 +1,64 @@
 package io.statewarden.topology;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import io.statewarden.engine.Session;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
+import java.util.TreeSet;
 
 /**
- * Pending deadlines in time order: key = 8-byte big-endian deadline (sign bit flipped, so byte
- * order is numeric order) + session id. A punctuation range-scans from a cursor up to now, so its
- * cost does not grow with the number of pending deadlines.
+ * The pending due times of one task's sessions, in time order, in memory. It is derived state: the
+ * processor rebuilds it from the sessions store when the task starts (after restoration), and moves
+ * a session's entry whenever its due time changes, so it never holds a stale entry and needs no
+ * changelog (docs/decisions/0005-in-memory-deadline-index.md). A punctuation takes the earliest
+ * entries up to now, so its cost does not grow with the number of pending deadlines.
  *
- * <p>An entry is written only when a session's due time changes, and the old entry is not deleted
- * then: it is dropped when it comes due and no longer matches the session (see
- * docs/decisions/0003-deadline-index.md). Scans start at the last position reached, so they do not
- * walk over the delete markers of entries already fired.
+ * <p>Used by the stream thread that owns the task only; {@link #size()} may be read by others.
  */
 public final class DeadlineIndex {
-  /** A due entry: when, and whose. */
-  public record Entry(long deadline, String sessionId, Bytes key) {}
-
-  private final KeyValueStore<Bytes, byte[]> store;
-  private long cursor = Long.MIN_VALUE;
-
-  public DeadlineIndex(KeyValueStore<Bytes, byte[]> store) {
-    this.store = store;
-  }
-
-  public void add(long deadline, String sessionId) {
-    if (deadline < cursor) {
-      cursor = deadline; // a deadline already in the past: make the next scan see it
+  /** A pending due time, and whose. */
+  public record Entry(long deadline, String sessionId) implements Comparable<Entry> {
+    @Override
+    public int compareTo(Entry o) {
+      int c = Long.compare(deadline, o.deadline);
+      return c != 0 ? c : sessionId.compareTo(o.sessionId);
     }
-    store.put(key(deadline, sessionId), new byte[0]);
   }
 
-  public void remove(Entry e) {
-    store.delete(e.key());
+  private final TreeSet<Entry> entries = new TreeSet<>();
+  private volatile int size;
+
+  /**
+   * Session {@code id}'s due time changed from {@code was} to {@code now}; either may be {@link
+   * Session#NONE} (no deadline pending).
+   */
+  public void move(String id, long was, long now) {
+    if (was == now) {
+      return;
+    }
+    if (was != Session.NONE) {
+      entries.remove(new Entry(was, id));
+    }
+    if (now != Session.NONE) {
+      entries.add(new Entry(now, id));
+    }
+    size = entries.size();
   }
 
-  /** Up to {@code limit} entries due at or before {@code upTo}, earliest first. */
-  public List<Entry> due(long upTo, int limit) {
+  /**
+   * Takes up to {@code limit} entries due at or before {@code upTo} out of the index, earliest
+   * first.
+   */
+  public List<Entry> takeDue(long upTo, int limit) {
     List<Entry> out = new ArrayList<>();
-    if (upTo < cursor) {
-      return out;
+    while (out.size() < limit && !entries.isEmpty() && entries.first().deadline() <= upTo) {
+      out.add(entries.pollFirst());
     }
-    try (KeyValueIterator<Bytes, byte[]> it = store.range(key(cursor, ""), key(upTo, "\uFFFF"))) {
-      while (it.hasNext() && out.size() < limit) {
-        Bytes k = it.next().key;
-        out.add(new Entry(deadlineOf(k), sessionOf(k), k));
-      }
-    }
-    cursor = out.size() < limit ? upTo : out.get(out.size() - 1).deadline();
+    size = entries.size();
     return out;
   }
 
-  static Bytes key(long deadline, String sessionId) {
-    byte[] id = sessionId.getBytes(StandardCharsets.UTF_8);
-    return Bytes.wrap(
-        ByteBuffer.allocate(8 + id.length).putLong(deadline ^ Long.MIN_VALUE).put(id).array());
-  }
-
-  static long deadlineOf(Bytes key) {
-    return ByteBuffer.wrap(key.get()).getLong() ^ Long.MIN_VALUE;
-  }
-
-  static String sessionOf(Bytes key) {
-    byte[] k = key.get();
-    return new String(k, 8, k.length - 8, StandardCharsets.UTF_8);
+  /** Pending entries. */
+  public int size() {
+    return size;
   }
 }

@@ -9,10 +9,7 @@ import io.statewarden.engine.SessionCodec;
 import io.statewarden.json.EventJson;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -46,6 +43,7 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
   private DeadlineIndex deadlines;
   private CatchUpGate gate;
   private String task;
+  private Metrics.Active active;
 
   EngineProcessor(Engine engine, TopologyFactory.Settings settings, boolean live) {
     this.engine = engine;
@@ -57,18 +55,19 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
   public void init(ProcessorContext<String, Object> context) {
     this.context = context;
     this.sessions = context.getStateStore(TopologyFactory.SESSIONS_STORE);
-    KeyValueStore<Bytes, byte[]> index = context.getStateStore(TopologyFactory.DEADLINES_STORE);
-    this.deadlines = new DeadlineIndex(index);
+    this.deadlines = new DeadlineIndex();
     this.gate = new CatchUpGate(context.currentSystemTimeMs(), settings.catchUpQuietMs());
     this.task = context.taskId().toString();
-    Map<String, Long> active = new HashMap<>();
+    this.active = settings.metrics().taskStarted(task, deadlines::size);
     try (KeyValueIterator<String, byte[]> it = sessions.all()) {
       while (it.hasNext()) {
-        Session s = SessionCodec.decode(it.next().value);
-        if (!s.isFinal()) active.merge(Metrics.key(s.protocol(), s.state()), 1L, Long::sum);
+        KeyValue<String, byte[]> kv = it.next();
+        Session s = SessionCodec.decode(kv.value);
+        if (!s.isFinal()) active.add(s.protocol(), s.state(), 1);
+        if (live) deadlines.move(kv.key, Session.NONE, engine.dueAt(s));
       }
     }
-    settings.metrics().taskStarted(task, active);
+
     if (live) {
       context.schedule(
           Duration.ofMillis(settings.punctuationIntervalMs()),
@@ -129,12 +128,10 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
     if (!gate.isOpen(now)) {
       return; // still working through a backlog after (re)start: its events are logged first
     }
-    List<DeadlineIndex.Entry> due = deadlines.due(now, settings.maxFiresPerPunctuation());
-    for (DeadlineIndex.Entry entry : due) {
-      deadlines.remove(entry);
+    for (DeadlineIndex.Entry entry : deadlines.takeDue(now, settings.maxFiresPerPunctuation())) {
       Session s = Sessions.read(sessions, entry.sessionId());
       if (s == null || engine.dueAt(s) != entry.deadline()) {
-        continue; // stale: the session moved on, and its current due time has its own entry
+        continue; // cannot happen while the index follows every write; never fire a stale time
       }
       context.forward(
           new Record<String, Object>(
@@ -150,21 +147,13 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
 
   private void apply(String key, Session before, Result r) {
     if (r.changed()) {
-      String from =
-          before == null || before.isFinal()
-              ? null
-              : Metrics.key(before.protocol(), before.state());
       Session after = r.session();
-      String to =
-          after == null || after.isFinal() ? null : Metrics.key(after.protocol(), after.state());
-      if (!java.util.Objects.equals(from, to)) {
-        settings.metrics().moved(task, from, to);
-      }
+      if (before != null && !before.isFinal()) active.add(before.protocol(), before.state(), -1);
+      if (after != null && !after.isFinal()) active.add(after.protocol(), after.state(), 1);
       Sessions.write(sessions, key, r.session());
-      long was = before == null ? Session.NONE : engine.dueAt(before);
-      long now = r.session() == null ? Session.NONE : engine.dueAt(r.session());
-      if (now != Session.NONE && now != was) {
-        deadlines.add(now, key);
+      if (live) {
+        long was = before == null ? Session.NONE : engine.dueAt(before);
+        deadlines.move(key, was, after == null ? Session.NONE : engine.dueAt(after));
       }
     }
     long processedAt = context.currentSystemTimeMs();

@@ -4,6 +4,7 @@ import io.statewarden.engine.Output;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntSupplier;
 
 /**
  * statewarden's own metrics, shared by the processors of one instance and rendered in Prometheus
@@ -21,8 +22,11 @@ public final class Metrics {
   private final LongAdder latenessSum = new LongAdder();
   private final LongAdder latenessCount = new LongAdder();
 
-  /** Active sessions by "protocol\0state", per task that owns them on this instance. */
-  private final Map<String, Map<String, Long>> activeByTask = new ConcurrentHashMap<>();
+  /** Active sessions by protocol and state, per task that owns them on this instance. */
+  private final Map<String, Active> activeByTask = new ConcurrentHashMap<>();
+
+  /** Pending deadlines in each task's index on this instance. */
+  private final Map<String, IntSupplier> pendingByTask = new ConcurrentHashMap<>();
 
   public Metrics() {
     for (int i = 0; i < lateness.length; i++) {
@@ -56,27 +60,31 @@ public final class Metrics {
     latenessCount.increment();
   }
 
-  /** A task's active sessions, counted from its store when it starts. */
-  void taskStarted(String task, Map<String, Long> counts) {
-    activeByTask.put(task, new ConcurrentHashMap<>(counts));
+  /** A protocol and one of its states. */
+  record State(String protocol, String state) {}
+
+  /** The active (not final) sessions of one task by protocol and state; its processor counts. */
+  static final class Active {
+    private final Map<State, LongAdder> counts = new ConcurrentHashMap<>();
+
+    /** One more (or, with -1, one less) session in {@code state} of {@code protocol}. */
+    void add(String protocol, String state, long n) {
+      counts.computeIfAbsent(new State(protocol, state), k -> new LongAdder()).add(n);
+    }
   }
 
-  /**
-   * A session of the task left {@code from} (null: it is new) for {@code to} (null: final or gone).
-   */
-  void moved(String task, String from, String to) {
-    Map<String, Long> m = activeByTask.computeIfAbsent(task, k -> new ConcurrentHashMap<>());
-    if (from != null) m.merge(from, -1L, Long::sum);
-    if (to != null) m.merge(to, 1L, Long::sum);
+  /** A task started: its processor counts its active sessions and keeps its deadline index. */
+  Active taskStarted(String task, IntSupplier pendingDeadlines) {
+    Active a = new Active();
+    activeByTask.put(task, a);
+    pendingByTask.put(task, pendingDeadlines);
+    return a;
   }
 
   /** The task moved to another instance or closed: its sessions are counted there now. */
   void taskClosed(String task) {
     activeByTask.remove(task);
-  }
-
-  static String key(String protocol, String state) {
-    return protocol + '\0' + state;
+    pendingByTask.remove(task);
   }
 
   /** Prometheus text exposition of these metrics. */
@@ -120,8 +128,19 @@ public final class Metrics {
     b.append("statewarden_deadline_lateness_seconds_count ")
         .append(latenessCount.sum())
         .append('\n');
+    b.append("# HELP statewarden_deadlines_pending Sessions with a pending due time (deadline or")
+        .append(" end of retention) in the deadline indexes of the tasks on this instance.\n");
+    b.append("# TYPE statewarden_deadlines_pending gauge\n");
+    b.append("statewarden_deadlines_pending ")
+        .append(pendingByTask.values().stream().mapToLong(IntSupplier::getAsInt).sum())
+        .append('\n');
     Map<String, Long> active = new java.util.TreeMap<>();
-    activeByTask.values().forEach(m -> m.forEach((k, n) -> active.merge(k, n, Long::sum)));
+    activeByTask
+        .values()
+        .forEach(
+            a ->
+                a.counts.forEach(
+                    (k, n) -> active.merge(k.protocol() + '\0' + k.state(), n.sum(), Long::sum)));
     b.append(
             "# HELP statewarden_sessions_active Active (not final) sessions owned by this instance,")
         .append(" by protocol and state.\n");

@@ -1,9 +1,14 @@
 package io.statewarden.topology;
 
 import io.apicurio.registry.serde.avro.DefaultAvroDatumProvider;
+import java.io.IOException;
+import java.io.OutputStream;
 import org.apache.avro.Schema;
+import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DatumReader;
 import org.apache.avro.io.DatumWriter;
+import org.apache.avro.io.Encoder;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -29,7 +34,7 @@ public final class SchemaIdentityDatumProvider<T> extends DefaultAvroDatumProvid
     for (Slot s : writers) {
       if (s.schema() == schema && s.specific() == specific) return (DatumWriter<T>) s.datum();
     }
-    DatumWriter<T> w = super.createDatumWriter(data, schema);
+    DatumWriter<T> w = new Buffered<>(super.createDatumWriter(data, schema));
     writers = add(writers, new Slot(schema, specific, w));
     return w;
   }
@@ -43,6 +48,60 @@ public final class SchemaIdentityDatumProvider<T> extends DefaultAvroDatumProvid
     DatumReader<T> r = super.createDatumReader(schema);
     readers = add(readers, new Slot(schema, false, r));
     return r;
+  }
+
+  /** Encodes into a reusable buffer of the calling thread, then writes that to the real encoder. */
+  static final class Buffered<T> implements DatumWriter<T> {
+    private static final ThreadLocal<Buffer> BUFFER = ThreadLocal.withInitial(Buffer::new);
+    private final DatumWriter<T> inner;
+
+    Buffered(DatumWriter<T> inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public void setSchema(Schema schema) {
+      inner.setSchema(schema);
+    }
+
+    @Override
+    public void write(T datum, Encoder out) throws IOException {
+      if (!(out instanceof BinaryEncoder)) {
+        inner.write(datum, out); // JSON encoding: as configured
+        return;
+      }
+      Buffer b = BUFFER.get();
+      b.count = 0;
+      b.encoder = EncoderFactory.get().directBinaryEncoder(b, b.encoder);
+      inner.write(datum, b.encoder);
+      out.writeFixed(b.bytes, 0, b.count);
+    }
+  }
+
+  /** A growable byte buffer without locks. */
+  private static final class Buffer extends OutputStream {
+    byte[] bytes = new byte[512];
+    int count;
+    BinaryEncoder encoder;
+
+    @Override
+    public void write(int b) {
+      ensure(1);
+      bytes[count++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      ensure(len);
+      System.arraycopy(b, off, bytes, count, len);
+      count += len;
+    }
+
+    private void ensure(int n) {
+      if (count + n > bytes.length) {
+        bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, count + n));
+      }
+    }
   }
 
   /** Adds a slot; when full, the oldest goes (a registry refresh may bring new schema objects). */

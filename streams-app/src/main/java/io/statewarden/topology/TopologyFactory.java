@@ -26,7 +26,7 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  * events-json (topic) -> decode-json -> normalized-events-sink (events topic)
  * events-avro (topic) -> decode-avro -> engine -> transitions-sink, backouts-sink, audit-sink
- *                                        |  (stores: sessions, deadlines)
+ *                                        |  (store: sessions; deadline index in memory)
  *                                        +-> timers-sink (events topic)
  * decode-json, decode-avro, engine -> dlq-sink
  * </pre>
@@ -48,7 +48,6 @@ public final class TopologyFactory {
   public static final String NORMALIZED_SINK = "normalized-events-sink";
   public static final String TIMERS_SINK = "timers-sink";
   public static final String SESSIONS_STORE = "sessions";
-  public static final String DEADLINES_STORE = "deadlines";
 
   /** What the processors need besides the engine. */
   public record Settings(
@@ -158,10 +157,6 @@ public final class TopologyFactory {
     topology.addStateStore(
         Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(SESSIONS_STORE), Serdes.String(), Serdes.ByteArray()),
-        ENGINE);
-    topology.addStateStore(
-        Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(DEADLINES_STORE), Serdes.Bytes(), Serdes.ByteArray()),
         ENGINE);
     topology.addSink(TRANSITIONS_SINK, t.transitions(), keys, avroOut, ENGINE);
     topology.addSink(BACKOUTS_SINK, t.backouts(), keys, avroOut, ENGINE);

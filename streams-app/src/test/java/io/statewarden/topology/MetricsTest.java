@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.statewarden.engine.Output;
 import io.statewarden.engine.Output.Decision;
 import io.statewarden.engine.Output.Reason;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class MetricsTest {
@@ -63,17 +62,21 @@ class MetricsTest {
   @Test
   void shouldTrackActiveSessionsPerTaskAndDropATaskThatMovesAway() {
     Metrics m = new Metrics();
-    m.taskStarted("0_0", Map.of(Metrics.key("p", "A"), 3L));
-    m.moved("0_0", null, Metrics.key("p", "A"));
-    m.moved("0_0", Metrics.key("p", "A"), Metrics.key("p", "B"));
-    m.moved("0_1", null, Metrics.key("p", "A"));
+    Metrics.Active t0 = m.taskStarted("0_0", () -> 5);
+    t0.add("p", "A", 3); // counted from its store on start
+    t0.add("p", "A", 1); // a new session
+    t0.add("p", "A", -1); // moved on to B
+    t0.add("p", "B", 1);
+    m.taskStarted("0_1", () -> 0).add("p", "A", 1);
 
     assertThat(render(m))
         .contains("statewarden_sessions_active{protocol=\"p\",state=\"A\"} 4")
-        .contains("statewarden_sessions_active{protocol=\"p\",state=\"B\"} 1");
+        .contains("statewarden_sessions_active{protocol=\"p\",state=\"B\"} 1")
+        .contains("statewarden_deadlines_pending 5\n");
     m.taskClosed("0_0");
     assertThat(render(m))
         .contains("statewarden_sessions_active{protocol=\"p\",state=\"A\"} 1")
-        .doesNotContain("state=\"B\"");
+        .doesNotContain("state=\"B\"")
+        .contains("statewarden_deadlines_pending 0\n");
   }
 }

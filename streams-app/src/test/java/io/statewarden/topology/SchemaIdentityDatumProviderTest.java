@@ -26,7 +26,7 @@ class SchemaIdentityDatumProviderTest {
 
   static byte[] write(DatumWriter<Object> w, Object data) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    Encoder enc = EncoderFactory.get().binaryEncoder(out, null);
+    Encoder enc = EncoderFactory.get().directBinaryEncoder(out, null); // as Apicurio's serializer
     w.write(data, enc);
     enc.flush();
     return out.toByteArray();
@@ -50,5 +50,23 @@ class SchemaIdentityDatumProviderTest {
 
     Schema copy = new Schema.Parser().parse(schema.toString()); // equal, not the same object
     assertThat(write(mine.createDatumWriter(e, copy), e)).isEqualTo(bytes);
+  }
+
+  @Test
+  void shouldWriteTheSameBytesAsTheDefaultForRecordsLargerThanItsBufferAndAfterThem()
+      throws Exception {
+    Schema schema = ProtocolEvent.getClassSchema();
+    var mine = new SchemaIdentityDatumProvider<Object>().createDatumWriter(event(), schema);
+    var dflt = new DefaultAvroDatumProvider<Object>().createDatumWriter(event(), schema);
+    ProtocolEvent big = event();
+    big.setPayload(Map.of("text", "x".repeat(5_000), "n", 42L));
+    for (Object e : new Object[] {event(), big, event(), big}) {
+      assertThat(write(mine, e)).isEqualTo(write(dflt, e));
+    }
+    ByteArrayOutputStream json = new ByteArrayOutputStream();
+    Encoder enc = EncoderFactory.get().jsonEncoder(schema, json);
+    mine.write(event(), enc);
+    enc.flush();
+    assertThat(json.toString()).contains("\"sessionId\":\"s1\"");
   }
 }

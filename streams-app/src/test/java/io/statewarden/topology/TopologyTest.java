@@ -26,7 +26,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -169,8 +168,7 @@ class TopologyTest {
     assertThat(a.getInstance()).isEqualTo("test-instance");
     Session s = SessionCodec.decode(sessions().get("s1"));
     assertThat(s.state()).isEqualTo("L_PROCESS_CONTACT");
-    KeyValueStore<Bytes, byte[]> index = driver.getKeyValueStore(TopologyFactory.DEADLINES_STORE);
-    assertThat(index.get(DeadlineIndex.key(T + 5_000, "s1"))).isNotNull();
+    assertThat(s.stateDeadline()).isEqualTo(T + 5_000);
   }
 
   @Test
