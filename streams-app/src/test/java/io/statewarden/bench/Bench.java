@@ -41,14 +41,18 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * Benchmarks of statewarden on a real broker (and registry), side by side with a pass-through Kafka
@@ -214,6 +218,25 @@ public final class Bench {
     }
   }
 
+  /**
+   * Waits until the group has no members. A Kafka Streams instance does not leave its group on
+   * close (a bounce should not rebalance), so its member stays until {@code session.timeout.ms} (45
+   * s by default) has passed; a restart measured before that would measure that timeout.
+   */
+  void awaitGroupEmpty(String group, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!admin
+        .describeConsumerGroups(List.of(group))
+        .all()
+        .get()
+        .get(group)
+        .members()
+        .isEmpty()) {
+      if (System.nanoTime() > deadline) throw new IllegalStateException(group + " not empty");
+      Thread.sleep(200);
+    }
+  }
+
   KafkaConsumer<String, byte[]> committedConsumer(String... topics) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -292,12 +315,63 @@ public final class Bench {
     return t;
   }
 
+  /**
+   * The least any implementation of statewarden's contract does per event: read the session from a
+   * changelogged RocksDB store, write it back, and publish two records (a transition and an audit
+   * record). Here the "session" is the input bytes and both outputs are the input bytes: no engine,
+   * no serdes, no deadlines.
+   */
+  static Topology minimalStateful(String in, String out) {
+    Topology t = new Topology();
+    t.addSource("in", new ByteArrayDeserializer(), new ByteArrayDeserializer(), in);
+    t.addProcessor(
+        "state",
+        () ->
+            new Processor<byte[], byte[], byte[], byte[]>() {
+              private ProcessorContext<byte[], byte[]> ctx;
+              private KeyValueStore<Bytes, byte[]> store;
+
+              @Override
+              public void init(ProcessorContext<byte[], byte[]> context) {
+                ctx = context;
+                store = context.getStateStore("state");
+              }
+
+              @Override
+              public void process(Record<byte[], byte[]> r) {
+                Bytes k = Bytes.wrap(r.key());
+                byte[] before = store.get(k);
+                store.put(k, r.value());
+                ctx.forward(r, "out1");
+                ctx.forward(r.withValue(before == null ? r.value() : before), "out2");
+              }
+            },
+        "in");
+    t.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore("state"), Serdes.Bytes(), Serdes.ByteArray()),
+        "state");
+    t.addSink("out1", out, new ByteArraySerializer(), new ByteArraySerializer(), "state");
+    t.addSink("out2", out + "2", new ByteArraySerializer(), new ByteArraySerializer(), "state");
+    return t;
+  }
+
   /** A running pass-through instance. */
   KafkaStreams startPassThrough(String appId, String in, String out, Map<String, Object> o) {
     createTopics(out);
+    return start(passThrough(in, out), appId, o);
+  }
+
+  /** A running {@link #minimalStateful} instance. */
+  KafkaStreams startMinimalStateful(String appId, String in, String out, Map<String, Object> o) {
+    createTopics(out, out + "2");
+    return start(minimalStateful(in, out), appId, o);
+  }
+
+  private KafkaStreams start(Topology t, String appId, Map<String, Object> o) {
     Properties p = new Properties();
     p.putAll(streamsProps(appId, o));
-    KafkaStreams ks = new KafkaStreams(passThrough(in, out), p);
+    KafkaStreams ks = new KafkaStreams(t, p);
     ks.start();
     return ks;
   }
@@ -323,6 +397,42 @@ public final class Bench {
   /** With {@code avroIn} null, the Avro input topic is an empty one of its own. */
   StatewardenApp startStatewarden(String appId, String jsonIn, String avroIn, Map<String, Object> o)
       throws Exception {
+    return StatewardenApp.start(
+        new StatewardenConfig(statewardenSettings(appId, jsonIn, avroIn, o)));
+  }
+
+  /**
+   * statewarden as a separate JVM ({@code java -jar statewarden.jar run}), so it can be killed with
+   * SIGKILL; its HTTP API on {@code httpPort}, its state under {@code state/<appId>-<name>}.
+   */
+  Process startStatewardenProcess(
+      String appId, String jsonIn, Map<String, Object> o, String name, int httpPort)
+      throws Exception {
+    Map<String, Object> m = new HashMap<>(statewardenSettings(appId, jsonIn, null, o));
+    m.put(StatewardenConfig.HTTP_PORT, httpPort);
+    m.put(StatewardenConfig.INSTANCE_ID, name);
+    m.put(
+        StreamsConfig.STATE_DIR_CONFIG,
+        dir.resolve("state").resolve(appId + "-" + name).toString());
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.add("-Xmx512m");
+    cmd.add("-jar");
+    cmd.add(dir.resolveSibling("statewarden.jar").toString());
+    cmd.add("run");
+    m.forEach(
+        (k, v) -> {
+          cmd.add("-D");
+          cmd.add(k + "=" + v);
+        });
+    return new ProcessBuilder(cmd)
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve(appId + "-" + name + ".log").toFile())
+        .start();
+  }
+
+  private Map<String, Object> statewardenSettings(
+      String appId, String jsonIn, String avroIn, Map<String, Object> o) {
     SwTopics t = SwTopics.of(appId);
     createTopics(t.events(), jsonIn, t.transitions(), t.backouts(), t.audit(), t.dlq());
     Map<String, Object> m = streamsProps(appId, o);
@@ -334,7 +444,7 @@ public final class Bench {
     m.put(StatewardenConfig.TOPIC_DLQ, t.dlq());
     m.put(StatewardenConfig.HTTP_PORT, 0);
     m.put(StatewardenConfig.INSTANCE_ID, "bench");
-    return StatewardenApp.start(new StatewardenConfig(m));
+    return m;
   }
 
   static void awaitRunning(KafkaStreams ks, Duration timeout) throws InterruptedException {
@@ -364,10 +474,23 @@ public final class Bench {
    */
   Run timeCatchUp(String name, KafkaStreams ks, String appId, String topic, long records)
       throws Exception {
+    return timeCatchUp(name, ks, appId, topic, records, null);
+  }
+
+  /**
+   * From {@code RUNNING} until the input is committed, and then, if {@code thenTopic} is given
+   * (statewarden's events topic, where JSON input is copied to), until that is committed too.
+   */
+  Run timeCatchUp(
+      String name, KafkaStreams ks, String appId, String topic, long records, String thenTopic)
+      throws Exception {
     awaitRunning(ks, Duration.ofSeconds(60));
     long cpu0 = streamThreadCpu(appId);
     long t0 = System.nanoTime();
     awaitCommitted(appId, topic, records, Duration.ofMinutes(10));
+    if (thenTopic != null) {
+      awaitCommitted(appId, thenTopic, endOffsetSum(thenTopic), Duration.ofMinutes(10));
+    }
     double secs = (System.nanoTime() - t0) / 1e9;
     long cpu = streamThreadCpu(appId) - cpu0;
     return new Run(name, records, secs, cpu / 1e3 / records);

@@ -35,6 +35,7 @@ final class DeadlinesCase {
                 "metrics.recording.level", "DEBUG",
                 "metrics.sample.window.ms", 5000,
                 "metrics.num.samples", 2));
+    String events = Bench.SwTopics.of(appId).events(); // JSON input is copied there first
     List<List<String>> rows = new ArrayList<>();
     Double firstRate = null;
     try {
@@ -57,6 +58,7 @@ final class DeadlinesCase {
         b.load(input, recs);
         long end = b.endOffsetSum(input);
         b.awaitCommitted(appId, input, end, Duration.ofMinutes(20));
+        b.awaitCommitted(appId, events, b.endOffsetSum(events), Duration.ofMinutes(20));
         double loadSecs = (System.nanoTime() - t0) / 1e9;
         long loaded = recs.size();
         recs = null; // NOPMD
@@ -68,6 +70,7 @@ final class DeadlinesCase {
         b.load(input, mix);
         long mixEnd = b.endOffsetSum(input);
         b.awaitCommitted(appId, input, mixEnd, Duration.ofMinutes(10));
+        b.awaitCommitted(appId, events, b.endOffsetSum(events), Duration.ofMinutes(10));
         double rate = mixEvents / ((System.nanoTime() - t1) / 1e9);
         if (firstRate == null) firstRate = rate;
         // idle: nothing due; the metric windows (2 x 5 s) then hold only idle punctuations

@@ -46,6 +46,7 @@ final class StormCase {
       long t0 = System.nanoTime();
       b.load(input, recs);
       b.awaitCommitted(appId, input, b.endOffsetSum(input), Duration.ofMinutes(10));
+      b.awaitCommitted(appId, t.events(), b.endOffsetSum(t.events()), Duration.ofMinutes(10));
       System.out.printf(
           "  %,d storm sessions loaded in %.1f s; storm at +%.1f s%n",
           n, (System.nanoTime() - t0) / 1e9, (s0 - System.currentTimeMillis()) / 1e3);

@@ -23,22 +23,18 @@ final class ThroughputCase {
   void run() throws Exception {
     int events = Bench.intProp("bench.events", 600_000);
     int reps = Bench.intProp("bench.reps", 3);
-    String variants = Bench.prop("bench.variants", "alos,commit1000,cache0");
+    String variants = Bench.prop("bench.variants", "json,alos,commit1000,cache0");
+    boolean avroInput = !Bench.prop("bench.input", "avro").equals("json");
     long base = System.currentTimeMillis() - 3 * 3600_000L;
-    List<Workload.Rec> recs = Workload.mix("s", events, 10_000, 10, base, 42);
-    String input = Bench.INPUT;
-    b.createTopics(input);
-    double loadRate = b.load(input, recs);
-    long inputCount = b.endOffsetSum(input);
-    if (variants.contains("avro")) {
-      b.createTopics(Bench.INPUT_AVRO);
-      b.loadAvro(Bench.INPUT_AVRO, recs);
-    }
+    recs = Workload.mix("s", events, 10_000, 10, base, 42);
+    b.createTopics(Bench.INPUT, Bench.INPUT_AVRO);
+    double loadRate = b.load(Bench.INPUT, recs);
+    b.loadAvro(Bench.INPUT_AVRO, recs);
+    long inputCount = b.endOffsetSum(Bench.INPUT);
     Workload.Expected want = Workload.expect(b.engine, recs, System.currentTimeMillis());
     long bytes = recs.stream().mapToLong(r -> r.json().length).sum();
-    recs = null; // NOPMD let the records go before measuring
     System.out.printf(
-        "input: %,d records (%d B avg) over %d partitions, %,d sessions, loaded at %,.0f/s;"
+        "input: %,d records (%d B avg as JSON) over %d partitions, %,d sessions, loaded at %,.0f/s;"
             + " expected %,d transitions, %,d audits, %,d backouts, %,d deadline fires%n",
         inputCount,
         bytes / inputCount,
@@ -50,48 +46,55 @@ final class ThroughputCase {
         want.backouts(),
         want.fires());
 
+    avro = avroInput;
     for (int i = Bench.intProp("bench.warmup", 1); i > 0; i--) {
       System.out.println("warm-up (JIT), not reported:");
       passThrough("warm-up pass-through", Map.of(), inputCount);
+      minimal("warm-up minimal stateful", Map.of(), inputCount);
       statewarden("warm-up statewarden", Map.of(), inputCount, null);
       checks.clear();
     }
+    String input = avroInput ? "Avro" : "JSON";
     List<List<String>> rows = new ArrayList<>();
     List<Double> pt = new ArrayList<>();
     List<Double> sw = new ArrayList<>();
     List<Double> ratios = new ArrayList<>();
+    List<Double> ofMinimal = new ArrayList<>();
     for (int i = 0; i < reps; i++) {
-      Bench.Run p = passThrough("pass-through EOS", Map.of(), inputCount);
-      Bench.Run s = statewarden("statewarden EOS", Map.of(), inputCount, want);
+      Bench.Run p = passThrough("pass-through EOS, " + input, Map.of(), inputCount);
+      Bench.Run m = minimal("minimal stateful EOS, " + input, Map.of(), inputCount);
+      Bench.Run s = statewarden("statewarden EOS, " + input, Map.of(), inputCount, want);
       pt.add(p.perSecond());
       sw.add(s.perSecond());
       ratios.add(s.perSecond() / p.perSecond());
+      ofMinimal.add(s.perSecond() / m.perSecond());
       rows.add(row(p, p.perSecond()));
+      rows.add(row(m, p.perSecond()));
       rows.add(row(s, p.perSecond()));
     }
     double ptMedian = Bench.median(pt);
     for (String v : variants.split(",")) {
       if (v.isBlank() || v.equals("none")) continue;
       Map<String, Object> o = new HashMap<>();
+      avro = avroInput;
       switch (v.trim()) {
         case "alos" ->
             o.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
         case "commit1000" -> o.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
         case "commit30" -> o.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 30);
         case "cache0" -> o.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0L);
-        case "avro" -> {} // the same records on the Avro topic, read through the registry
+        case "cache64m" -> o.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L << 20);
+        case "avro" -> avro = true; // the same records as Avro ProtocolEvents, via the registry
+        case "json" -> avro = false; // the same records on the JSON topic
         case "dpdefault" ->
             o.put(
                 "apicurio.registry.avro-datum-provider",
                 "io.apicurio.registry.serde.avro.DefaultAvroDatumProvider");
         case "idle0" -> o.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 0L);
-        case "cache64m" -> o.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L << 20);
         default -> throw new IllegalArgumentException("unknown variant " + v);
       }
-      avro = v.trim().equals("avro");
       Bench.Run p = passThrough("pass-through " + v, o, inputCount);
       Bench.Run s = statewarden("statewarden " + v, o, inputCount, want);
-      avro = false;
       rows.add(row(p, ptMedian));
       rows.add(row(s, ptMedian));
       rows.add(
@@ -111,13 +114,14 @@ final class ThroughputCase {
         List.of("run", "records/s", "stream-thread CPU us/record", "/ pass-through EOS", "check"),
         rows);
     System.out.printf(
-        "%nHEADLINE statewarden EOS / pass-through EOS: median of %d paired runs %.2f"
-            + " (statewarden %,.0f/s, pass-through %,.0f/s)%n",
-        reps, Bench.median(ratios), Bench.median(sw), ptMedian);
+        "%nHEADLINE (%s input) statewarden / pass-through, EOS: median of %d paired runs %.2f"
+            + " (statewarden %,.0f/s, pass-through %,.0f/s); statewarden / minimal stateful %.2f%n",
+        input, reps, Bench.median(ratios), Bench.median(sw), ptMedian, Bench.median(ofMinimal));
   }
 
   private final List<String> checks = new ArrayList<>();
   private boolean avro;
+  private List<Workload.Rec> recs;
 
   private List<String> row(Bench.Run r, double ref) {
     return List.of(
@@ -148,18 +152,47 @@ final class ThroughputCase {
     return r;
   }
 
+  private Bench.Run minimal(String name, Map<String, Object> o, long n) throws Exception {
+    String appId = b.nextAppId("min");
+    String out = appId + ".out";
+    String in = avro ? Bench.INPUT_AVRO : Bench.INPUT;
+    KafkaStreams ks = b.startMinimalStateful(appId, in, out, o);
+    Bench.Run r;
+    try {
+      r = b.timeCatchUp(name, ks, appId, in, n);
+    } finally {
+      ks.close(Duration.ofSeconds(30));
+    }
+    long[] c = new long[1];
+    b.consume(
+        List.of(out, out + "2"), (t, rec) -> c[0]++, () -> c[0] >= 2 * n, Duration.ofSeconds(5));
+    if (c[0] != 2 * n) throw new IllegalStateException(name + ": " + c[0] + " outputs != 2 x " + n);
+    checks.add(Bench.f("exact: %,d outputs", c[0]));
+    Bench.deleteTree(b.dir.resolve("state").resolve(appId));
+    System.out.printf("  %-28s %,9.0f records/s%n", name, r.perSecond());
+    return r;
+  }
+
+  /**
+   * With Avro input, statewarden's events topic is the input and receives its timer records, so
+   * each run gets a fresh copy of the input.
+   */
   private Bench.Run statewarden(String name, Map<String, Object> o, long n, Workload.Expected want)
       throws Exception {
     String appId = b.nextAppId("sw");
-    String in = avro ? Bench.INPUT_AVRO : Bench.INPUT;
+    String in = avro ? appId + ".events" : Bench.INPUT;
+    if (avro) {
+      b.createTopics(in);
+      b.loadAvro(in, recs);
+    }
     StatewardenApp app =
         avro
-            ? b.startStatewarden(appId, appId + ".json", Bench.INPUT_AVRO, o)
+            ? b.startStatewarden(appId, appId + ".json", in, o)
             : b.startStatewarden(appId, Bench.INPUT, o);
     Bench.Run r;
     String check;
     try {
-      r = b.timeCatchUp(name, app.streams(), appId, in, n);
+      r = b.timeCatchUp(name, app.streams(), appId, in, n, avro ? null : appId + ".events");
       if (want == null) {
         return r; // warm-up
       }

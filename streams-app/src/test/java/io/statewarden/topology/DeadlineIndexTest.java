@@ -14,17 +14,36 @@ class DeadlineIndexTest {
   final DeadlineIndex index = new DeadlineIndex();
 
   @Test
-  void shouldTakeDueEntriesEarliestFirstUpToTheLimit() {
-    index.move("b", Session.NONE, 20);
-    index.move("a", Session.NONE, 20);
-    index.move("c", Session.NONE, 10);
-    index.move("d", Session.NONE, 30);
+  void shouldTakeDueEntriesEarlierSecondsFirstUpToTheLimit() {
+    index.move("b", Session.NONE, 2_000);
+    index.move("a", Session.NONE, 2_500);
+    index.move("c", Session.NONE, 1_000);
+    index.move("d", Session.NONE, 3_000);
 
-    assertThat(index.takeDue(5, 10)).isEmpty();
-    assertThat(index.takeDue(25, 2))
-        .containsExactly(new DeadlineIndex.Entry(10, "c"), new DeadlineIndex.Entry(20, "a"));
-    assertThat(index.takeDue(25, 2)).containsExactly(new DeadlineIndex.Entry(20, "b"));
+    assertThat(index.takeDue(500, 10)).isEmpty();
+    assertThat(index.takeDue(2_200, 2))
+        .containsExactly(new DeadlineIndex.Entry(1_000, "c"), new DeadlineIndex.Entry(2_000, "b"));
+    assertThat(index.takeDue(2_200, 2)).isEmpty(); // a is in the same second, but not due yet
+    assertThat(index.takeDue(2_500, 2)).containsExactly(new DeadlineIndex.Entry(2_500, "a"));
     assertThat(index.size()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldStopAtTheLimitWithinABucketAndGoOnNextTime() {
+    for (int i = 0; i < 10; i++) index.move("s" + i, Session.NONE, 5_000 + i);
+    assertThat(index.takeDue(6_000, 4)).hasSize(4);
+    assertThat(index.takeDue(6_000, 4)).hasSize(4);
+    assertThat(index.takeDue(6_000, 4)).hasSize(2);
+    assertThat(index.size()).isZero();
+  }
+
+  @Test
+  void shouldHandleDueTimesBeforeTheEpochAndFarAhead() {
+    index.move("old", Session.NONE, -1_500);
+    index.move("far", Session.NONE, Long.MAX_VALUE - 1);
+    assertThat(index.takeDue(0, 10)).containsExactly(new DeadlineIndex.Entry(-1_500, "old"));
+    assertThat(index.takeDue(Long.MAX_VALUE, 10))
+        .containsExactly(new DeadlineIndex.Entry(Long.MAX_VALUE - 1, "far"));
   }
 
   @Test
@@ -75,7 +94,8 @@ class DeadlineIndexTest {
     }
     assertThat(index.size()).isEqualTo(due.size());
     List<DeadlineIndex.Entry> rest = index.takeDue(Long.MAX_VALUE, Integer.MAX_VALUE);
-    assertThat(rest).hasSize(due.size()).isSorted();
+    assertThat(rest).hasSize(due.size());
+    assertThat(rest.stream().map(e -> Math.floorDiv(e.deadline(), 1_000)).toList()).isSorted();
     rest.forEach(e -> assertThat(due.get(e.sessionId())).isEqualTo(e.deadline()));
     assertThat(taken).isNotEmpty();
   }
