@@ -9,7 +9,7 @@ import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 
 /**
- * Case 2: N sessions each holding a pending deadline (due in ~30 min), in one real instance on the
+ * Case 3: N sessions each holding a pending deadline (due in ~30 min), in one real instance on the
  * broker. Per N: the idle punctuation cost per task (Kafka Streams' own task-level
  * punctuate-latency, DEBUG recording, over the last 10 s with nothing due), heap after GC and RSS
  * of the whole JVM (broker included), and events/s of the mix while the sessions sit there.

@@ -12,8 +12,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Live events at a steady rate (whole taleus-listener foil sessions, 1,000 open at a time, stamped
- * with the wall clock when sent), and a read_committed consumer of the transitions topic that
- * notes, per record, when it became visible against its record timestamp.
+ * with the wall clock when sent), as JSON or as Avro {@code ProtocolEvent}s, and a read_committed
+ * consumer of the transitions topic that notes, per record, when it became visible against its
+ * record timestamp.
  */
 final class LiveTraffic implements AutoCloseable {
   /** A transition seen by the consumer: key, record timestamp, wall clock when seen. */
@@ -27,6 +28,12 @@ final class LiveTraffic implements AutoCloseable {
   private final Thread consumer;
 
   LiveTraffic(Bench b, String input, String transitions, String prefix, int ratePerSecond) {
+    this(b, input, transitions, prefix, ratePerSecond, false);
+  }
+
+  /** With {@code avro}, {@code input} is statewarden's events topic. */
+  LiveTraffic(
+      Bench b, String input, String transitions, String prefix, int ratePerSecond, boolean avro) {
     consumer =
         new Thread(
             () -> {
@@ -49,16 +56,20 @@ final class LiveTraffic implements AutoCloseable {
               long nextId = 0;
               for (int i = 0; i < window; i++) id[i] = nextId++;
               int slot = 0;
-              try (KafkaProducer<String, byte[]> p = b.producer()) {
+              try (KafkaProducer<String, Object> p = producer(b, avro)) {
                 long start = System.nanoTime();
                 while (running.get() && ratePerSecond > 0) {
                   long due = (System.nanoTime() - start) * ratePerSecond / 1_000_000_000L;
                   while (sent.get() < due) {
                     String key = prefix + id[slot];
                     String type = LISTENER.types().get(step[slot]);
-                    byte[] json = Workload.json(key, key + "-" + step[slot], LISTENER, type);
-                    p.send(
-                        new ProducerRecord<>(input, null, System.currentTimeMillis(), key, json));
+                    String eventId = key + "-" + step[slot];
+                    long now = System.currentTimeMillis();
+                    Object value =
+                        avro
+                            ? Bench.avro(Workload.event(key, eventId, LISTENER, type, now))
+                            : Workload.json(key, eventId, LISTENER, type);
+                    p.send(new ProducerRecord<>(input, null, now, key, value));
                     sent.incrementAndGet();
                     if (++step[slot] == LISTENER.types().size()) {
                       step[slot] = 0;
@@ -75,6 +86,11 @@ final class LiveTraffic implements AutoCloseable {
             },
             "bench-producer");
     producer.start();
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static KafkaProducer<String, Object> producer(Bench b, boolean avro) {
+    return avro ? (KafkaProducer) b.avroProducer() : (KafkaProducer) b.producer();
   }
 
   long sent() {

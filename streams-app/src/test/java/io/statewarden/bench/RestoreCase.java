@@ -1,6 +1,7 @@
 package io.statewarden.bench;
 
 import io.statewarden.topology.StatewardenApp;
+import io.statewarden.topology.TopologyFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,7 +18,11 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * Case 5: restore and failover. First, {@code bench.sessions} sessions (one {@code InboundContact}
@@ -67,33 +72,64 @@ final class RestoreCase {
     recs = null; // NOPMD
     long changelog = b.endOffsetSum(appId + "-sessions-changelog");
     Bench.deleteTree(b.dir.resolve("state").resolve(appId));
-    t0 = System.nanoTime();
-    StatewardenApp again = b.startStatewarden(appId, input, Map.of());
-    double secs;
+    // Kafka Streams is RUNNING while its tasks still restore: time the first processed record
+    StatewardenApp[] again = new StatewardenApp[1];
+    double[] restart;
+    long stored;
     try {
-      Bench.awaitRunning(again.streams(), Duration.ofMinutes(30));
-      secs = (System.nanoTime() - t0) / 1e9;
+      restart =
+          probe(
+              input,
+              appId,
+              "restart",
+              0,
+              () -> {
+                try {
+                  again[0] = b.startStatewarden(appId, input, Map.of());
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      stored = countSessions(again[0]);
     } finally {
-      again.close();
+      if (again[0] != null) again[0].close();
     }
     b.awaitGroupEmpty(appId, Duration.ofMinutes(2));
+    double secs = restart[0];
     Bench.table(
         "Restore onto a wiped instance (EOS, 1 thread, 6 tasks)",
         List.of(
             "sessions",
             "changelog records (with transaction markers)",
-            "start to RUNNING s",
-            "sessions/s"),
+            "start to first processed record, slowest partition s",
+            "sessions/s",
+            "sessions in the store then"),
         List.of(
             List.of(
                 Bench.f("%,d", sessions),
                 Bench.f("%,d", changelog),
                 Bench.f("%.1f", secs),
-                Bench.f("%,.0f", sessions / secs))));
+                Bench.f("%,.0f", sessions / secs),
+                Bench.f("%,d", stored))));
 
     List<List<String>> rows = new ArrayList<>();
+    int reps = Bench.intProp("bench.reps", 3);
     for (int standbys : new int[] {0, 1}) {
-      rows.add(killOne(appId, input, standbys, secs));
+      List<Double> moved = new ArrayList<>();
+      List<Double> kept = new ArrayList<>();
+      int tasks = 0;
+      for (int i = 0; i < reps; i++) {
+        double[] r = killOne(appId, input, standbys, secs, standbys + "-" + i);
+        tasks += (int) r[0];
+        moved.add(r[1]);
+        kept.add(r[2]);
+      }
+      rows.add(
+          List.of(
+              String.valueOf(standbys),
+              Bench.f("%.1f of %d", tasks / (double) reps, Bench.PARTITIONS),
+              Bench.f("%.1f", Bench.median(moved)) + " " + each(moved),
+              Bench.f("%.1f", Bench.median(kept)) + " " + each(kept)));
     }
     Bench.table(
         "SIGKILL of one of two instances ("
@@ -103,94 +139,125 @@ final class RestoreCase {
             + ")",
         List.of(
             "standby replicas",
-            "kill to first processed record, slowest partition s",
-            "fastest partition s",
-            "partitions that waited > 2 s"),
+            "engine tasks on the killed instance",
+            "kill to first processed record on their partitions (slowest), median (runs) s",
+            "on the other partitions (slowest), median (runs) s"),
         rows);
   }
 
-  private List<String> killOne(String appId, String input, int standbys, double restoreSecs)
+  private static String each(List<Double> xs) {
+    return "(" + String.join(" / ", xs.stream().map(x -> Bench.f("%.1f", x)).toList()) + ")";
+  }
+
+  /** Engine tasks on the killed instance, slowest recovery of their partitions, of the others. */
+  private double[] killOne(String appId, String input, int standbys, double restoreSecs, String tag)
       throws Exception {
     Map<String, Object> o = new HashMap<>();
     o.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbys);
     o.put("session.timeout.ms", SESSION_TIMEOUT_MS);
-    int portA = io.statewarden.local.Ports.freeLoopbackPort();
-    int portB = io.statewarden.local.Ports.freeLoopbackPort();
-    Process a = b.startStatewardenProcess(appId, input, o, "a" + standbys, portA);
-    Process c = b.startStatewardenProcess(appId, input, o, "b" + standbys, portB);
-    String transitions = Bench.SwTopics.of(appId).transitions();
+    Map<String, Process> procs = new HashMap<>();
+    Map<String, Integer> ports = new HashMap<>();
+    for (String n : List.of("a" + tag, "b" + tag)) {
+      ports.put(n, io.statewarden.local.Ports.freeLoopbackPort());
+      procs.put(n, b.startStatewardenProcess(appId, input, o, n, ports.get(n)));
+    }
     try {
-      awaitReady(portA, a);
-      awaitReady(portB, c);
-      // standbys restore in the background after RUNNING: give them twice a full restore
+      for (String n : procs.keySet()) awaitReady(ports.get(n), procs.get(n));
+      probe(input, appId, "ready" + tag, 0, () -> {}); // every active task is restored
+      // standbys restore in the background: give them twice what a full restore took
       Thread.sleep((long) (Math.max(10, 2 * restoreSecs) * 1000));
-
-      List<List<String>> keys = probeKeys("probe-" + standbys + "-", 5_000);
-      Map<String, Long> sent = new ConcurrentHashMap<>();
-      Map<String, Long> seen = new ConcurrentHashMap<>();
-      long[] killedAt = {Long.MAX_VALUE};
-      try (KafkaProducer<String, byte[]> prod = b.producer();
-          KafkaConsumer<String, byte[]> cons = b.committedConsumer(transitions)) {
-        cons.seekToEnd(cons.assignment());
-        Workload.Script listener = Workload.SCRIPTS.get(0);
-        long start = System.currentTimeMillis();
-        int tick = 0;
-        while (true) {
-          long now = System.currentTimeMillis();
-          if (killedAt[0] == Long.MAX_VALUE && now - start > 5_000) {
-            a.destroyForcibly(); // SIGKILL
-            killedAt[0] = System.currentTimeMillis();
-            System.out.printf("  standbys=%d: instance a killed%n", standbys);
-          }
-          for (int p = 0; p < Bench.PARTITIONS; p++) {
-            String id = keys.get(p).get(tick);
-            sent.put(id, System.currentTimeMillis());
-            prod.send(
-                new ProducerRecord<>(
-                    input,
-                    p,
-                    System.currentTimeMillis(),
-                    id,
-                    Workload.json(id, id + "-0", listener, "InboundContact")));
-          }
-          prod.flush();
-          tick++;
-          long until = System.currentTimeMillis() + 100;
-          while (System.currentTimeMillis() < until) {
-            for (ConsumerRecord<String, byte[]> r : cons.poll(Duration.ofMillis(20))) {
-              seen.putIfAbsent(r.key(), System.currentTimeMillis());
-            }
-          }
-          double[] rec = recovery(keys, sent, seen, killedAt[0]);
-          if (rec != null) {
-            return List.of(
-                String.valueOf(standbys),
-                Bench.f("%.1f", rec[0]),
-                Bench.f("%.1f", rec[1]),
-                Bench.f("%d of %d", (int) rec[2], Bench.PARTITIONS));
-          }
-          if (tick >= keys.get(0).size() || now - start > 240_000) {
-            throw new IllegalStateException("no recovery within 4 min, standbys=" + standbys);
-          }
+      // kill the instance that runs the most engine tasks (events topic partitions)
+      Map<String, List<Integer>> owned = b.assignment(appId, Bench.SwTopics.of(appId).events());
+      String victim = null;
+      List<Integer> lost = List.of();
+      for (String n : procs.keySet()) {
+        List<Integer> ps =
+            owned.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(appId + "-" + n + "-"))
+                .flatMap(e -> e.getValue().stream())
+                .toList();
+        if (ps.size() > lost.size()) {
+          victim = n;
+          lost = ps;
         }
       }
+      if (victim == null) throw new IllegalStateException("no engine tasks assigned: " + owned);
+      Process killed = procs.get(victim);
+      double[] rec = probe(input, appId, "kill" + tag, 5_000, killed::destroyForcibly);
+      List<Integer> moved = lost;
+      double slowestMoved = 0;
+      double slowestKept = 0;
+      for (int p = 0; p < Bench.PARTITIONS; p++) {
+        if (moved.contains(p)) slowestMoved = Math.max(slowestMoved, rec[3 + p]);
+        else slowestKept = Math.max(slowestKept, rec[3 + p]);
+      }
+      return new double[] {moved.size(), slowestMoved, slowestKept};
     } finally {
-      a.destroyForcibly();
-      c.destroy();
-      c.waitFor();
-      Bench.deleteTree(b.dir.resolve("state").resolve(appId + "-a" + standbys));
-      Bench.deleteTree(b.dir.resolve("state").resolve(appId + "-b" + standbys));
+      for (Process p : procs.values()) p.destroyForcibly();
+      for (Process p : procs.values()) p.waitFor();
+      for (String n : procs.keySet()) {
+        Bench.deleteTree(b.dir.resolve("state").resolve(appId + "-" + n));
+      }
     }
   }
 
-  /** Per partition, kill to the first probe sent after it being visible; null until all are. */
+  /**
+   * Creates a new session on every partition of the (JSON) input every 100 ms, runs {@code action}
+   * after {@code actionAfterMs}, and returns, over the partitions, the slowest and the fastest time
+   * from the action until a probe sent after it is visible as a transition (read_committed), and
+   * how many partitions took more than 2 s.
+   */
+  private double[] probe(
+      String input, String appId, String tag, long actionAfterMs, Runnable action)
+      throws Exception {
+    List<List<String>> keys = probeKeys("probe-" + tag + "-", 5_000);
+    Map<String, Long> sent = new ConcurrentHashMap<>();
+    Map<String, Long> seen = new ConcurrentHashMap<>();
+    long actedAt = Long.MAX_VALUE;
+    Workload.Script listener = Workload.SCRIPTS.get(0);
+    try (KafkaProducer<String, byte[]> prod = b.producer();
+        KafkaConsumer<String, byte[]> cons =
+            b.committedConsumer(Bench.SwTopics.of(appId).transitions())) {
+      cons.seekToEnd(cons.assignment());
+      cons.assignment().forEach(cons::position); // resolve the end offsets now
+      long start = System.currentTimeMillis();
+      for (int tick = 0; tick < keys.get(0).size(); tick++) {
+        if (actedAt == Long.MAX_VALUE && System.currentTimeMillis() - start >= actionAfterMs) {
+          action.run();
+          actedAt = System.currentTimeMillis();
+        }
+        for (int p = 0; p < Bench.PARTITIONS; p++) {
+          String id = keys.get(p).get(tick);
+          long now = System.currentTimeMillis();
+          sent.put(id, now);
+          prod.send(
+              new ProducerRecord<>(
+                  input, p, now, id, Workload.json(id, id + "-0", listener, "InboundContact")));
+        }
+        prod.flush();
+        long until = System.currentTimeMillis() + 100;
+        while (System.currentTimeMillis() < until) {
+          for (ConsumerRecord<String, byte[]> r : cons.poll(Duration.ofMillis(20))) {
+            seen.putIfAbsent(r.key(), System.currentTimeMillis());
+          }
+        }
+        double[] rec = recovery(keys, sent, seen, actedAt);
+        if (rec != null) return rec;
+      }
+    }
+    throw new IllegalStateException(tag + ": not every partition processed a probe in time");
+  }
+
+  /** Per partition, action to the first probe sent after it being visible; null until all are. */
   private static double[] recovery(
       List<List<String>> keys, Map<String, Long> sent, Map<String, Long> seen, long killedAt) {
     if (killedAt == Long.MAX_VALUE) return null;
     double slowest = 0;
     double fastest = Double.MAX_VALUE;
     int waited = 0;
-    for (List<String> ks : keys) {
+    double[] out = new double[3 + keys.size()];
+    for (int p = 0; p < keys.size(); p++) {
+      List<String> ks = keys.get(p);
       Long first = null;
       for (String k : ks) {
         Long s = sent.get(k);
@@ -202,11 +269,32 @@ final class RestoreCase {
       }
       if (first == null) return null;
       double secs = (first - killedAt) / 1e3;
+      out[3 + p] = secs;
       slowest = Math.max(slowest, secs);
       fastest = Math.min(fastest, secs);
       if (secs > 2) waited++;
     }
-    return new double[] {slowest, fastest, waited};
+    out[0] = slowest;
+    out[1] = fastest;
+    out[2] = waited;
+    return out;
+  }
+
+  /** Every session in the instance's stores, through interactive queries. */
+  private static long countSessions(StatewardenApp app) {
+    long n = 0;
+    try (KeyValueIterator<String, byte[]> it =
+        app.streams()
+            .store(
+                StoreQueryParameters.<ReadOnlyKeyValueStore<String, byte[]>>fromNameAndType(
+                    TopologyFactory.SESSIONS_STORE, QueryableStoreTypes.keyValueStore()))
+            .all()) {
+      while (it.hasNext()) {
+        it.next();
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Session ids by the partition the default partitioner gives them (input and events topic). */

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Case 3: a timer storm. {@code bench.storm} sessions (default 200,000) wait in a state whose
+ * Case 4: a timer storm. {@code bench.storm} sessions (default 200,000) wait in a state whose
  * 5-second timeout makes all their deadlines fall within one second of wall-clock time, while live
  * events keep arriving at {@code bench.rate} per second. Lateness and latency are as a
  * read_committed consumer sees them (fire or event, plus commit, plus poll).

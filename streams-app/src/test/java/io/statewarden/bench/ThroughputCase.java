@@ -86,6 +86,7 @@ final class ThroughputCase {
         case "cache64m" -> o.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L << 20);
         case "avro" -> avro = true; // the same records as Avro ProtocolEvents, via the registry
         case "json" -> avro = false; // the same records on the JSON topic
+        case "threads2" -> o.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2);
         case "dpdefault" ->
             o.put(
                 "apicurio.registry.avro-datum-provider",
@@ -133,40 +134,37 @@ final class ThroughputCase {
   }
 
   private Bench.Run passThrough(String name, Map<String, Object> o, long n) throws Exception {
-    String appId = b.nextAppId("pt");
-    String out = appId + ".out";
-    String in = avro ? Bench.INPUT_AVRO : Bench.INPUT;
-    KafkaStreams ks = b.startPassThrough(appId, in, out, o);
-    Bench.Run r;
-    try {
-      r = b.timeCatchUp(name, ks, appId, in, n);
-    } finally {
-      ks.close(Duration.ofSeconds(30));
-    }
-    long[] c = new long[1];
-    b.consume(List.of(out), (t, rec) -> c[0]++, () -> c[0] >= n, Duration.ofSeconds(5));
-    if (c[0] != n) throw new IllegalStateException(name + ": " + c[0] + " outputs != " + n);
-    checks.add(Bench.f("exact: %,d outputs", c[0]));
-    Bench.deleteTree(b.dir.resolve("state").resolve(appId));
-    System.out.printf("  %-28s %,9.0f records/s%n", name, r.perSecond());
-    return r;
+    return reference(name, "pt", o, n, false);
   }
 
   private Bench.Run minimal(String name, Map<String, Object> o, long n) throws Exception {
-    String appId = b.nextAppId("min");
+    return reference(name, "min", o, n, true);
+  }
+
+  /** The pass-through (one output per input) or the minimal stateful topology (two). */
+  private Bench.Run reference(
+      String name, String kind, Map<String, Object> o, long n, boolean stateful) throws Exception {
+    String appId = b.nextAppId(kind);
     String out = appId + ".out";
     String in = avro ? Bench.INPUT_AVRO : Bench.INPUT;
-    KafkaStreams ks = b.startMinimalStateful(appId, in, out, o);
+    KafkaStreams ks =
+        stateful
+            ? b.startMinimalStateful(appId, in, out, o)
+            : b.startPassThrough(appId, in, out, o);
     Bench.Run r;
     try {
       r = b.timeCatchUp(name, ks, appId, in, n);
     } finally {
       ks.close(Duration.ofSeconds(30));
     }
+    long want = stateful ? 2 * n : n;
     long[] c = new long[1];
     b.consume(
-        List.of(out, out + "2"), (t, rec) -> c[0]++, () -> c[0] >= 2 * n, Duration.ofSeconds(5));
-    if (c[0] != 2 * n) throw new IllegalStateException(name + ": " + c[0] + " outputs != 2 x " + n);
+        stateful ? List.of(out, out + "2") : List.of(out),
+        (t, rec) -> c[0]++,
+        () -> c[0] >= want,
+        Duration.ofSeconds(5));
+    if (c[0] != want) throw new IllegalStateException(name + ": " + c[0] + " outputs != " + want);
     checks.add(Bench.f("exact: %,d outputs", c[0]));
     Bench.deleteTree(b.dir.resolve("state").resolve(appId));
     System.out.printf("  %-28s %,9.0f records/s%n", name, r.perSecond());
