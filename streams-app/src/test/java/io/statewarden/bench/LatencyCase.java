@@ -55,6 +55,16 @@ final class LatencyCase {
                   Bench.f("%d", Bench.percentile(lat, 99.9)),
                   Bench.f("%d", lat.length == 0 ? -1 : lat[lat.length - 1])));
           System.out.println("  " + rows.get(rows.size() - 1));
+          StringBuilder maxes = new StringBuilder("  stream thread maxima (latencies in ms):");
+          app.streams()
+              .metrics()
+              .forEach(
+                  (m, v) -> {
+                    if (m.group().equals("stream-thread-metrics") && m.name().endsWith("-max")) {
+                      maxes.append(' ').append(m.name()).append('=').append(v.metricValue());
+                    }
+                  });
+          System.out.println(maxes); // a long pause shows in all of them: look at GC
         }
       } finally {
         app.close();
