@@ -172,8 +172,7 @@ public final class HttpApi implements AutoCloseable {
                       TopologyFactory.SESSIONS_STORE, QueryableStoreTypes.keyValueStore()))
               .approximateNumEntries();
     } catch (RuntimeException e) {
-      return; // not queryable while rebalancing: leave the gauge out rather than report a wrong
-      // value
+      return; // not queryable while rebalancing: no gauge rather than a wrong one
     }
     b.append("# HELP statewarden_sessions_stored Sessions (active and retained final) on this")
         .append(" instance (approximate).\n# TYPE statewarden_sessions_stored gauge\n")

@@ -67,7 +67,6 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
         if (live) deadlines.move(kv.key, Session.NONE, engine.dueAt(s));
       }
     }
-
     if (live) {
       context.schedule(
           Duration.ofMillis(settings.punctuationIntervalMs()),

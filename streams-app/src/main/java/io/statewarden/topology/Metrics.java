@@ -134,27 +134,24 @@ public final class Metrics {
     b.append("statewarden_deadlines_pending ")
         .append(pendingByTask.values().stream().mapToLong(IntSupplier::getAsInt).sum())
         .append('\n');
-    Map<String, Long> active = new java.util.TreeMap<>();
+    Map<State, Long> active =
+        new java.util.TreeMap<>(
+            java.util.Comparator.comparing(State::protocol).thenComparing(State::state));
     activeByTask
         .values()
-        .forEach(
-            a ->
-                a.counts.forEach(
-                    (k, n) -> active.merge(k.protocol() + '\0' + k.state(), n.sum(), Long::sum)));
+        .forEach(a -> a.counts.forEach((k, n) -> active.merge(k, n.sum(), Long::sum)));
     b.append(
             "# HELP statewarden_sessions_active Active (not final) sessions owned by this instance,")
         .append(" by protocol and state.\n");
     b.append("# TYPE statewarden_sessions_active gauge\n");
     active.forEach(
-        (k, n) -> {
-          int cut = k.indexOf('\0');
-          b.append("statewarden_sessions_active{protocol=\"")
-              .append(k, 0, cut)
-              .append("\",state=\"")
-              .append(k.substring(cut + 1))
-              .append("\"} ")
-              .append(n)
-              .append('\n');
-        });
+        (k, n) ->
+            b.append("statewarden_sessions_active{protocol=\"")
+                .append(k.protocol())
+                .append("\",state=\"")
+                .append(k.state())
+                .append("\"} ")
+                .append(n)
+                .append('\n'));
   }
 }

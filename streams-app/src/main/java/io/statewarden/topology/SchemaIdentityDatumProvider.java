@@ -2,7 +2,6 @@ package io.statewarden.topology;
 
 import io.apicurio.registry.serde.avro.DefaultAvroDatumProvider;
 import java.io.IOException;
-import java.io.OutputStream;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DatumReader;
@@ -10,6 +9,7 @@ import org.apache.avro.io.DatumWriter;
 import org.apache.avro.io.Encoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.utils.ByteBufferOutputStream;
 
 /**
  * Apicurio's default datum provider, with its writers and readers found by schema identity first.
@@ -52,7 +52,7 @@ public final class SchemaIdentityDatumProvider<T> extends DefaultAvroDatumProvid
 
   /** Encodes into a reusable buffer of the calling thread, then writes that to the real encoder. */
   static final class Buffered<T> implements DatumWriter<T> {
-    private static final ThreadLocal<Buffer> BUFFER = ThreadLocal.withInitial(Buffer::new);
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
     private final DatumWriter<T> inner;
 
     Buffered(DatumWriter<T> inner) {
@@ -70,38 +70,18 @@ public final class SchemaIdentityDatumProvider<T> extends DefaultAvroDatumProvid
         inner.write(datum, out); // JSON encoding: as configured
         return;
       }
-      Buffer b = BUFFER.get();
-      b.count = 0;
-      b.encoder = EncoderFactory.get().directBinaryEncoder(b, b.encoder);
-      inner.write(datum, b.encoder);
-      out.writeFixed(b.bytes, 0, b.count);
+      Scratch s = SCRATCH.get();
+      s.bytes.position(0);
+      s.encoder = EncoderFactory.get().directBinaryEncoder(s.bytes, s.encoder);
+      inner.write(datum, s.encoder);
+      out.writeFixed(s.bytes.buffer().array(), 0, s.bytes.position());
     }
   }
 
-  /** A growable byte buffer without locks. */
-  private static final class Buffer extends OutputStream {
-    byte[] bytes = new byte[512];
-    int count;
+  /** A thread's growable buffer (Kafka's, without locks) and the encoder on it. */
+  private static final class Scratch {
+    final ByteBufferOutputStream bytes = new ByteBufferOutputStream(512);
     BinaryEncoder encoder;
-
-    @Override
-    public void write(int b) {
-      ensure(1);
-      bytes[count++] = (byte) b;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      ensure(len);
-      System.arraycopy(b, off, bytes, count, len);
-      count += len;
-    }
-
-    private void ensure(int n) {
-      if (count + n > bytes.length) {
-        bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, count + n));
-      }
-    }
   }
 
   /** Adds a slot; when full, the oldest goes (a registry refresh may bring new schema objects). */
