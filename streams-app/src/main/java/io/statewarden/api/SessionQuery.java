@@ -2,7 +2,6 @@ package io.statewarden.api;
 
 import io.statewarden.engine.Engine;
 import io.statewarden.engine.Session;
-import io.statewarden.engine.SessionCodec;
 import io.statewarden.topology.TopologyFactory;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -16,6 +15,7 @@ import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
+import io.statewarden.state.SessionState;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
@@ -79,11 +79,11 @@ public final class SessionQuery {
                       TopologyFactory.SESSIONS_STORE,
                       QueryableStoreTypes.<String, byte[]>keyValueStore())
                   .withPartition(md.partition()));
-      byte[] bytes = store.get(id);
-      if (bytes == null) {
+      Session s = SessionState.of(store).get(id);
+      if (s == null) {
         return new Answer(404, Map.of("error", "no session " + id));
       }
-      return new Answer(200, view(SessionCodec.decode(bytes)));
+      return new Answer(200, view(s));
     } catch (InvalidStateStoreException e) {
       return unavailable("the session store is migrating or restoring: " + e.getMessage());
     }

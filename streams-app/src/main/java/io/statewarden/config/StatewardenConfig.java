@@ -43,7 +43,6 @@ public final class StatewardenConfig extends AbstractConfig {
   public static final String PROTOCOLS_DIRS = "statewarden.protocols.dirs";
   public static final String PUNCTUATION_INTERVAL_MS = "statewarden.punctuation.interval.ms";
   public static final String PUNCTUATION_MAX_FIRES = "statewarden.punctuation.max.fires";
-  public static final String CATCHUP_QUIET_MS = "statewarden.punctuation.catchup.quiet.ms";
   public static final String HISTORY_LIMIT = "statewarden.history.limit";
   public static final String EVENT_ID_MEMORY = "statewarden.event.id.memory";
   public static final String RETENTION_MS = "statewarden.retention.ms";
@@ -112,14 +111,6 @@ public final class StatewardenConfig extends AbstractConfig {
               Range.atLeast(1),
               Importance.MEDIUM,
               "Most due sessions one punctuation fires before it yields to record processing.")
-          .define(
-              CATCHUP_QUIET_MS,
-              Type.LONG,
-              10_000L,
-              Range.atLeast(0),
-              Importance.LOW,
-              "After a task starts, timers wait until it has caught up with its input: a record"
-                  + " stamped within this long of the start, or this long with no records.")
           .define(
               HISTORY_LIMIT,
               Type.INT,

@@ -74,12 +74,20 @@ public final class Engine {
   }
 
   /**
-   * Applies a logged timer: fires what is due at {@code deadline} if the session still waits for
-   * exactly that deadline at {@code seq}; otherwise the session moved on and nothing happens. This
-   * is how the log, not the wall clock, decides when a deadline fired (see docs/decisions/0004).
+   * Applies a logged timer: a timer stamped {@code deadline} says that time reached {@code
+   * deadline} with nothing before it in the log. If the session is due at or before that time, what
+   * is due fires now, whatever moved the session since the timer was written (an event stamped
+   * before the deadline may overtake the timer without changing the due time). If the session is no
+   * longer due by then (its deadline moved later, or it is gone), the timer is inert: no output, and
+   * the later due time is already pending again. This is how the log, not the wall clock, decides
+   * when a deadline fired (docs/decisions/0004 and 0006).
    */
-  public Result onTimer(Session current, long deadline, long seq) {
-    if (current == null || current.seq != seq || dueAt(current) != deadline) {
+  public Result onTimer(Session current, long deadline) {
+    if (current == null) {
+      return new Result(null, false, List.of());
+    }
+    long due = dueAt(current);
+    if (due == Session.NONE || due > deadline) {
       return new Result(current, false, List.of());
     }
     return onTime(current, deadline);

@@ -147,7 +147,6 @@ public final class Replayer {
             out,
             config.getLong(StatewardenConfig.PUNCTUATION_INTERVAL_MS),
             config.getInt(StatewardenConfig.PUNCTUATION_MAX_FIRES),
-            config.getLong(StatewardenConfig.CATCHUP_QUIET_MS),
             config.getInt(StatewardenConfig.MAX_RECORD_BYTES),
             config.instanceId(),
             config.kafka());

@@ -1,40 +1,126 @@
 package io.statewarden.topology;
 
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.common.TopicPartition;
+
 /**
- * Holds timer records back while a task works through a backlog after it starts (a restart, a
- * rebalance, a restore), so that events which arrived before a deadline in record time, but reach
- * the events log only now (JSON input being normalized after the restart), are logged and applied
- * before the deadline's timer, even though the wall clock passed the deadline while nobody was
- * processing.
+ * The catch-up decision for one task of the engine, by offsets (docs/decisions/0006): the task may
+ * fire deadlines once every input that feeds its sessions has been read up to the end it had when
+ * the task started, or had nothing to read.
  *
- * <p>Open once a processed record is stamped no earlier than {@code quietMs} before the task
- * started (the task reached live traffic), or once no record came for {@code quietMs} (nothing to
- * catch up). It never closes again for the life of the task.
+ * <ol>
+ *   <li>The JSON input: every partition of the JSON topic (a JSON record may be keyed to any events
+ *       partition) is committed by the application's group up to its end offset taken at the start.
+ *       Its normalized events are then in the events topic, because a JSON task commits its input
+ *       offsets in the same transaction as its output.
+ *   <li>Then the events partition: committed up to its end offset taken after step 1, which covers
+ *       the Avro backlog and the normalized JSON backlog.
+ * </ol>
+ *
+ * A committed offset short of its target still counts as caught up when no committed record lies
+ * between them (only transaction markers or aborted records, which a consumer skips without
+ * processing, and so Kafka Streams may never commit past). End offsets are read_committed (last
+ * stable offsets). Advanced by one thread ({@link OffsetCatchUp}'s); {@link #isOpen()} may be read
+ * by any.
  */
-final class CatchUpGate {
-  private final long startedAt;
-  private final long quietMs;
-  private long lastRecordAt;
-  private boolean open;
+final class CatchUpGate implements CatchUp.Gate {
+  /** What the gate reads from the cluster; every method may throw on a client failure. */
+  interface Log {
+    List<TopicPartition> partitions(String topic);
 
-  CatchUpGate(long startedAt, long quietMs) {
-    this.startedAt = startedAt;
-    this.quietMs = quietMs;
-    this.lastRecordAt = startedAt;
-    this.open = quietMs == 0;
+    /** Last stable offsets. */
+    Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions);
+
+    /** The group's committed offsets; a partition without one is absent. */
+    Map<TopicPartition, Long> committed(String group, Collection<TopicPartition> partitions);
+
+    /**
+     * Whether a committed record lies at an offset in [{@code from}, {@code to}); {@code from} null
+     * is the start of the partition.
+     */
+    boolean hasRecords(TopicPartition partition, Long from, long to);
   }
 
-  void onRecord(long recordTimestamp, long wallClock) {
-    lastRecordAt = wallClock;
-    if (recordTimestamp >= startedAt - quietMs) {
-      open = true;
+  private final String group;
+  private final TopicPartition events;
+  private final String jsonTopic;
+  private Map<TopicPartition, Long> jsonTargets;
+  private final Set<TopicPartition> jsonPending = new HashSet<>();
+  private Long eventsTarget;
+  private volatile boolean open;
+  private volatile boolean closed;
+
+  /**
+   * @param jsonTopic the JSON input topic, or null when the topology has none
+   */
+  CatchUpGate(String group, TopicPartition events, String jsonTopic) {
+    this.group = group;
+    this.events = events;
+    this.jsonTopic = jsonTopic;
+  }
+
+  /**
+   * One step of the decision, as far as the log allows now.
+   *
+   * @return whether the gate is open
+   */
+  boolean advance(Log log) {
+    if (open) {
+      return true;
     }
-  }
-
-  boolean isOpen(long wallClock) {
-    if (!open && wallClock - lastRecordAt >= quietMs) {
+    if (jsonTargets == null) {
+      List<TopicPartition> json = jsonTopic == null ? List.of() : log.partitions(jsonTopic);
+      jsonTargets = log.endOffsets(json);
+      jsonPending.addAll(json);
+    }
+    if (!jsonPending.isEmpty()) {
+      Map<TopicPartition, Long> committed = log.committed(group, jsonPending);
+      jsonPending.removeIf(tp -> caughtUp(log, tp, committed.get(tp), jsonTargets.get(tp)));
+      if (!jsonPending.isEmpty()) {
+        return false;
+      }
+    }
+    if (eventsTarget == null) {
+      eventsTarget = log.endOffsets(List.of(events)).get(events);
+    }
+    if (caughtUp(log, events, log.committed(group, List.of(events)).get(events), eventsTarget)) {
       open = true;
     }
     return open;
+  }
+
+  private static boolean caughtUp(Log log, TopicPartition tp, Long committed, Long target) {
+    if (target == null || (committed != null && committed >= target)) {
+      return true;
+    }
+    return !log.hasRecords(tp, committed, target);
+  }
+
+  @Override
+  public boolean isOpen() {
+    return open;
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+  }
+
+  @Override
+  public String toString() {
+    return events
+        + (open
+            ? " open"
+            : jsonPending.isEmpty() && jsonTargets != null
+                ? " waiting for events up to " + eventsTarget
+                : " waiting for JSON " + jsonPending);
   }
 }

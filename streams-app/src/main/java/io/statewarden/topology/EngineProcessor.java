@@ -5,45 +5,51 @@ import io.statewarden.engine.Event;
 import io.statewarden.engine.Output;
 import io.statewarden.engine.Result;
 import io.statewarden.engine.Session;
-import io.statewarden.engine.SessionCodec;
 import io.statewarden.json.EventJson;
+import io.statewarden.state.MutableSessionState;
+import io.statewarden.state.StoreSessionState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import org.apache.kafka.streams.KeyValue;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves records in and out of the engine: loads the session, applies the event (or a logged timer),
- * writes the session back only when it changed (rule 12), keeps the deadline index, and forwards
- * transitions, backouts and audit records.
+ * Moves records in and out of the engine: decode the stored session, run the engine, put the
+ * session, forward the outputs. Only the first two can turn an input into a dead letter (a stored
+ * session this version cannot decode, an engine bug); a failure to write the store or to forward
+ * (serialize, produce) propagates, so the task's transaction aborts and the input is processed
+ * again from the last commit: never a lost output, never a good input dead-lettered.
  *
- * <p>Live, a wall-clock punctuator looks for due deadlines in bounded batches and writes one timer
- * record per due session to the events topic; the deadline fires when that record is read back, so
- * the log decides the order of timeouts and events. In a replay there is no punctuator: only the
- * timers already in the log fire.
+ * <p>Live, a wall-clock punctuator takes due sessions out of the session state in bounded batches
+ * and writes one timer record per due session to the events topic; the deadline fires when that
+ * record is read back, so the log decides the order of timeouts and events. In a replay there is
+ * no punctuator: only the timers already in the log fire.
  */
 final class EngineProcessor implements Processor<String, Object, String, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(EngineProcessor.class);
 
-  /** A logged timer, decoded from the events topic. */
+  /**
+   * A logged timer, decoded from the events topic; {@code seq} is the session's seq when it was
+   * written, kept for the record (the rule does not read it: docs/decisions/0006).
+   */
   record TimerDue(long deadline, long seq) {}
 
   private final Engine engine;
   private final TopologyFactory.Settings settings;
   private final boolean live;
   private ProcessorContext<String, Object> context;
-  private KeyValueStore<String, byte[]> sessions;
-  private DeadlineIndex deadlines;
-  private CatchUpGate gate;
+  private MutableSessionState state;
+  private List<MutableSessionState.Undecodable> toQuarantine = List.of();
+  private CatchUp.Gate gate;
   private String task;
-  private Metrics.Active active;
 
   EngineProcessor(Engine engine, TopologyFactory.Settings settings, boolean live) {
     this.engine = engine;
@@ -54,20 +60,15 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
   @Override
   public void init(ProcessorContext<String, Object> context) {
     this.context = context;
-    this.sessions = context.getStateStore(TopologyFactory.SESSIONS_STORE);
-    this.deadlines = new DeadlineIndex();
-    this.gate = new CatchUpGate(context.currentSystemTimeMs(), settings.catchUpQuietMs());
+    KeyValueStore<String, byte[]> store = context.getStateStore(TopologyFactory.SESSIONS_STORE);
     this.task = context.taskId().toString();
-    this.active = settings.metrics().taskStarted(task, deadlines::size);
-    try (KeyValueIterator<String, byte[]> it = sessions.all()) {
-      while (it.hasNext()) {
-        KeyValue<String, byte[]> kv = it.next();
-        Session s = SessionCodec.decode(kv.value);
-        if (!s.isFinal()) active.add(s.protocol(), s.state(), 1);
-        if (live) deadlines.move(kv.key, Session.NONE, engine.dueAt(s));
-      }
-    }
+    StoreSessionState[] self = new StoreSessionState[1];
+    Metrics.Active active = settings.metrics().taskStarted(task, () -> self[0].pendingDeadlines());
+    self[0] = new StoreSessionState(store, live ? engine::dueAt : null, active);
+    this.state = self[0];
+    this.toQuarantine = state.rebuild();
     if (live) {
+      this.gate = settings.catchUp().open(context.applicationId(), context.taskId().partition());
       context.schedule(
           Duration.ofMillis(settings.punctuationIntervalMs()),
           PunctuationType.WALL_CLOCK_TIME,
@@ -77,46 +78,122 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
 
   @Override
   public void process(Record<String, Object> record) {
+    quarantine();
     String key = record.key();
-    gate.onRecord(record.timestamp(), context.currentSystemTimeMs());
+    Session current;
+    Result r;
+    List<Record<String, Object>> out;
     try {
-      Session current = Sessions.read(sessions, key);
-      if (record.value() instanceof TimerDue t) {
-        Result r = engine.onTimer(current, t.deadline(), t.seq());
-        if (r.changed() && !r.outputs().isEmpty()) {
-          settings.metrics().lateness(context.currentSystemTimeMs() - t.deadline());
-        }
-        apply(key, current, r);
-        return;
-      }
-      if (current != null && !engine.canRun(current)) {
-        throw new IllegalStateException(
-            "Expected protocol "
-                + current.protocol()
-                + "@"
-                + current.version()
-                + " of session "
-                + key
-                + " to be loaded, but it is not; load every version that has sessions in flight");
-      }
-      apply(key, current, engine.onEvent(current, (Event) record.value()));
+      current = state.get(key);
+      r = decide(current, record.value());
+      out = records(r);
     } catch (RuntimeException e) {
-      // a broken invariant, not a business outcome: keep the input, keep the thread
-      LOG.error("Cannot process record of session {}; sent to the dead-letter topic", key, e);
-      byte[] value =
-          record.value() instanceof Event ev
-              ? EventJson.write(ev)
-              : String.valueOf(record.value()).getBytes(StandardCharsets.UTF_8);
+      // the computation refused this input (a stored session it cannot decode, a protocol version
+      // not loaded, an engine bug): nothing was written yet; keep the input, keep the thread
+      deadLetter(record, e);
+      return;
+    }
+    if (r.changed()) {
+      state.put(key, current, r.session());
+    }
+    for (int i = 0; i < out.size(); i++) {
+      settings.metrics().record(r.outputs().get(i));
+      context.forward(out.get(i), sinkOf(r.outputs().get(i)));
+    }
+    if (record.value() instanceof TimerDue t && !out.isEmpty()) {
+      settings.metrics().lateness(context.currentSystemTimeMs() - t.deadline());
+    }
+  }
+
+  private Result decide(Session current, Object value) {
+    if (value instanceof TimerDue t) {
+      return engine.onTimer(current, t.deadline());
+    }
+    if (current != null && !engine.canRun(current)) {
+      throw new IllegalStateException(
+          "Expected protocol "
+              + current.protocol()
+              + "@"
+              + current.version()
+              + " of session "
+              + current.id()
+              + " to be loaded, but it is not; load every version that has sessions in flight");
+    }
+    return engine.onEvent(current, (Event) value);
+  }
+
+  private List<Record<String, Object>> records(Result r) {
+    long processedAt = context.currentSystemTimeMs();
+    List<Record<String, Object>> out = new ArrayList<>(r.outputs().size());
+    for (Output o : r.outputs()) {
+      Object avro = AvroMapping.record(o, processedAt, settings.instanceId());
+      long at =
+          o instanceof Output.Transition t
+              ? t.at()
+              : o instanceof Output.Backout b ? b.at() : ((Output.Audit) o).at();
+      out.add(new Record<>(o.sessionId(), avro, at));
+    }
+    return out;
+  }
+
+  private static String sinkOf(Output o) {
+    return o instanceof Output.Transition
+        ? TopologyFactory.TRANSITIONS_SINK
+        : o instanceof Output.Backout ? TopologyFactory.BACKOUTS_SINK : TopologyFactory.AUDIT_SINK;
+  }
+
+  private void deadLetter(Record<String, Object> record, RuntimeException e) {
+    String key = record.key();
+    LOG.error("Cannot process record of session {}; sent to the dead-letter topic", key, e);
+    byte[] value =
+        record.value() instanceof Event ev
+            ? EventJson.write(ev)
+            : String.valueOf(record.value()).getBytes(StandardCharsets.UTF_8);
+    Record<byte[], byte[]> raw =
+        new Record<>(
+            key.getBytes(StandardCharsets.UTF_8), value, record.timestamp(), record.headers());
+    Record<Object, Object> dead =
+        DecodeProcessor.deadLetter(raw, e, record.value() instanceof Event ev ? ev.input() : null);
+    context.forward(
+        new Record<String, Object>(key, dead.value(), dead.timestamp(), dead.headers()),
+        TopologyFactory.DLQ_SINK);
+  }
+
+  /**
+   * Moves the stored values the last rebuild could not decode to the dead-letter topic and out of
+   * the store, in the task's transaction: one bad value costs that session, not the task.
+   */
+  private void quarantine() {
+    if (toQuarantine.isEmpty()) {
+      return;
+    }
+    for (MutableSessionState.Undecodable u : toQuarantine) {
+      LOG.error(
+          "Stored session {} of task {} cannot be decoded; quarantined to the dead-letter topic",
+          u.sessionId(),
+          task,
+          u.error());
       Record<byte[], byte[]> raw =
           new Record<>(
-              key.getBytes(StandardCharsets.UTF_8), value, record.timestamp(), record.headers());
+              u.sessionId().getBytes(StandardCharsets.UTF_8),
+              u.value(),
+              context.currentSystemTimeMs(),
+              new RecordHeaders());
       Record<Object, Object> dead =
           DecodeProcessor.deadLetter(
-              raw, e, record.value() instanceof Event ev ? ev.input() : null);
+              raw,
+              u.error(),
+              new io.statewarden.engine.InputRef(
+                  context.applicationId() + "-" + TopologyFactory.SESSIONS_STORE + "-changelog",
+                  context.taskId().partition(),
+                  -1));
       context.forward(
-          new Record<String, Object>(key, dead.value(), dead.timestamp(), dead.headers()),
+          new Record<String, Object>(u.sessionId(), dead.value(), dead.timestamp(), dead.headers()),
           TopologyFactory.DLQ_SINK);
+      state.quarantine(u.sessionId());
+      settings.metrics().quarantined();
     }
+    toQuarantine = List.of();
   }
 
   /**
@@ -124,52 +201,27 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
    * yields.
    */
   void emitDue(long now) {
-    if (!gate.isOpen(now)) {
-      return; // still working through a backlog after (re)start: its events are logged first
+    quarantine();
+    if (!gate.isOpen()) {
+      return; // still reading the input that waited when the task started: it is logged first
     }
-    for (DeadlineIndex.Entry entry : deadlines.takeDue(now, settings.maxFiresPerPunctuation())) {
-      Session s = Sessions.read(sessions, entry.sessionId());
-      if (s == null || engine.dueAt(s) != entry.deadline()) {
-        continue; // cannot happen while the index follows every write; never fire a stale time
+    for (MutableSessionState.Due due : state.takeDue(now, settings.maxFiresPerPunctuation())) {
+      Session s = state.get(due.sessionId());
+      if (s == null) {
+        continue; // cannot happen: a deleted session's entry left the index with its put
       }
       context.forward(
           new Record<String, Object>(
-              entry.sessionId(), TimerRecords.of(s, entry.deadline()), entry.deadline()),
+              due.sessionId(), TimerRecords.of(s, due.deadline()), due.deadline()),
           TopologyFactory.TIMERS_SINK);
     }
   }
 
   @Override
   public void close() {
+    if (gate != null) {
+      gate.close();
+    }
     settings.metrics().taskClosed(task);
-  }
-
-  private void apply(String key, Session before, Result r) {
-    if (r.changed()) {
-      Session after = r.session();
-      if (before != null && !before.isFinal()) active.add(before.protocol(), before.state(), -1);
-      if (after != null && !after.isFinal()) active.add(after.protocol(), after.state(), 1);
-      Sessions.write(sessions, key, r.session());
-      if (live) {
-        long was = before == null ? Session.NONE : engine.dueAt(before);
-        deadlines.move(key, was, after == null ? Session.NONE : engine.dueAt(after));
-      }
-    }
-    long processedAt = context.currentSystemTimeMs();
-    for (Output o : r.outputs()) {
-      settings.metrics().record(o);
-      Object avro = AvroMapping.record(o, processedAt, settings.instanceId());
-      String sink =
-          o instanceof Output.Transition
-              ? TopologyFactory.TRANSITIONS_SINK
-              : o instanceof Output.Backout
-                  ? TopologyFactory.BACKOUTS_SINK
-                  : TopologyFactory.AUDIT_SINK;
-      long at =
-          o instanceof Output.Transition t
-              ? t.at()
-              : o instanceof Output.Backout b ? b.at() : ((Output.Audit) o).at();
-      context.forward(new Record<>(o.sessionId(), avro, at), sink);
-    }
   }
 }

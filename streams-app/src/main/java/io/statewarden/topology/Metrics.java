@@ -21,6 +21,7 @@ public final class Metrics {
   private final LongAdder[] lateness = new LongAdder[LATENESS_BUCKETS_MS.length + 1];
   private final LongAdder latenessSum = new LongAdder();
   private final LongAdder latenessCount = new LongAdder();
+  private final LongAdder quarantined = new LongAdder();
 
   /** Active sessions by protocol and state, per task that owns them on this instance. */
   private final Map<String, Active> activeByTask = new ConcurrentHashMap<>();
@@ -60,15 +61,21 @@ public final class Metrics {
     latenessCount.increment();
   }
 
+  /** A stored session could not be decoded and was moved to the dead-letter topic. */
+  void quarantined() {
+    quarantined.increment();
+  }
+
   /** A protocol and one of its states. */
   record State(String protocol, String state) {}
 
   /** The active (not final) sessions of one task by protocol and state; its processor counts. */
-  static final class Active {
+  static final class Active implements io.statewarden.state.StoreSessionState.Counts {
     private final Map<State, LongAdder> counts = new ConcurrentHashMap<>();
 
     /** One more (or, with -1, one less) session in {@code state} of {@code protocol}. */
-    void add(String protocol, String state, long n) {
+    @Override
+    public void add(String protocol, String state, long n) {
       counts.computeIfAbsent(new State(protocol, state), k -> new LongAdder()).add(n);
     }
   }
@@ -128,6 +135,10 @@ public final class Metrics {
     b.append("statewarden_deadline_lateness_seconds_count ")
         .append(latenessCount.sum())
         .append('\n');
+    b.append("# HELP statewarden_sessions_quarantined_total Stored sessions that could not be")
+        .append(" decoded, moved from the sessions store to the dead-letter topic.\n");
+    b.append("# TYPE statewarden_sessions_quarantined_total counter\n");
+    b.append("statewarden_sessions_quarantined_total ").append(quarantined.sum()).append('\n');
     b.append("# HELP statewarden_deadlines_pending Sessions with a pending due time (deadline or")
         .append(" end of retention) in the deadline indexes of the tasks on this instance.\n");
     b.append("# TYPE statewarden_deadlines_pending gauge\n");

@@ -27,11 +27,13 @@ public final class StatewardenApp implements AutoCloseable {
 
   private final KafkaStreams streams;
   private final HttpApi http;
+  private final OffsetCatchUp catchUp;
   private final CountDownLatch closed = new CountDownLatch(1);
 
-  private StatewardenApp(KafkaStreams streams, HttpApi http) {
+  private StatewardenApp(KafkaStreams streams, HttpApi http, OffsetCatchUp catchUp) {
     this.streams = streams;
     this.http = http;
+    this.catchUp = catchUp;
   }
 
   /**
@@ -45,18 +47,26 @@ public final class StatewardenApp implements AutoCloseable {
             config.getList(StatewardenConfig.PROTOCOLS_DIRS).stream().map(Path::of).toList());
     Engine engine = new Engine(catalog, config.engine());
     Metrics metrics = new Metrics();
+    String token = config.httpToken();
+    KafkaPreflight.check(config.kafka(), Duration.ofSeconds(30));
+    StreamsConfig clients = new StreamsConfig(config.kafka());
+    String clientId = clients.getString(StreamsConfig.APPLICATION_ID_CONFIG);
+    OffsetCatchUp catchUp =
+        new OffsetCatchUp(
+            config.topics().events(),
+            config.topics().eventsJson(),
+            clients.getAdminConfigs(clientId + "-catchup"),
+            clients.getRestoreConsumerConfigs(clientId + "-catchup"));
     var settings =
         new TopologyFactory.Settings(
             config.topics(),
             config.getLong(StatewardenConfig.PUNCTUATION_INTERVAL_MS),
             config.getInt(StatewardenConfig.PUNCTUATION_MAX_FIRES),
-            config.getLong(StatewardenConfig.CATCHUP_QUIET_MS),
             config.getInt(StatewardenConfig.MAX_RECORD_BYTES),
             config.instanceId(),
             config.kafka(),
+            catchUp,
             metrics);
-    String token = config.httpToken();
-    KafkaPreflight.check(config.kafka(), Duration.ofSeconds(30));
     HttpApi http =
         new HttpApi(
             config.getString(StatewardenConfig.HTTP_HOST),
@@ -83,7 +93,7 @@ public final class StatewardenApp implements AutoCloseable {
             HostInfo.buildFromEndpoint(props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG)),
             token),
         metrics);
-    StatewardenApp app = new StatewardenApp(streams, http);
+    StatewardenApp app = new StatewardenApp(streams, http, catchUp);
     // names and counts only: settings may hold secrets (SASL, TLS, registry auth, the token)
     LOG.info(
         "Starting statewarden {} with {} protocols: {}; HTTP API token {}",
@@ -115,6 +125,7 @@ public final class StatewardenApp implements AutoCloseable {
   @Override
   public void close() {
     streams.close(Duration.ofSeconds(30));
+    catchUp.close();
     http.close();
     closed.countDown();
   }

@@ -54,16 +54,16 @@ public final class TopologyFactory {
       Topics topics,
       long punctuationIntervalMs,
       int maxFiresPerPunctuation,
-      long catchUpQuietMs,
       int maxRecordBytes,
       String instanceId,
       Map<String, ?> serdeConfig,
+      CatchUp catchUp,
       Metrics metrics) {
+    /** For input handed over synchronously (tests, a replay): the catch-up gate opens at once. */
     public Settings(
         Topics topics,
         long punctuationIntervalMs,
         int maxFiresPerPunctuation,
-        long catchUpQuietMs,
         int maxRecordBytes,
         String instanceId,
         Map<String, ?> serdeConfig) {
@@ -71,10 +71,10 @@ public final class TopologyFactory {
           topics,
           punctuationIntervalMs,
           maxFiresPerPunctuation,
-          catchUpQuietMs,
           maxRecordBytes,
           instanceId,
           serdeConfig,
+          CatchUp.SYNCHRONOUS_INPUT,
           new Metrics());
     }
   }

@@ -324,17 +324,60 @@ class EngineTest {
     }
 
     @Test
-    void shouldFireLoggedTimerOnlyWhileTheSessionStillWaitsForIt() {
+    void shouldFireLoggedTimerWhileTheSessionIsStillDueByItsTime() {
       Session s = open(); // seq 1, deadline 11_000
 
-      assertThat(engine.onTimer(s, 11_000, 1).session().state()).isEqualTo("STALLED");
-      assertThat(engine.onTimer(s, 11_000, 2).changed()).as("other seq").isFalse();
-      assertThat(engine.onTimer(s, 12_000, 1).changed()).as("other deadline").isFalse();
+      assertThat(engine.onTimer(s, 11_000).session().state()).isEqualTo("STALLED");
+      assertThat(engine.onTimer(s, 10_999).changed()).as("before the due time").isFalse();
       Session moved = engine.onEvent(s, ev("s", "e2", "Stay", 5_000)).session(); // re-armed: 15_000
-      Result stale = engine.onTimer(moved, 11_000, 1);
-      assertThat(stale.changed()).isFalse();
+      Result stale = engine.onTimer(moved, 11_000);
+      assertThat(stale.changed()).as("due time moved later: inert").isFalse();
       assertThat(stale.outputs()).isEmpty();
-      assertThat(engine.onTimer(null, 11_000, 1).outputs()).isEmpty();
+      assertThat(engine.onTimer(null, 11_000).outputs()).isEmpty();
+    }
+
+    @Test
+    void shouldFireTimerOvertakenByAnEventThatKeptTheDueTime() {
+      Engine e =
+          engine(
+              """
+              protocol: flow
+              version: 1
+              initial: A
+              start: [Open]
+              sessionTimeout: {after: 10s, to: TIMED_OUT}
+              states:
+                A:
+                  on:
+                    Step: B
+                B:
+                  on:
+                    Step: A
+                TIMED_OUT: {final: BACKED_OUT}
+              """);
+      Session s = e.onEvent(null, ev("s", "e1", "Open", 0)).session(); // due 10_000, seq 1
+      // the timer for 10_000 was logged; an event stamped 9_900 reached the log ahead of it
+      Session stepped = e.onEvent(s, ev("s", "e2", "Step", 9_900)).session();
+      assertThat(stepped.seq()).isEqualTo(2);
+      assertThat(e.dueAt(stepped)).isEqualTo(10_000);
+
+      Result r = e.onTimer(stepped, 10_000);
+
+      assertThat(r.session().state()).isEqualTo("TIMED_OUT");
+      assertThat(only(r, Transition.class).get(0).trigger()).isEqualTo(Trigger.SESSION_TIMEOUT);
+      assertThat(audit(r).decision()).isEqualTo(Decision.DEADLINE_FIRED);
+      assertThat(e.onTimer(r.session(), 10_000).changed()).as("a second timer is inert").isFalse();
+    }
+
+    @Test
+    void shouldFireEverythingDueByTheTimerWhenTheDueTimeMovedEarlier() {
+      // a timer logged for 101_000 is read back after a move made the session due earlier
+      Session a = engine.onEvent(open(), ev("s", "e2", "Stay", 2_000)).session(); // due 12_000
+
+      Result r = engine.onTimer(a, 101_000);
+
+      assertThat(r.session().state()).isEqualTo("STALLED");
+      assertThat(only(r, Audit.class)).hasSize(1);
     }
 
     @Test

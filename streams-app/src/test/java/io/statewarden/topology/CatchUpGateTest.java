@@ -1,37 +1,165 @@
 package io.statewarden.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The catch-up decision by offsets, against a log kept here: which offsets hold records and which
+ * hold transaction markers, and what the group committed. The clients' side ({@link OffsetCatchUp}
+ * on a real broker) is covered by RestartWithBacklogIT.
+ */
 class CatchUpGateTest {
-  @Test
-  void shouldStayClosedWhileOldRecordsKeepComing() {
-    CatchUpGate gate = new CatchUpGate(100_000, 1_000);
-    for (long wall = 100_000; wall < 105_000; wall += 200) {
-      gate.onRecord(50_000 + wall - 100_000, wall); // backlog stamped well before the start
-      assertThat(gate.isOpen(wall)).isFalse();
-    }
+  static final TopicPartition EVENTS = new TopicPartition("events", 1);
+  static final TopicPartition JSON0 = new TopicPartition("json", 0);
+  static final TopicPartition JSON1 = new TopicPartition("json", 1);
+
+  /** Per partition: true for a record, false for a transaction marker, by offset. */
+  final Map<TopicPartition, List<Boolean>> log = new HashMap<>();
+
+  final Map<TopicPartition, Long> committed = new HashMap<>();
+  boolean failing;
+
+  final CatchUpGate.Log cluster =
+      new CatchUpGate.Log() {
+        @Override
+        public List<TopicPartition> partitions(String topic) {
+          check();
+          return log.keySet().stream().filter(tp -> tp.topic().equals(topic)).toList();
+        }
+
+        @Override
+        public Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions) {
+          check();
+          Map<TopicPartition, Long> m = new HashMap<>();
+          partitions.forEach(tp -> m.put(tp, (long) entries(tp).size()));
+          return m;
+        }
+
+        @Override
+        public Map<TopicPartition, Long> committed(
+            String group, Collection<TopicPartition> partitions) {
+          check();
+          assertThat(group).isEqualTo("app");
+          Map<TopicPartition, Long> m = new HashMap<>();
+          partitions.forEach(tp -> {
+            if (committed.containsKey(tp)) m.put(tp, committed.get(tp));
+          });
+          return m;
+        }
+
+        @Override
+        public boolean hasRecords(TopicPartition tp, Long from, long to) {
+          check();
+          List<Boolean> e = entries(tp);
+          for (long o = from == null ? 0 : from; o < to && o < e.size(); o++) {
+            if (e.get((int) o)) return true;
+          }
+          return false;
+        }
+
+        private void check() {
+          if (failing) throw new IllegalStateException("broker down");
+        }
+      };
+
+  List<Boolean> entries(TopicPartition tp) {
+    return log.computeIfAbsent(tp, k -> new ArrayList<>());
+  }
+
+  void append(TopicPartition tp, int records, boolean marker) {
+    for (int i = 0; i < records; i++) entries(tp).add(true);
+    if (marker) entries(tp).add(false);
+  }
+
+  CatchUpGate gate() {
+    entries(EVENTS);
+    entries(JSON0);
+    entries(JSON1);
+    return new CatchUpGate("app", EVENTS, "json");
   }
 
   @Test
-  void shouldOpenOnLiveRecord() {
-    CatchUpGate gate = new CatchUpGate(100_000, 1_000);
-    gate.onRecord(99_500, 100_100);
-    assertThat(gate.isOpen(100_100)).isTrue();
+  void shouldOpenAtOnceWhenNothingWaitsInAnyInput() {
+    CatchUpGate gate = gate();
+
+    assertThat(gate.advance(cluster)).isTrue();
+    assertThat(gate.isOpen()).isTrue();
   }
 
   @Test
-  void shouldOpenAfterQuietPeriodAndStayOpen() {
-    CatchUpGate gate = new CatchUpGate(100_000, 1_000);
-    assertThat(gate.isOpen(100_999)).isFalse();
-    assertThat(gate.isOpen(101_000)).isTrue();
-    gate.onRecord(1, 101_100);
-    assertThat(gate.isOpen(101_100)).isTrue();
+  void shouldWaitForEveryJsonPartitionBeforeLookingAtTheEventsPartition() {
+    append(JSON0, 10, true);
+    append(JSON1, 3, true);
+    CatchUpGate gate = gate(); // nothing committed, nothing in the events partition yet
+
+    assertThat(gate.advance(cluster)).as("JSON backlog unread").isFalse();
+    committed.put(JSON0, 11L);
+    assertThat(gate.advance(cluster)).as("JSON partition 1 still unread").isFalse();
+    committed.put(JSON1, 4L);
+    append(EVENTS, 13, true); // the normalized backlog reached the events partition
+    assertThat(gate.advance(cluster)).as("normalized events not yet processed").isFalse();
+    committed.put(EVENTS, 14L);
+    assertThat(gate.advance(cluster)).isTrue();
   }
 
   @Test
-  void shouldBeOpenAtOnceWhenDisabled() {
-    assertThat(new CatchUpGate(100_000, 0).isOpen(100_000)).isTrue();
+  void shouldTakeTheEventsTargetOnlyOnceTheJsonInputCaughtUp() {
+    append(EVENTS, 5, true);
+    committed.put(EVENTS, 6L); // the Avro backlog alone is done
+    append(JSON0, 2, true);
+    CatchUpGate gate = gate();
+
+    assertThat(gate.advance(cluster)).isFalse();
+    committed.put(JSON0, 3L);
+    append(EVENTS, 2, true); // normalized JSON, after the end the task saw at its start
+    assertThat(gate.advance(cluster)).as("events target moved past the JSON backlog").isFalse();
+    committed.put(EVENTS, 9L);
+    assertThat(gate.advance(cluster)).isTrue();
+  }
+
+  @Test
+  void shouldCountOnlyMarkersOrNothingBetweenCommittedAndEndAsCaughtUp() {
+    append(EVENTS, 4, true);
+    append(EVENTS, 0, true); // an aborted or empty transaction's marker
+    committed.put(EVENTS, 4L); // committed past the last record, short of the end
+    CatchUpGate gate = gate();
+
+    assertThat(gate.advance(cluster)).isTrue();
+  }
+
+  @Test
+  void shouldWaitForRecordsBehindAMissingCommittedOffset() {
+    append(EVENTS, 3, true);
+    CatchUpGate gate = gate();
+
+    assertThat(gate.advance(cluster)).as("never committed, records waiting").isFalse();
+    committed.put(EVENTS, 2L);
+    assertThat(gate.advance(cluster)).isFalse();
+    committed.put(EVENTS, 4L);
+    assertThat(gate.advance(cluster)).isTrue();
+  }
+
+  @Test
+  void shouldStayClosedWhileTheClusterCannotBeReadAndNeverCloseAgain() {
+    append(EVENTS, 3, true);
+    CatchUpGate gate = gate();
+    failing = true;
+
+    assertThatThrownBy(() -> gate.advance(cluster)).hasMessageContaining("broker down");
+    assertThat(gate.isOpen()).isFalse();
+    failing = false;
+    committed.put(EVENTS, 4L);
+    assertThat(gate.advance(cluster)).isTrue();
+    append(EVENTS, 100, true);
+    committed.clear();
+    assertThat(gate.advance(cluster)).isTrue();
   }
 }

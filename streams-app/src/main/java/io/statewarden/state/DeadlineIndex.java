@@ -1,4 +1,4 @@
-package io.statewarden.topology;
+package io.statewarden.state;
 
 import io.statewarden.engine.Session;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.statewarden.topology;
+package io.statewarden.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

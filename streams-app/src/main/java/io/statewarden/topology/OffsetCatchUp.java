@@ -1,0 +1,176 @@
+package io.statewarden.topology;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link CatchUp} by offsets: one background thread per instance advances the {@link CatchUpGate}
+ * of every task that started and is not open yet, every {@value #TICK_MS} ms, with an Admin client
+ * (the group's committed offsets) and a consumer of its own (read_committed end offsets, and a
+ * look past a committed offset for records). A client failure (a broker down) leaves the gates
+ * closed until a later tick succeeds: no deadline is logged while the inputs cannot be read.
+ */
+public final class OffsetCatchUp implements CatchUp, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(OffsetCatchUp.class);
+  static final long TICK_MS = 200;
+  private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration LOOK_TIMEOUT = Duration.ofSeconds(2);
+
+  private final String eventsTopic;
+  private final String jsonTopic;
+  private final Admin admin;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final Set<CatchUpGate> pending = ConcurrentHashMap.newKeySet();
+  private final ScheduledExecutorService thread;
+  private final CatchUpGate.Log log = new KafkaLog();
+
+  /**
+   * @param adminConfig the Admin client's configuration (the application's, with its security)
+   * @param consumerConfig a consumer's configuration without a group (the application's restore
+   *     consumer configuration fits)
+   */
+  public OffsetCatchUp(
+      String eventsTopic,
+      String jsonTopic,
+      Map<String, Object> adminConfig,
+      Map<String, Object> consumerConfig) {
+    this.eventsTopic = eventsTopic;
+    this.jsonTopic = jsonTopic;
+    this.admin = Admin.create(adminConfig);
+    Map<String, Object> c = new HashMap<>(consumerConfig);
+    c.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    c.merge(ConsumerConfig.CLIENT_ID_CONFIG, "-catchup", (a, b) -> a + "" + b);
+    this.consumer = new KafkaConsumer<>(c);
+    this.thread =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "statewarden-catchup");
+              t.setDaemon(true);
+              return t;
+            });
+    thread.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public Gate open(String applicationId, int partition) {
+    CatchUpGate gate =
+        new CatchUpGate(applicationId, new TopicPartition(eventsTopic, partition), jsonTopic);
+    pending.add(gate);
+    return gate;
+  }
+
+  private void tick() {
+    pending.removeIf(CatchUpGate::isClosed);
+    for (CatchUpGate gate : pending) {
+      try {
+        if (gate.advance(log)) {
+          pending.remove(gate);
+          LOG.info("Task of {} caught up with its input: deadlines fire from now on", gate);
+        }
+      } catch (RuntimeException e) {
+        LOG.debug("Catch-up check of {} failed; retried on the next tick", gate, e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    thread.shutdownNow();
+    try {
+      thread.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    consumer.close(Duration.ofSeconds(5));
+    admin.close(Duration.ofSeconds(5));
+  }
+
+  private final class KafkaLog implements CatchUpGate.Log {
+    @Override
+    public List<TopicPartition> partitions(String topic) {
+      List<PartitionInfo> infos = consumer.partitionsFor(topic, CALL_TIMEOUT);
+      return infos == null
+          ? List.of()
+          : infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+    }
+
+    @Override
+    public Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions) {
+      return partitions.isEmpty() ? Map.of() : consumer.endOffsets(partitions, CALL_TIMEOUT);
+    }
+
+    @Override
+    public Map<TopicPartition, Long> committed(
+        String group, Collection<TopicPartition> partitions) {
+      Map<TopicPartition, OffsetAndMetadata> offsets;
+      try {
+        offsets =
+            admin
+                .listConsumerGroupOffsets(
+                    Map.of(
+                        group, new ListConsumerGroupOffsetsSpec().topicPartitions(partitions)),
+                    new ListConsumerGroupOffsetsOptions().requireStable(true))
+                .partitionsToOffsetAndMetadata(group)
+                .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        throw new IllegalStateException("Could not read the committed offsets of " + group, e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+      Map<TopicPartition, Long> out = new HashMap<>();
+      offsets.forEach((tp, o) -> {
+        if (o != null) out.put(tp, o.offset());
+      });
+      return out;
+    }
+
+    @Override
+    public boolean hasRecords(TopicPartition tp, Long from, long to) {
+      consumer.assign(List.of(tp));
+      if (from == null) {
+        consumer.seekToBeginning(List.of(tp));
+      } else {
+        consumer.seek(tp, from);
+      }
+      long deadline = System.nanoTime() + LOOK_TIMEOUT.toNanos();
+      while (System.nanoTime() < deadline) {
+        var records = consumer.poll(Duration.ofMillis(100));
+        if (!records.isEmpty()) {
+          return records.iterator().next().offset() < to;
+        }
+        if (consumer.position(tp, CALL_TIMEOUT) >= to) {
+          return false;
+        }
+      }
+      return true; // could not tell yet: ask again on the next tick
+    }
+  }
+}
