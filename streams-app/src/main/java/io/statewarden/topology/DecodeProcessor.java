@@ -15,7 +15,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns raw input bytes into a decoded value for the next node, or sends them, unchanged, to the
- * dead-letter topic with the error in headers (rule 15). Nothing here can stop the stream thread.
+ * dead-letter topic with the error in headers (rule 15), when the bytes themselves are bad. A
+ * failure around the record (the registry unreachable, frozen or answering 5xx: {@link
+ * InputFailures#isRetriable}) is not bad input: the decode is tried again with backoff for a few
+ * seconds, then the exception propagates, the task's transaction aborts, the stream thread is
+ * replaced, and the record is read again from the last commit. It is never dead-lettered.
  */
 final class DecodeProcessor implements Processor<byte[], byte[], Object, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(DecodeProcessor.class);
@@ -37,6 +41,9 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
         String topic, Headers headers, String key, byte[] value, long timestamp, InputRef input)
         throws Exception;
   }
+
+  /** How long one record's decode is retried in place before the failure propagates. */
+  static final long RETRY_BUDGET_MS = 5_000;
 
   private final Decoder decoder;
   private final String next;
@@ -79,8 +86,12 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
                 + " bytes exceeds statewarden.max.record.bytes="
                 + maxRecordBytes);
       }
-      decoded =
-          decoder.decode(topic, record.headers(), key, record.value(), record.timestamp(), input);
+      decoded = decodeRetrying(topic, record, key, input);
+    } catch (RetriableDecodeException e) {
+      throw e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RetriableDecodeException("Interrupted while decoding record " + input, e);
     } catch (Exception | StackOverflowError e) {
       LOG.warn("Undecodable record {} to dead-letter topic: {}", input, e.toString());
       context.forward(deadLetter(record, e, input), TopologyFactory.DLQ_SINK);
@@ -94,6 +105,47 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
       headers.add(H_SOURCE_OFFSET, utf8(String.valueOf(input.offset())));
     }
     context.forward(new Record<Object, Object>(key, decoded, record.timestamp(), headers), next);
+  }
+
+  /**
+   * Decodes, trying again while the failure is retriable and the budget lasts (well inside the
+   * producer's transaction timeout, 10 s under exactly-once, and {@code max.poll.interval.ms}); then
+   * rethrows a retriable failure as a {@link RetriableDecodeException}, which is not caught here.
+   */
+  private Object decodeRetrying(
+      String topic, Record<byte[], byte[]> record, String key, InputRef input) throws Exception {
+    long start = System.nanoTime();
+    long backoff = 100;
+    while (true) {
+      try {
+        return decoder.decode(
+            topic, record.headers(), key, record.value(), record.timestamp(), input);
+      } catch (Exception e) {
+        if (!InputFailures.isRetriable(e)) {
+          throw e;
+        }
+        long spent = (System.nanoTime() - start) / 1_000_000;
+        if (spent + backoff > RETRY_BUDGET_MS) {
+          throw new RetriableDecodeException(
+              "Cannot decode record "
+                  + input
+                  + " now ("
+                  + e
+                  + "); not bad input: the transaction aborts and the record is read again",
+              e);
+        }
+        LOG.warn("Decoding record {} failed ({}); trying again in {} ms", input, e, backoff);
+        Thread.sleep(backoff);
+        backoff = Math.min(backoff * 2, 1_000);
+      }
+    }
+  }
+
+  /** A decode that failed for a reason around the record; propagates out of the processor. */
+  static final class RetriableDecodeException extends RuntimeException {
+    RetriableDecodeException(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 
   static Optional<InputRef> sourceOf(Headers h) {

@@ -189,13 +189,13 @@ public final class TopologyFactory {
   @SuppressWarnings({"unchecked", "rawtypes"})
   static Serializer<Object> avroSerializer(Map<String, ?> config) {
     Serializer s = new AvroKafkaSerializer<SpecificRecord>();
-    s.configure(withDatumProvider(config), false);
+    s.configure(RegistryClientSettings.withDefaults(withDatumProvider(config)), false);
     return s;
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   static Deserializer<Object> avroDeserializer(Map<String, ?> config) {
-    Map<String, Object> c = withDatumProvider(config);
+    Map<String, Object> c = RegistryClientSettings.withDefaults(withDatumProvider(config));
     c.put("apicurio.registry.use-specific-avro-reader", "true");
     Deserializer d = new AvroKafkaDeserializer<ProtocolEvent>();
     d.configure(c, false);
