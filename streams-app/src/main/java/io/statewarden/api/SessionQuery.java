@@ -2,6 +2,7 @@ package io.statewarden.api;
 
 import io.statewarden.engine.Engine;
 import io.statewarden.engine.Session;
+import io.statewarden.state.SessionState;
 import io.statewarden.topology.TopologyFactory;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -15,7 +16,6 @@ import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
-import io.statewarden.state.SessionState;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;

@@ -78,9 +78,9 @@ public final class Engine {
    * deadline} with nothing before it in the log. If the session is due at or before that time, what
    * is due fires now, whatever moved the session since the timer was written (an event stamped
    * before the deadline may overtake the timer without changing the due time). If the session is no
-   * longer due by then (its deadline moved later, or it is gone), the timer is inert: no output, and
-   * the later due time is already pending again. This is how the log, not the wall clock, decides
-   * when a deadline fired (docs/decisions/0004 and 0006).
+   * longer due by then (its deadline moved later, or it is gone), the timer is inert: no output,
+   * and the later due time is already pending again. This is how the log, not the wall clock,
+   * decides when a deadline fired (docs/decisions/0004 and 0006).
    */
   public Result onTimer(Session current, long deadline) {
     if (current == null) {

@@ -21,11 +21,12 @@ import org.apache.kafka.common.TopicPartition;
  *       the Avro backlog and the normalized JSON backlog.
  * </ol>
  *
- * A committed offset short of its target still counts as caught up when no committed record lies
- * between them (only transaction markers or aborted records, which a consumer skips without
- * processing, and so Kafka Streams may never commit past). End offsets are read_committed (last
- * stable offsets). Advanced by one thread ({@link OffsetCatchUp}'s); {@link #isOpen()} may be read
- * by any.
+ * A committed offset short of its target that has not moved since the previous step still counts as
+ * caught up when no committed record lies between them (only transaction markers or aborted
+ * records, which a consumer skips without processing, and so Kafka Streams may never commit past);
+ * while it moves, the task is still working and nothing needs to be looked at. End offsets are
+ * read_committed (last stable offsets). Advanced by one thread ({@link OffsetCatchUp}'s); {@link
+ * #isOpen()} may be read by any.
  */
 final class CatchUpGate implements CatchUp.Gate {
   /** What the gate reads from the cluster; every method may throw on a client failure. */
@@ -51,6 +52,10 @@ final class CatchUpGate implements CatchUp.Gate {
   private Map<TopicPartition, Long> jsonTargets;
   private final Set<TopicPartition> jsonPending = new HashSet<>();
   private Long eventsTarget;
+
+  /** Committed offsets seen at the previous step; a partition never committed maps to -1. */
+  private final Map<TopicPartition, Long> previous = new java.util.HashMap<>();
+
   private volatile boolean open;
   private volatile boolean closed;
 
@@ -93,11 +98,13 @@ final class CatchUpGate implements CatchUp.Gate {
     return open;
   }
 
-  private static boolean caughtUp(Log log, TopicPartition tp, Long committed, Long target) {
-    if (target == null || (committed != null && committed >= target)) {
-      return true;
+  private boolean caughtUp(Log log, TopicPartition tp, Long committed, Long target) {
+    if (target == null || target == 0 || (committed != null && committed >= target)) {
+      return true; // nothing was ever written, or read up to the target
     }
-    return !log.hasRecords(tp, committed, target);
+    Long before = previous.put(tp, committed == null ? -1 : committed);
+    boolean stalled = before != null && before == (committed == null ? -1 : committed);
+    return stalled && !log.hasRecords(tp, committed, target);
   }
 
   @Override

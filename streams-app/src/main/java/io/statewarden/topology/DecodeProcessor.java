@@ -109,8 +109,9 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
 
   /**
    * Decodes, trying again while the failure is retriable and the budget lasts (well inside the
-   * producer's transaction timeout, 10 s under exactly-once, and {@code max.poll.interval.ms}); then
-   * rethrows a retriable failure as a {@link RetriableDecodeException}, which is not caught here.
+   * producer's transaction timeout, 10 s under exactly-once, and {@code max.poll.interval.ms});
+   * then rethrows a retriable failure as a {@link RetriableDecodeException}, which is not caught
+   * here.
    */
   private Object decodeRetrying(
       String topic, Record<byte[], byte[]> record, String key, InputRef input) throws Exception {

@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Live, a wall-clock punctuator takes due sessions out of the session state in bounded batches
  * and writes one timer record per due session to the events topic; the deadline fires when that
- * record is read back, so the log decides the order of timeouts and events. In a replay there is
- * no punctuator: only the timers already in the log fire.
+ * record is read back, so the log decides the order of timeouts and events. In a replay there is no
+ * punctuator: only the timers already in the log fire.
  */
 final class EngineProcessor implements Processor<String, Object, String, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(EngineProcessor.class);

@@ -15,11 +15,14 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -28,9 +31,10 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link CatchUp} by offsets: one background thread per instance advances the {@link CatchUpGate}
  * of every task that started and is not open yet, every {@value #TICK_MS} ms, with an Admin client
- * (the group's committed offsets) and a consumer of its own (read_committed end offsets, and a
- * look past a committed offset for records). A client failure (a broker down) leaves the gates
- * closed until a later tick succeeds: no deadline is logged while the inputs cannot be read.
+ * (partitions, read_committed end offsets, the group's committed offsets) and, only where a
+ * committed offset stalls short of its target, a short-lived consumer that looks for records
+ * between them. A client failure (a broker down) leaves the gates closed until a later tick
+ * succeeds: no deadline is logged while the inputs cannot be read.
  */
 public final class OffsetCatchUp implements CatchUp, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OffsetCatchUp.class);
@@ -41,7 +45,7 @@ public final class OffsetCatchUp implements CatchUp, AutoCloseable {
   private final String eventsTopic;
   private final String jsonTopic;
   private final Admin admin;
-  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final Map<String, Object> consumerConfig;
   private final Set<CatchUpGate> pending = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService thread;
   private final CatchUpGate.Log log = new KafkaLog();
@@ -66,8 +70,7 @@ public final class OffsetCatchUp implements CatchUp, AutoCloseable {
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
     c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    c.merge(ConsumerConfig.CLIENT_ID_CONFIG, "-catchup", (a, b) -> a + "" + b);
-    this.consumer = new KafkaConsumer<>(c);
+    this.consumerConfig = c;
     this.thread =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -108,69 +111,86 @@ public final class OffsetCatchUp implements CatchUp, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    consumer.close(Duration.ofSeconds(5));
     admin.close(Duration.ofSeconds(5));
+  }
+
+  private static <T> T get(KafkaFuture<T> f, String what) {
+    try {
+      return f.get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("Could not read " + what, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
   }
 
   private final class KafkaLog implements CatchUpGate.Log {
     @Override
     public List<TopicPartition> partitions(String topic) {
-      List<PartitionInfo> infos = consumer.partitionsFor(topic, CALL_TIMEOUT);
-      return infos == null
-          ? List.of()
-          : infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+      TopicDescription d =
+          get(admin.describeTopics(List.of(topic)).topicNameValues().get(topic), topic);
+      return d.partitions().stream().map(p -> new TopicPartition(topic, p.partition())).toList();
     }
 
     @Override
     public Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions) {
-      return partitions.isEmpty() ? Map.of() : consumer.endOffsets(partitions, CALL_TIMEOUT);
+      Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
+      partitions.forEach(tp -> specs.put(tp, OffsetSpec.latest()));
+      if (specs.isEmpty()) {
+        return Map.of();
+      }
+      Map<TopicPartition, Long> out = new HashMap<>();
+      get(
+              admin.listOffsets(specs, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all(),
+              "end offsets")
+          .forEach((tp, info) -> out.put(tp, info.offset()));
+      return out;
     }
 
     @Override
     public Map<TopicPartition, Long> committed(
         String group, Collection<TopicPartition> partitions) {
-      Map<TopicPartition, OffsetAndMetadata> offsets;
-      try {
-        offsets =
-            admin
-                .listConsumerGroupOffsets(
-                    Map.of(
-                        group, new ListConsumerGroupOffsetsSpec().topicPartitions(partitions)),
-                    new ListConsumerGroupOffsetsOptions().requireStable(true))
-                .partitionsToOffsetAndMetadata(group)
-                .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (ExecutionException | TimeoutException e) {
-        throw new IllegalStateException("Could not read the committed offsets of " + group, e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted", e);
-      }
+      Map<TopicPartition, OffsetAndMetadata> offsets =
+          get(
+              admin
+                  .listConsumerGroupOffsets(
+                      Map.of(
+                          group,
+                          new ListConsumerGroupOffsetsSpec()
+                              .topicPartitions(List.copyOf(partitions))),
+                      new ListConsumerGroupOffsetsOptions().requireStable(true))
+                  .partitionsToOffsetAndMetadata(group),
+              "the committed offsets of " + group);
       Map<TopicPartition, Long> out = new HashMap<>();
-      offsets.forEach((tp, o) -> {
-        if (o != null) out.put(tp, o.offset());
-      });
+      offsets.forEach(
+          (tp, o) -> {
+            if (o != null) out.put(tp, o.offset());
+          });
       return out;
     }
 
     @Override
     public boolean hasRecords(TopicPartition tp, Long from, long to) {
-      consumer.assign(List.of(tp));
-      if (from == null) {
-        consumer.seekToBeginning(List.of(tp));
-      } else {
-        consumer.seek(tp, from);
-      }
-      long deadline = System.nanoTime() + LOOK_TIMEOUT.toNanos();
-      while (System.nanoTime() < deadline) {
-        var records = consumer.poll(Duration.ofMillis(100));
-        if (!records.isEmpty()) {
-          return records.iterator().next().offset() < to;
+      try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig)) {
+        consumer.assign(List.of(tp));
+        if (from == null) {
+          consumer.seekToBeginning(List.of(tp));
+        } else {
+          consumer.seek(tp, from);
         }
-        if (consumer.position(tp, CALL_TIMEOUT) >= to) {
-          return false;
+        long deadline = System.nanoTime() + LOOK_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+          var records = consumer.poll(Duration.ofMillis(100));
+          if (!records.isEmpty()) {
+            return records.iterator().next().offset() < to;
+          }
+          if (consumer.position(tp, CALL_TIMEOUT) >= to) {
+            return false;
+          }
         }
+        return true; // could not tell yet: ask again on the next tick
       }
-      return true; // could not tell yet: ask again on the next tick
     }
   }
 }

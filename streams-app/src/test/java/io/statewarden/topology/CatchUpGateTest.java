@@ -49,9 +49,10 @@ class CatchUpGateTest {
           check();
           assertThat(group).isEqualTo("app");
           Map<TopicPartition, Long> m = new HashMap<>();
-          partitions.forEach(tp -> {
-            if (committed.containsKey(tp)) m.put(tp, committed.get(tp));
-          });
+          partitions.forEach(
+              tp -> {
+                if (committed.containsKey(tp)) m.put(tp, committed.get(tp));
+              });
           return m;
         }
 
@@ -132,7 +133,8 @@ class CatchUpGateTest {
     committed.put(EVENTS, 4L); // committed past the last record, short of the end
     CatchUpGate gate = gate();
 
-    assertThat(gate.advance(cluster)).isTrue();
+    assertThat(gate.advance(cluster)).as("not looked at while it may still move").isFalse();
+    assertThat(gate.advance(cluster)).as("stalled: only a marker lies ahead").isTrue();
   }
 
   @Test
@@ -141,6 +143,7 @@ class CatchUpGateTest {
     CatchUpGate gate = gate();
 
     assertThat(gate.advance(cluster)).as("never committed, records waiting").isFalse();
+    assertThat(gate.advance(cluster)).as("stalled, but records lie ahead").isFalse();
     committed.put(EVENTS, 2L);
     assertThat(gate.advance(cluster)).isFalse();
     committed.put(EVENTS, 4L);

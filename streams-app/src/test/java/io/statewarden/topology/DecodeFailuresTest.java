@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Input decoding through the real topology, with a deserializer that fails the way the registry
- * client does: a failure around the record (connection refused) is retried and never
- * dead-lettered; bad bytes are.
+ * client does: a failure around the record (connection refused) is retried and never dead-lettered;
+ * bad bytes are.
  */
 class DecodeFailuresTest {
   final AtomicInteger failuresLeft = new AtomicInteger();

@@ -155,7 +155,10 @@ class EngineProcessorProperties {
         task.audits.stream()
             .filter(x -> x.getDecision() != Decision.DEADLINE_FIRED)
             .collect(Collectors.groupingBy(AuditRecord::getEventId, Collectors.counting()));
-    assertThat(perEvent).as("one audit per input").hasSize(ids).allSatisfy((k, n) -> assertThat(n).isOne());
+    assertThat(perEvent)
+        .as("one audit per input")
+        .hasSize(ids)
+        .allSatisfy((k, n) -> assertThat(n).isOne());
     assertThat(task.deadLetters).isEmpty();
   }
 

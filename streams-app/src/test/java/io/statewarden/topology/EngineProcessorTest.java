@@ -76,7 +76,9 @@ class EngineProcessorTest {
     task.punctuate(T + 10_500); // timer for T+10s logged, the entry left the index
     assertThat(task.timersWritten).isEqualTo(1);
     // a step stamped before the deadline was produced before the timer, read after its punctuation
-    task.log.add(task.log.size() - 1, new TaskHarness.Logged("s", ev("s", "e2", "Step", T + 9_900), T + 9_900));
+    task.log.add(
+        task.log.size() - 1,
+        new TaskHarness.Logged("s", ev("s", "e2", "Step", T + 9_900), T + 9_900));
 
     drain();
     for (long t = T + 11_000; t < T + 3_600_000; t += 60_000) {
@@ -150,7 +152,9 @@ class EngineProcessorTest {
     task.punctuate(T + 20_100);
     drain();
 
-    assertThat(task.transitions).extracting(Transition::getTo).containsExactly("A", "B", "TIMED_OUT");
+    assertThat(task.transitions)
+        .extracting(Transition::getTo)
+        .containsExactly("A", "B", "TIMED_OUT");
     assertThat(task.transitions.get(1).getEventId()).isEqualTo("e2");
   }
 

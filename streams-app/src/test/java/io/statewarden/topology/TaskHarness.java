@@ -78,7 +78,9 @@ final class TaskHarness {
 
   /** A producer appends an event to the events partition. */
   void produce(Event e) {
-    log.add(new Logged(e.sessionId(), e.withInput(new InputRef("events", 0, log.size())), e.timestamp()));
+    log.add(
+        new Logged(
+            e.sessionId(), e.withInput(new InputRef("events", 0, log.size())), e.timestamp()));
   }
 
   /** Writes a raw value into the committed store, as if an older or broken writer had. */
@@ -197,7 +199,8 @@ final class TaskHarness {
             .withCachingDisabled()
             .build();
     inner.init(context.getStateStoreContext(), inner);
-    committed.forEach((k, v) -> inner.put(new String(k.get(), java.nio.charset.StandardCharsets.UTF_8), v));
+    committed.forEach(
+        (k, v) -> inner.put(new String(k.get(), java.nio.charset.StandardCharsets.UTF_8), v));
     store = new FaultyStore(inner);
     context.addStateStore(store);
     gateTarget = log.size();
@@ -247,7 +250,10 @@ final class TaskHarness {
       Map<Bytes, byte[]> m = new HashMap<>();
       try (KeyValueIterator<String, byte[]> it = inner.all()) {
         it.forEachRemaining(
-            kv -> m.put(Bytes.wrap(kv.key.getBytes(java.nio.charset.StandardCharsets.UTF_8)), kv.value));
+            kv ->
+                m.put(
+                    Bytes.wrap(kv.key.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                    kv.value));
       }
       return m;
     }
