@@ -1,6 +1,7 @@
 package io.statewarden.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Random;
 import net.jqwik.api.ForAll;
@@ -39,10 +40,29 @@ class LoaderFuzzProperties {
 
   @Property(tries = 50)
   void deepNestingAndAliasBombsAreRefused(@ForAll long seed) {
-    int depth = 50 + new Random(seed).nextInt(5000);
-    load("protocol: " + "[".repeat(depth));
-    load(
-        "a: &a [x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n");
+    // 41..5040 levels: past the loader's own limit of 40, including the range below SnakeYAML's
+    // default of 50, so dropping or raising ProtocolLoader's limit fails this property
+    int depth = 41 + new Random(seed).nextInt(5000);
+    refused("protocol: " + "[".repeat(depth), "Nesting Depth exceeded max 40");
+    // 25 aliases of collections: past the loader's limit of 20, below SnakeYAML's default of 50
+    refused(
+        "a: &a [x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n",
+        "Number of aliases for non-scalar nodes exceeds the specified max=20");
+  }
+
+  /** The loader refuses the text for exactly the named YAML limit, not for anything else. */
+  private static void refused(String text, String limit) {
+    assertThatThrownBy(() -> new ProtocolLoader().load("fuzz.yaml", text))
+        .isInstanceOfSatisfying(
+            ProtocolLoadException.class,
+            e ->
+                assertThat(e.problems())
+                    .singleElement()
+                    .satisfies(
+                        pr -> {
+                          assertThat(pr.file()).isEqualTo("fuzz.yaml");
+                          assertThat(pr.cause()).isEqualTo("not valid YAML: " + limit);
+                        }));
   }
 
   private static void load(String text) {

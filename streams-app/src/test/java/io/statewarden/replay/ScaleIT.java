@@ -23,7 +23,11 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,33 +71,59 @@ class ScaleIT {
       d.extra.put(StatewardenConfig.PROTOCOLS_DIRS, protocols.toString());
       d.extra.put("replication.factor", "3");
       List<Process> instances = new ArrayList<>(List.of(start(d, "a", ports[0])));
-      Thread queries =
-          new Thread(
+      // runs on its own thread once the other instances start; its failures come back through get()
+      FutureTask<Void> queries =
+          new FutureTask<>(
               () -> {
                 Random r = new Random(3);
+                boolean[] answered = new boolean[ports.length]; // by each instance, once at least
                 for (int i = 0; i < 1_000; i++) {
                   String id = "rs-9-" + r.nextInt(ReplayIT.SESSIONS);
-                  int port = ports[r.nextInt(ports.length)];
+                  int instance = r.nextInt(ports.length);
+                  int port = ports[instance];
+                  String to = "instance " + "abc".charAt(instance) + " (port " + port + ")";
                   java.util.concurrent.locks.LockSupport.parkNanos(
                       20_000_000); // spread over ~20 s of load
+                  HttpResponse<String> res;
+                  long sent = System.nanoTime();
                   try {
-                    HttpResponse<String> res =
+                    res =
                         http.send(
                             HttpRequest.newBuilder(
                                     URI.create("http://127.0.0.1:" + port + "/sessions/" + id))
                                 .timeout(Duration.ofSeconds(5))
                                 .build(),
                             HttpResponse.BodyHandlers.ofString());
-                    statuses.add(res.statusCode());
-                    if (res.statusCode() == 200)
-                      answers.put(i + "/" + id, JSON.readTree(res.body()));
-                    else assertThat(res.statusCode()).as(res.body()).isIn(404, 503);
                   } catch (java.net.ConnectException e) {
-                    // that instance is not running at the moment
+                    continue; // that instance is not running at the moment
+                  } catch (java.net.http.HttpTimeoutException e) {
+                    // a starting instance binds its port before its API serves (HttpApi), so a
+                    // request may wait there unanswered: that instance is not running yet either;
+                    // once it has answered, it must answer every time
+                    if (!answered[instance]) continue;
+                    throw new AssertionError(
+                        String.format(
+                            "query %d for %s to %s (which answered before) timed out after %d ms",
+                            i, id, to, (System.nanoTime() - sent) / 1_000_000),
+                        e);
                   } catch (Exception e) {
-                    throw new IllegalStateException(e);
+                    throw new AssertionError(
+                        String.format(
+                            "query %d for %s to %s failed after %d ms",
+                            i, id, to, (System.nanoTime() - sent) / 1_000_000),
+                        e);
+                  }
+                  answered[instance] = true;
+                  statuses.add(res.statusCode());
+                  if (res.statusCode() == 200) {
+                    answers.put(i + "/" + id, JSON.readTree(res.body()));
+                  } else {
+                    assertThat(res.statusCode())
+                        .as("query %d for %s to %s: %s", i, id, to, res.body())
+                        .isIn(404, 503);
                   }
                 }
+                return null;
               });
       try {
         ReplayIT.traffic(
@@ -103,7 +133,7 @@ class ScaleIT {
               try {
                 instances.add(start(d, "b", ports[1]));
                 instances.add(start(d, "c", ports[2]));
-                queries.start();
+                new Thread(queries, "scale-queries").start();
                 Thread.onSpinWait();
               } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -115,7 +145,7 @@ class ScaleIT {
           p.waitFor(60, TimeUnit.SECONDS);
         }
         List<Transition> ts = ReplayIT.awaitQuiet(d);
-        queries.join(120_000);
+        awaitQueries(queries);
 
         ReplayIT.assertExactlyOnce(d, ts);
         assertThat(statuses).contains(200);
@@ -134,11 +164,24 @@ class ScaleIT {
                       });
             });
       } finally {
+        queries.cancel(true); // no-op once done; stops it when the test failed earlier
         for (Process p : instances) {
           p.destroy();
           p.waitFor(60, TimeUnit.SECONDS);
         }
       }
+    }
+  }
+
+  /** Waits for the background queries and fails the test with whatever failed them. */
+  static void awaitQueries(Future<?> queries) throws InterruptedException {
+    try {
+      queries.get(120, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Error err) throw err; // AssertionError as is
+      throw new AssertionError("queries failed", e.getCause());
+    } catch (TimeoutException e) {
+      throw new AssertionError("queries did not finish within 120 s", e);
     }
   }
 }
