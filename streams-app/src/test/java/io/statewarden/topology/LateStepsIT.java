@@ -41,21 +41,7 @@ class LateStepsIT {
     Path protocols = Files.createDirectories(dir.resolve("protocols"));
     Files.writeString(
         protocols.resolve("relay.yaml"),
-        """
-        protocol: relay
-        version: 1
-        initial: A
-        start: [Open]
-        sessionTimeout: {after: 4s, to: TIMED_OUT}
-        states:
-          A:
-            on:
-              Step: B
-          B:
-            on:
-              Step: A
-          TIMED_OUT: {final: BACKED_OUT}
-        """);
+        EngineProcessorTest.RELAY.replace("after: 10s", "after: 4s"));
     try (Deployment d = new Deployment(infra, dir.resolve("state"), 3)) {
       d.extra.put(StatewardenConfig.PROTOCOLS_DIRS, protocols.toString());
       d.start();
