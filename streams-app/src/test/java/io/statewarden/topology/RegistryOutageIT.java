@@ -139,7 +139,6 @@ class RegistryOutageIT {
       String viaProxy = "http://127.0.0.1:" + proxy.port() + registry.getPath();
       d.extra.put("apicurio.registry.url", viaProxy);
       d.extra.put(StatewardenConfig.PROTOCOLS_DIRS, protocols.toString());
-      d.extra.put(StatewardenConfig.CATCHUP_QUIET_MS, "1000");
       assertThat(httpStatus(proxy.port(), registry.getPath(), ANSWER_MS)).isEqualTo(200);
       d.start();
 
