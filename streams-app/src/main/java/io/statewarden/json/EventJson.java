@@ -28,7 +28,10 @@ public final class EventJson {
     if (!(node instanceof ObjectNode o)) {
       throw new IllegalArgumentException("Expected a JSON object, but got " + node.getNodeType());
     }
-    Long ts = o.has("timestamp") ? time(o.get("timestamp"), "timestamp") : timestamp;
+    Long ts = timestamp; // not `cond ? time(..) : timestamp`: that unboxes a null timestamp
+    if (o.has("timestamp")) {
+      ts = time(o.get("timestamp"), "timestamp");
+    }
     if (ts == null) {
       throw new IllegalArgumentException(
           "Expected a timestamp (epoch millis or ISO-8601), but got none");
