@@ -1,12 +1,14 @@
 package io.statewarden.cli;
 
 import io.statewarden.config.StatewardenConfig;
+import io.statewarden.protocol.TextFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Option;
 
 /**
@@ -28,7 +30,17 @@ final class ConfigOptions {
       description = "A setting; wins over file and environment.")
   Map<String, String> overrides = new HashMap<>();
 
-  StatewardenConfig load() throws IOException {
-    return StatewardenConfig.load(config, System.getenv(), overrides, protocols);
+  /**
+   * @throws CommandFailure (exit 1) naming the file or the setting when they are wrong
+   */
+  StatewardenConfig load() {
+    try {
+      return StatewardenConfig.load(config, System.getenv(), overrides, protocols);
+    } catch (IOException e) {
+      throw new CommandFailure(
+          1, "statewarden: --config " + config + ": " + TextFiles.describe(config, e), e);
+    } catch (ConfigException e) {
+      throw new CommandFailure(1, "statewarden: " + e.getMessage(), e);
+    }
   }
 }

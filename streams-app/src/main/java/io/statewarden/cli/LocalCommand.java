@@ -21,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -79,6 +80,30 @@ final class LocalCommand implements Callable<Integer> {
       description = "A new demo session every this many ms.")
   long demoIntervalMs;
 
+  private void checkArguments() {
+    Map<String, Integer> ports = new LinkedHashMap<>();
+    ports.put("--kafka-port", kafkaPort);
+    ports.put("--registry-port", registryPort);
+    ports.put("--http-port", httpPort);
+    ports.forEach(
+        (option, port) -> {
+          if (port < 0 || port > 65_535) {
+            throw new ParameterException(
+                spec.commandLine(),
+                "Invalid value for option '"
+                    + option
+                    + "': expected a port in 0..65535 (0: any free port), but got "
+                    + port);
+          }
+        });
+    if (demoIntervalMs < 1) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "Invalid value for option '--demo-interval-ms': expected at least 1, but got "
+              + demoIntervalMs);
+    }
+  }
+
   /** Counted down by Ctrl-C (and by tests). */
   final CountDownLatch stop = new CountDownLatch(1);
 
@@ -87,6 +112,7 @@ final class LocalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    checkArguments(); // before anything starts
     PrintStream out =
         new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
     try {

@@ -1,5 +1,11 @@
 package io.statewarden.cli;
 
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.function.IntConsumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,12 +24,53 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class
     })
 public final class Main {
+  /** How {@link #main} ends the JVM; tests of the real entry point read the exit code instead. */
+  static IntConsumer exit = System::exit;
+
+  /**
+   * Runs one command. Every command writes through the same two writers, over the standard streams
+   * as they are now (UTF-8, flushed on each line), and they are flushed again before the JVM exits:
+   * what a command prints without a line end (a {@code print}, not a {@code println}) is not lost.
+   */
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    PrintWriter out =
+        new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+    PrintWriter err =
+        new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+    int code;
+    try {
+      code = commandLine().setOut(out).setErr(err).execute(args);
+    } finally {
+      out.flush();
+      err.flush();
+    }
+    exit.accept(code);
   }
 
   static CommandLine commandLine() {
-    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+    return new CommandLine(new Main())
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .registerConverter(Instant.class, Main::instant)
+        .setExecutionExceptionHandler(
+            (ex, cl, parsed) -> {
+              if (!(ex instanceof CommandFailure f)) {
+                throw ex; // a bug: picocli prints it with its stack trace
+              }
+              cl.getOut().flush();
+              cl.getErr().println(f.getMessage());
+              cl.getErr().flush();
+              return f.exitCode();
+            });
+  }
+
+  /** picocli's own converter names the Java exception; this one says what is expected. */
+  private static Instant instant(String text) {
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new CommandLine.TypeConversionException(
+          "'" + text + "' is not an ISO-8601 instant such as 2026-03-01T09:00:00Z");
+    }
   }
 
   static final class Version implements CommandLine.IVersionProvider {

@@ -7,14 +7,14 @@ import io.statewarden.protocol.Problem;
 import io.statewarden.protocol.Protocol;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.protocol.ProtocolLoadException;
+import io.statewarden.protocol.TextFiles;
 import io.statewarden.sim.Scenario;
 import io.statewarden.sim.Simulator;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +22,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -40,6 +41,7 @@ final class ProtocolsCommand {
 
   @Command(
       name = "list",
+      mixinStandardHelpOptions = true,
       description = "The built-in protocols (and any in --protocols), with versions.")
   static final class ListCmd implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -71,6 +73,7 @@ final class ProtocolsCommand {
 
   @Command(
       name = "validate",
+      mixinStandardHelpOptions = true,
       description = "Exit 0 when every FILE is valid; else one line per problem.")
   static final class Validate implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -100,7 +103,10 @@ final class ProtocolsCommand {
     }
   }
 
-  @Command(name = "diagram", description = "The protocol as a Mermaid stateDiagram-v2 on stdout.")
+  @Command(
+      name = "diagram",
+      mixinStandardHelpOptions = true,
+      description = "The protocol as a Mermaid stateDiagram-v2 on stdout.")
   static final class Diagram implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -110,7 +116,9 @@ final class ProtocolsCommand {
     @Override
     public Integer call() {
       try {
-        spec.commandLine().getOut().print(MermaidDiagram.render(ProtocolCatalog.resolve(file)));
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(MermaidDiagram.render(ProtocolCatalog.resolve(file)));
+        out.flush(); // print, unlike println, does not flush an auto-flushing writer
         return 0;
       } catch (ProtocolLoadException e) {
         return problems(spec, e);
@@ -120,6 +128,7 @@ final class ProtocolsCommand {
 
   @Command(
       name = "simulate",
+      mixinStandardHelpOptions = true,
       description = {
         "Run the engine alone (no Kafka) over a scenario; print what the processor would publish,",
         "one JSON object per line. With no FILE, the built-in protocols are loaded."
@@ -143,11 +152,18 @@ final class ProtocolsCommand {
     @Option(
         names = "--history-limit",
         defaultValue = "64",
-        description = "States kept per session.")
+        paramLabel = "N",
+        description = "States kept per session (at least 1; default ${DEFAULT-VALUE}).")
     int historyLimit;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
+      if (historyLimit < 1) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "Invalid value for option '--history-limit': expected at least 1, but got "
+                + historyLimit);
+      }
       ProtocolCatalog catalog;
       try {
         catalog = new ProtocolCatalog();
@@ -162,20 +178,29 @@ final class ProtocolsCommand {
       }
       Simulator sim =
           new Simulator(new Engine(catalog, EngineConfig.DEFAULTS.withHistoryLimit(historyLimit)));
-      try (BufferedReader in =
-          "-".equals(events)
-              ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-              : Files.newBufferedReader(Path.of(events), StandardCharsets.UTF_8)) {
-        Scenario.run(sim, events, in, spec.commandLine().getOut());
+      boolean stdin = "-".equals(events);
+      Path path = stdin ? null : argumentPath(events);
+      try (InputStream file = stdin ? null : Files.newInputStream(path)) {
+        Scenario.run(sim, stdin ? "<stdin>" : events, stdin ? System.in : file, out());
         return 0;
       } catch (Scenario.ScenarioException e) {
-        spec.commandLine().getOut().flush();
-        spec.commandLine().getErr().println(e.getMessage());
-        return 2;
-      } catch (java.nio.file.NoSuchFileException e) {
-        spec.commandLine().getErr().println(events + ": no such file");
-        return 2;
+        throw new CommandFailure(2, e.getMessage());
+      } catch (IOException e) {
+        throw new CommandFailure(2, events + ": " + TextFiles.describe(path, e));
       }
+    }
+
+    private PrintWriter out() {
+      return spec.commandLine().getOut();
+    }
+  }
+
+  /** A path given on the command line; one that cannot be a path is a usage error. */
+  static Path argumentPath(String arg) {
+    try {
+      return Path.of(arg);
+    } catch (InvalidPathException e) {
+      throw new CommandFailure(2, arg + ": not a valid path (" + e.getReason() + ")");
     }
   }
 

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code replay}: reprocess the events topic into prefixed outputs; {@code --verify} compares. */
@@ -75,13 +76,22 @@ final class ReplayCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    StatewardenConfig cfg = settings.load();
     if (verify && fromTimestamp != null) {
-      spec.commandLine()
-          .getErr()
-          .println("--verify compares whole histories; replay from the beginning to verify");
-      return 2;
+      throw new ParameterException(
+          spec.commandLine(),
+          "--verify compares whole histories; replay from the beginning (no --from-timestamp) to"
+              + " verify");
     }
+    if (idleTimeoutS < 1 || maxDifferences < 0) {
+      throw new ParameterException(
+          spec.commandLine(),
+          idleTimeoutS < 1
+              ? "Invalid value for option '--idle-timeout-s': expected at least 1, but got "
+                  + idleTimeoutS
+              : "Invalid value for option '--max-differences': expected at least 0, but got "
+                  + maxDifferences);
+    }
+    StatewardenConfig cfg = settings.load();
     String appId =
         applicationId != null
             ? applicationId

@@ -24,9 +24,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The rules of SPEC section 4, as pure functions: {@code (session, event) -> result} and {@code
- * (session, now) -> result}. No Kafka, no clock: every time is a record timestamp or a deadline.
- * Never throws for any input; business outcomes are output records.
+ * The rules of SPEC section 4 (named, not numbered, here: the authoring guide lists them in another
+ * order), as pure functions: {@code (session, event) -> result} and {@code (session, now) ->
+ * result}. No Kafka, no clock: every time is a record timestamp or a deadline. Never throws for any
+ * input; business outcomes are output records.
  */
 public final class Engine {
   private final ProtocolCatalog catalog;
@@ -67,9 +68,8 @@ public final class Engine {
     if (current.isFinal()) {
       return new Result(null, true, List.of());
     }
-    Session s = current.copy();
     List<Output> out = new ArrayList<>(4);
-    fireDue(protocolOf(s), s, now, out);
+    Session s = fireDue(protocolOf(current), current.copy(), now, out);
     return new Result(s, true, out);
   }
 
@@ -107,24 +107,22 @@ public final class Engine {
     Protocol p = protocolOf(current);
     long next = current.nextProtocolDeadline();
     boolean fired = next != Session.NONE && next <= e.timestamp() && !current.isFinal();
-    Session s = fired ? current.copy() : current; // copied before any change, never after
-    if (fired) {
-      fireDue(p, s, e.timestamp(), out); // rule 8: due deadlines first
-    }
+    // deadlines before late events: what is due by the event's timestamp fires first
+    Session s = fired ? fireDue(p, current.copy(), e.timestamp(), out) : current;
     Rejection r = check(p, s, e);
     if (r != null) {
       out.add(r.reason == null ? duplicate(e, s) : reject(e, s, r));
-      return fired ? new Result(s, true, out) : new Result(current, false, out);
+      return unchanged(current, s, out);
     }
-    String before = s.state;
-    long seqBefore = s.seq;
     StateDef st = p.state(s.state);
     EventView event = new EventView(e.type(), e.eventId(), e.payload(), e.timestamp());
     Candidate chosen;
+    Map<String, Object> data;
     try {
       chosen = choose(st.on().get(e.type()), event, s);
+      data = chosen == null ? null : assign(chosen, event, s);
     } catch (EvaluationException ex) {
-      return guardError(p, s, current, e, event, ex, fired, out);
+      return guardError(p, current, s, e, event, ex, out);
     }
     if (chosen == null) {
       out.add(
@@ -138,25 +136,41 @@ public final class Engine {
                       + " in state "
                       + s.state
                       + " to hold, but none did")));
-      return fired ? new Result(s, true, out) : new Result(current, false, out);
+      return unchanged(current, s, out);
     }
-    Map<String, Object> data;
+    Session m = s.copy(); // the move works on its own copy: undone by dropping it
+    remember(m, e.eventId());
+    int mark = out.size();
     try {
-      data = assign(chosen, event, s);
+      String error =
+          move(
+              p,
+              m,
+              chosen.to(),
+              Trigger.EVENT,
+              event,
+              data,
+              new Origin(s.state, BackoutReason.EVENT, null),
+              null,
+              out);
+      out.add(accepted(e, m, s.state, s.seq, error == null ? null : Reason.GUARD_ERROR, error));
+      return new Result(m, true, out);
     } catch (EvaluationException ex) {
-      return guardError(p, s, current, e, event, ex, fired, out);
+      out.subList(mark, out.size()).clear();
+      out.add(reject(e, s, new Rejection(Reason.GUARD_ERROR, ex.getMessage())));
+      return unchanged(current, s, out);
     }
-    s = fired ? s : current.copy();
-    remember(s, e.eventId());
-    Origin origin = new Origin(before, BackoutReason.EVENT, null);
-    enter(
-        p, s, chosen.to(), Trigger.EVENT, e.eventId(), e.type(), e.timestamp(), data, origin, out);
-    String detail = followAlways(p, s, event, e.eventId(), e.type(), e.timestamp(), origin, out);
-    out.add(accepted(e, s, before, seqBefore, null, detail));
-    return new Result(s, true, out);
   }
 
-  // ---- creation (rule 1) ----
+  /**
+   * A rejected (or duplicate) event changes nothing; deadlines that fired before it stand ({@code
+   * s} is then the engine's copy with them applied, else {@code current} itself).
+   */
+  private static Result unchanged(Session current, Session s, List<Output> out) {
+    return s == current ? new Result(current, false, out) : new Result(s, true, out);
+  }
+
+  // ---- creation ----
 
   private Result create(Event e, List<Output> out) {
     Optional<Protocol> found =
@@ -203,24 +217,30 @@ public final class Engine {
     }
     remember(s, e.eventId());
     EventView event = new EventView(e.type(), e.eventId(), e.payload(), e.timestamp());
-    Origin origin = new Origin(p.initial(), BackoutReason.EVENT, null);
-    enter(
-        p,
-        s,
-        p.initial(),
-        Trigger.EVENT,
-        e.eventId(),
-        e.type(),
-        e.timestamp(),
-        s.data,
-        origin,
-        out);
-    String detail = followAlways(p, s, event, e.eventId(), e.type(), e.timestamp(), origin, out);
-    out.add(accepted(e, s, null, 0, null, detail));
-    return new Result(s, true, out);
+    int mark = out.size();
+    try {
+      String error =
+          move(
+              p,
+              s,
+              p.initial(),
+              Trigger.EVENT,
+              event,
+              s.data,
+              new Origin(p.initial(), BackoutReason.EVENT, null),
+              null,
+              out);
+      out.add(accepted(e, s, null, 0, error == null ? null : Reason.GUARD_ERROR, error));
+      return new Result(s, true, out);
+    } catch (EvaluationException ex) {
+      out.subList(mark, out.size()).clear(); // the session is not created
+      out.add(reject(e, null, new Rejection(Reason.GUARD_ERROR, ex.getMessage())));
+      return new Result(null, false, out);
+    }
   }
 
-  // ---- checks for an existing session (rules 2, 3, 5, 6, 4) ----
+  // ---- checks for an existing session: one protocol per session, idempotency, final is final,
+  // optimistic concurrency, legal moves (in this order) ----
 
   private Rejection check(Protocol p, Session s, Event e) {
     if (!s.protocol.equals(e.protocol())
@@ -258,134 +278,305 @@ public final class Engine {
     return null;
   }
 
-  /** Rule 10: a failed guard or assignment goes to onError, or is rejected GUARD_ERROR. */
+  /**
+   * Errors back out, they don't crash: a failed guard or assignment of an {@code on} move sends the
+   * session to onError, or, with no onError (or when onError's own {@code always} chain fails too),
+   * rejects the event GUARD_ERROR and changes nothing.
+   */
   private Result guardError(
       Protocol p,
-      Session s,
       Session current,
+      Session s,
       Event e,
       EventView event,
       EvaluationException ex,
-      boolean fired,
       List<Output> out) {
     if (p.onError() == null) {
       out.add(reject(e, s, new Rejection(Reason.GUARD_ERROR, ex.getMessage())));
-      return fired ? new Result(s, true, out) : new Result(current, false, out);
+      return unchanged(current, s, out);
     }
-    s = fired ? s : current.copy();
-    String before = s.state;
-    long seqBefore = s.seq;
-    remember(s, e.eventId());
-    Origin origin = new Origin(before, BackoutReason.ERROR, null);
-    enter(
-        p,
-        s,
-        p.onError(),
-        Trigger.ERROR,
-        e.eventId(),
-        e.type(),
-        e.timestamp(),
-        s.data,
-        origin,
-        out);
-    followAlways(p, s, event, e.eventId(), e.type(), e.timestamp(), origin, out);
-    out.add(accepted(e, s, before, seqBefore, Reason.GUARD_ERROR, ex.getMessage()));
-    return new Result(s, true, out);
+    Session m = s.copy();
+    remember(m, e.eventId());
+    int mark = out.size();
+    try {
+      move(
+          p,
+          m,
+          p.onError(),
+          Trigger.ERROR,
+          event,
+          m.data,
+          new Origin(s.state, BackoutReason.ERROR, null),
+          ex.getMessage(),
+          out);
+      out.add(accepted(e, m, s.state, s.seq, Reason.GUARD_ERROR, ex.getMessage()));
+      return new Result(m, true, out);
+    } catch (EvaluationException chain) {
+      out.subList(mark, out.size()).clear();
+      out.add(reject(e, s, new Rejection(Reason.GUARD_ERROR, chain.getMessage())));
+      return unchanged(current, s, out);
+    }
   }
 
-  // ---- deadlines (rules 7, 8) ----
+  // ---- deadlines; deadlines before late events ----
 
-  /** Fires every protocol deadline at or before {@code upTo}, earliest first. */
-  private boolean fireDue(Protocol p, Session s, long upTo, List<Output> out) {
-    boolean fired = false;
+  /**
+   * Fires every protocol deadline at or before {@code upTo}, earliest first, on {@code s} (a copy
+   * the engine owns).
+   *
+   * @return the session after them: {@code s}, or the copy a fired move worked on
+   */
+  private Session fireDue(Protocol p, Session s, long upTo, List<Output> out) {
     while (!s.isFinal()) {
       long next = s.nextProtocolDeadline();
       if (next == Session.NONE || next > upTo) {
         break;
       }
       if (s.sessionDeadline != Session.NONE && s.sessionDeadline <= next) {
-        fireSessionTimeout(p, s, out); // the outer bound wins a tie
+        s = fireSessionTimeout(p, s, out); // the outer bound wins a tie
       } else {
-        fireStateTimeout(p, s, out);
+        s = fireStateTimeout(p, s, out);
       }
-      fired = true;
     }
-    return fired;
+    return s;
   }
 
-  private void fireSessionTimeout(Protocol p, Session s, List<Output> out) {
+  private Session fireSessionTimeout(Protocol p, Session s, List<Output> out) {
     long deadline = s.sessionDeadline;
-    s.sessionDeadline = Session.NONE;
-    String before = s.state;
-    long seqBefore = s.seq;
+    s.sessionDeadline = Session.NONE; // consumed, whatever the move does
     Timeout t = p.sessionTimeout();
-    String detail;
     if (t == null) {
-      detail = "session deadline without sessionTimeout in " + p.id() + "; cleared";
-    } else {
-      detail = "session timeout " + Durations.format(t.after()) + " from creation";
-      Origin origin = new Origin(before, BackoutReason.SESSION_TIMEOUT, deadline);
-      enter(p, s, t.to(), Trigger.SESSION_TIMEOUT, null, null, deadline, s.data, origin, out);
-      String chain =
-          followAlways(
-              p,
+      out.add(
+          deadlineAudit(
               s,
-              new EventView(null, null, Map.of(), deadline),
               null,
-              null,
+              s.state,
+              s.seq,
               deadline,
-              origin,
-              out);
-      detail = chain == null ? detail : detail + "; " + chain;
+              null,
+              "session deadline without sessionTimeout in " + p.id() + "; cleared"));
+      return s;
     }
-    out.add(deadlineAudit(s, null, before, seqBefore, deadline, detail));
+    String detail = "session timeout " + Durations.format(t.after()) + " from creation";
+    EventView event = new EventView(null, null, Map.of(), deadline);
+    Origin origin = new Origin(s.state, BackoutReason.SESSION_TIMEOUT, deadline);
+    return fireMove(
+        p, s, Candidate.to(t.to()), Trigger.SESSION_TIMEOUT, null, event, origin, detail, out);
   }
 
-  private void fireStateTimeout(Protocol p, Session s, List<Output> out) {
+  private Session fireStateTimeout(Protocol p, Session s, List<Output> out) {
     long deadline = s.stateDeadline;
-    s.stateDeadline = Session.NONE;
-    String before = s.state;
-    long seqBefore = s.seq;
+    s.stateDeadline = Session.NONE; // consumed, whatever the move does
     Timeout t = p.state(s.state).timeout();
     if (t == null) {
       out.add(
           deadlineAudit(
-              s, null, before, seqBefore, deadline, "no timeout in state " + before + "; cleared"));
-      return;
+              s,
+              null,
+              s.state,
+              s.seq,
+              deadline,
+              null,
+              "no timeout in state " + s.state + "; cleared"));
+      return s;
     }
-    Origin origin = new Origin(before, BackoutReason.TIMEOUT, deadline);
     EventView event = new EventView(t.event(), "", Map.of(), deadline);
-    String detail = "timeout " + Durations.format(t.after()) + " in " + before;
+    Origin origin = new Origin(s.state, BackoutReason.TIMEOUT, deadline);
+    String detail = "timeout " + Durations.format(t.after()) + " in " + s.state;
+    Candidate chosen;
     try {
-      Candidate chosen =
+      chosen =
           t.to() != null
               ? Candidate.to(t.to())
-              : choose(p.state(before).on().get(t.event()), event, s);
-      if (chosen == null) {
-        detail += ": " + t.event() + " matched no guard; deadline cleared";
-      } else {
-        Map<String, Object> data = assign(chosen, event, s);
-        enter(p, s, chosen.to(), Trigger.TIMEOUT, null, t.event(), deadline, data, origin, out);
-        String chain = followAlways(p, s, event, null, t.event(), deadline, origin, out);
-        detail = chain == null ? detail : detail + "; " + chain;
-      }
+              : choose(p.state(s.state).on().get(t.event()), event, s);
     } catch (EvaluationException ex) {
-      detail += ": guard error " + ex.getMessage();
-      if (p.onError() != null) {
-        Origin err = new Origin(before, BackoutReason.ERROR, deadline);
-        enter(p, s, p.onError(), Trigger.ERROR, null, t.event(), deadline, s.data, err, out);
-        followAlways(p, s, event, null, t.event(), deadline, err, out);
+      return fireError(p, s, t.event(), event, deadline, detail, ex, out);
+    }
+    if (chosen == null) {
+      out.add(
+          deadlineAudit(
+              s,
+              t.event(),
+              s.state,
+              s.seq,
+              deadline,
+              null,
+              detail + ": " + t.event() + " matched no guard; deadline cleared"));
+      return s;
+    }
+    return fireMove(p, s, chosen, Trigger.TIMEOUT, t.event(), event, origin, detail, out);
+  }
+
+  /**
+   * A deadline's move and its {@code always} chain, all or nothing, like an event's: when it fails
+   * with nowhere to go, nothing moves and only the consumed deadline changed.
+   */
+  private Session fireMove(
+      Protocol p,
+      Session s,
+      Candidate chosen,
+      Trigger trigger,
+      String eventType,
+      EventView event,
+      Origin origin,
+      String detail,
+      List<Output> out) {
+    long deadline = event.timestamp;
+    Map<String, Object> data;
+    try {
+      data = assign(chosen, event, s);
+    } catch (EvaluationException ex) {
+      return fireError(p, s, eventType, event, deadline, detail, ex, out);
+    }
+    Session m = s.copy();
+    int mark = out.size();
+    try {
+      String error =
+          move(p, m, chosen.to(), trigger, null, eventType, event, data, origin, null, out);
+      out.add(
+          deadlineAudit(
+              m,
+              eventType,
+              s.state,
+              s.seq,
+              deadline,
+              error == null ? null : Reason.GUARD_ERROR,
+              error == null ? detail : detail + "; " + error + "; sent to " + p.onError()));
+      return m;
+    } catch (EvaluationException ex) {
+      out.subList(mark, out.size()).clear();
+      out.add(
+          deadlineAudit(
+              s,
+              eventType,
+              s.state,
+              s.seq,
+              deadline,
+              Reason.GUARD_ERROR,
+              detail + ": " + ex.getMessage() + "; nothing moved, deadline cleared"));
+      return s;
+    }
+  }
+
+  /** A deadline's guard or assignment failed: to onError, or nothing moves. */
+  private Session fireError(
+      Protocol p,
+      Session s,
+      String eventType,
+      EventView event,
+      long deadline,
+      String detail,
+      EvaluationException ex,
+      List<Output> out) {
+    String failed = detail + ": " + ex.getMessage();
+    if (p.onError() != null) {
+      Session m = s.copy();
+      int mark = out.size();
+      try {
+        Origin err = new Origin(s.state, BackoutReason.ERROR, deadline);
+        move(p, m, p.onError(), Trigger.ERROR, null, eventType, event, m.data, err, failed, out);
+        out.add(
+            deadlineAudit(
+                m,
+                eventType,
+                s.state,
+                s.seq,
+                deadline,
+                Reason.GUARD_ERROR,
+                failed + "; sent to " + p.onError()));
+        return m;
+      } catch (EvaluationException chain) {
+        out.subList(mark, out.size()).clear();
+        failed = chain.getMessage();
       }
     }
-    out.add(deadlineAudit(s, t.event(), before, seqBefore, deadline, detail));
+    out.add(
+        deadlineAudit(
+            s,
+            eventType,
+            s.state,
+            s.seq,
+            deadline,
+            Reason.GUARD_ERROR,
+            failed + "; nothing moved, deadline cleared"));
+    return s;
   }
 
   // ---- moves ----
 
-  /** Where a chain of moves started, for the backout record (rule 9). */
+  /** Where a chain of moves started, for the backout record. */
   private record Origin(String stalledState, BackoutReason reason, Long deadline) {}
 
-  /** Enters {@code to}: one transition (also to the same state), deadlines re-armed (rule 7). */
+  /** An event's move: its id and type go on the transitions. */
+  private String move(
+      Protocol p,
+      Session s,
+      String to,
+      Trigger trigger,
+      EventView event,
+      Map<String, Object> data,
+      Origin origin,
+      String routed,
+      List<Output> out) {
+    return move(p, s, to, trigger, event.id, event.type, event, data, origin, routed, out);
+  }
+
+  /**
+   * One move and the {@code always} chain it leads to (CoinSwap's auto_continue), on {@code s}. An
+   * {@code always} guard or assignment that fails to evaluate sends the session to onError (trigger
+   * ERROR) and the chain goes on from there. The loader guarantees chains end; the count here only
+   * guards against a broken invariant.
+   *
+   * @param routed the error that already sent this move to onError, or null
+   * @return the error that sent the session to onError, or null
+   * @throws EvaluationException when a failure has nowhere to go (no onError, or a second failure
+   *     in one move): the caller undoes the whole move by dropping {@code s} and its outputs
+   */
+  private String move(
+      Protocol p,
+      Session s,
+      String to,
+      Trigger trigger,
+      String eventId,
+      String eventType,
+      EventView event,
+      Map<String, Object> data,
+      Origin origin,
+      String routed,
+      List<Output> out) {
+    long at = event.timestamp;
+    enter(p, s, to, trigger, eventId, eventType, at, data, origin, out);
+    for (int i = 0; i <= 64; i++) {
+      StateDef st = p.state(s.state);
+      if (st.isFinal() || st.always().isEmpty()) {
+        return routed;
+      }
+      Candidate c;
+      Map<String, Object> next;
+      try {
+        c = choose(st.always(), event, s);
+        if (c == null) {
+          return routed;
+        }
+        next = assign(c, event, s);
+      } catch (EvaluationException ex) {
+        String message = "always in " + s.state + ": " + ex.getMessage();
+        if (p.onError() == null || routed != null) {
+          throw new EvaluationException(
+              routed == null ? message : routed + "; then " + message, ex);
+        }
+        routed = message;
+        origin = new Origin(s.state, BackoutReason.ERROR, origin.deadline());
+        enter(p, s, p.onError(), Trigger.ERROR, eventId, eventType, at, s.data, origin, out);
+        continue;
+      }
+      enter(p, s, c.to(), Trigger.ALWAYS, eventId, eventType, at, next, origin, out);
+    }
+    throw new IllegalStateException(
+        "Expected always chains in " + p.id() + " to end (checked on load), but one did not");
+  }
+
+  /** Enters {@code to}: one transition (also to the same state), deadlines re-armed. */
   private void enter(
       Protocol p,
       Session s,
@@ -444,46 +635,6 @@ public final class Engine {
               snapshot,
               s.historyForOutput()));
     }
-  }
-
-  /**
-   * Follows {@code always} moves from the current state (CoinSwap's auto_continue). The loader
-   * guarantees chains end; the count here only guards against a broken invariant.
-   *
-   * @return a note for the audit record when the chain stopped on an error, else null
-   */
-  private String followAlways(
-      Protocol p,
-      Session s,
-      EventView event,
-      String eventId,
-      String eventType,
-      long at,
-      Origin origin,
-      List<Output> out) {
-    for (int i = 0; i <= 64; i++) {
-      StateDef st = p.state(s.state);
-      if (st.isFinal() || st.always().isEmpty()) {
-        return null;
-      }
-      try {
-        Candidate c = choose(st.always(), event, s);
-        if (c == null) {
-          return null;
-        }
-        Map<String, Object> data = assign(c, event, s);
-        enter(p, s, c.to(), Trigger.ALWAYS, eventId, eventType, at, data, origin, out);
-      } catch (EvaluationException ex) {
-        if (p.onError() == null || s.state.equals(p.onError())) {
-          return "always in " + s.state + " stopped: " + ex.getMessage();
-        }
-        Origin err = new Origin(s.state, BackoutReason.ERROR, origin.deadline());
-        enter(p, s, p.onError(), Trigger.ERROR, eventId, eventType, at, s.data, err, out);
-        origin = err;
-      }
-    }
-    throw new IllegalStateException(
-        "Expected always chains in " + p.id() + " to end (checked on load), but one did not");
   }
 
   private Candidate choose(List<Candidate> candidates, EventView event, Session s) {
@@ -683,14 +834,20 @@ public final class Engine {
   }
 
   private static Audit deadlineAudit(
-      Session s, String eventType, String before, long seqBefore, long deadline, String detail) {
+      Session s,
+      String eventType,
+      String before,
+      long seqBefore,
+      long deadline,
+      Reason reason,
+      String detail) {
     return new Audit(
         s.id,
         s.protocol,
         null,
         eventType,
         Decision.DEADLINE_FIRED,
-        null,
+        reason,
         detail,
         before,
         s.state,

@@ -83,8 +83,8 @@ final class InputLimits {
             Reason.INVALID_EVENT,
             "payload."
                 + clip(entry.getKey())
-                + " is a "
-                + v.getClass().getSimpleName()
+                + " is "
+                + kind(v)
                 + "; payload values are null, boolean, long, double or string");
       }
     }
@@ -116,6 +116,14 @@ final class InputLimits {
       }
     }
     return Optional.empty();
+  }
+
+  /** What a payload value is, in the words of JSON rather than of Java classes. */
+  private static String kind(Object v) {
+    if (v instanceof Map) return "a nested object";
+    if (v instanceof java.util.Collection) return "a nested list";
+    if (v instanceof Number) return "a number that is neither a long nor a double";
+    return "a value of an unsupported type";
   }
 
   private static Optional<Rejection> reject(Reason reason, String detail) {

@@ -14,21 +14,27 @@ import java.util.Map;
 
 /**
  * Reads a {@code ProtocolEvent} written as JSON (the JSON input topic and simulator scenarios).
- * Integers become longs, other numbers doubles. Nested objects and arrays are kept, so the engine
- * rejects them with a reason instead of losing them here.
+ * Integers become longs, other numbers doubles; a number that neither can hold is refused (an
+ * {@link IllegalArgumentException} naming the field: a dead letter on the JSON topic, {@code
+ * FILE:LINE} in a scenario). Nested objects and arrays are kept, so the engine rejects them with a
+ * reason instead of losing them here.
  */
 public final class EventJson {
   private EventJson() {}
 
   /**
    * @param timestamp the record timestamp; used when the JSON has no {@code timestamp}
-   * @throws IllegalArgumentException when the JSON is not an object or a field has the wrong type
+   * @throws IllegalArgumentException when the JSON is not an object, a field has the wrong type, or
+   *     a number is out of range
    */
   public static Event read(JsonNode node, String key, Long timestamp, InputRef input) {
     if (!(node instanceof ObjectNode o)) {
       throw new IllegalArgumentException("Expected a JSON object, but got " + node.getNodeType());
     }
-    Long ts = o.has("timestamp") ? time(o.get("timestamp"), "timestamp") : timestamp;
+    Long ts = timestamp; // not `cond ? time(..) : timestamp`: that unboxes a null timestamp
+    if (o.has("timestamp")) {
+      ts = time(o.get("timestamp"), "timestamp");
+    }
     if (ts == null) {
       throw new IllegalArgumentException(
           "Expected a timestamp (epoch millis or ISO-8601), but got none");
@@ -40,7 +46,7 @@ public final class EventJson {
         throw new IllegalArgumentException(
             "Expected payload to be an object, but got " + p.getNodeType());
       }
-      payload = object(p);
+      payload = object(p, "payload");
     }
     Integer version = null;
     JsonNode v = o.get("protocolVersion");
@@ -91,6 +97,10 @@ public final class EventJson {
   /** Epoch millis from a number or an ISO-8601 string. */
   public static long time(JsonNode n, String field) {
     if (n.isIntegralNumber()) {
+      if (!n.canConvertToLong()) {
+        throw new IllegalArgumentException(
+            field + " " + n.asText() + " is out of range (epoch millis are a long)");
+      }
       return n.longValue();
     }
     if (n.isTextual()) {
@@ -116,30 +126,53 @@ public final class EventJson {
     return n.textValue();
   }
 
-  private static Map<String, Object> object(JsonNode n) {
+  private static Map<String, Object> object(JsonNode n, String path) {
     Map<String, Object> m = new LinkedHashMap<>();
     Iterator<Map.Entry<String, JsonNode>> it = n.fields();
     while (it.hasNext()) {
       var e = it.next();
-      m.put(e.getKey(), value(e.getValue()));
+      m.put(e.getKey(), value(e.getValue(), path + "." + e.getKey()));
     }
     return m;
   }
 
-  private static Object value(JsonNode n) {
+  /**
+   * A payload value. A number that a long or a double cannot hold is refused here, naming it: kept,
+   * it would become a string or infinity and change meaning on its way to a guard.
+   */
+  private static Object value(JsonNode n, String path) {
     if (n.isNull()) return null;
     if (n.isBoolean()) return n.booleanValue();
     if (n.isIntegralNumber()) {
       if (!n.canConvertToLong()) {
-        return n.asText(); // kept so the engine can name it; see InputLimits
+        throw new IllegalArgumentException(
+            path
+                + " is "
+                + clip(n.asText())
+                + ", out of range: integers are longs (-9223372036854775808 to"
+                + " 9223372036854775807)");
       }
       return n.longValue();
     }
-    if (n.isNumber()) return n.doubleValue();
+    if (n.isNumber()) {
+      double d = n.doubleValue();
+      if (Double.isInfinite(d) || Double.isNaN(d)) {
+        throw new IllegalArgumentException(
+            path + " is out of range: numbers are doubles, at most about 1.8e308 in magnitude");
+      }
+      return d;
+    }
     if (n.isTextual()) return n.textValue();
-    if (n.isObject()) return object(n);
+    if (n.isObject()) return object(n, path); // kept so the engine can name it; see InputLimits
     List<Object> l = new ArrayList<>();
-    n.forEach(x -> l.add(value(x)));
+    int i = 0;
+    for (JsonNode x : n) {
+      l.add(value(x, path + "[" + i++ + "]"));
+    }
     return l;
+  }
+
+  private static String clip(String s) {
+    return s.length() <= 40 ? s : s.substring(0, 40) + "...";
   }
 }

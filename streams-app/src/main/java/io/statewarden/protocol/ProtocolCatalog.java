@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -73,7 +74,9 @@ public final class ProtocolCatalog {
               .sorted()
               .forEach(out::add);
         } catch (IOException e) {
-          problems.add(new Problem(root.toString(), "", 0, "cannot list directory: " + e));
+          problems.add(
+              new Problem(
+                  root.toString(), "", 0, "cannot list directory: " + TextFiles.describe(root, e)));
         }
       } else if (Files.isRegularFile(root)) {
         out.add(root);
@@ -86,9 +89,25 @@ public final class ProtocolCatalog {
 
   /** A protocol named on the command line: a file path, or the name of a built-in protocol. */
   public static Protocol resolve(String fileOrName) throws ProtocolLoadException {
-    Path path = Path.of(fileOrName);
-    if (!Files.exists(path) && BUILTIN.contains(fileOrName)) {
-      return loadBuiltin(fileOrName);
+    Path path;
+    try {
+      path = Path.of(fileOrName);
+    } catch (InvalidPathException e) {
+      path = null;
+    }
+    if (path == null || !Files.exists(path)) {
+      if (BUILTIN.contains(fileOrName)) {
+        return loadBuiltin(fileOrName);
+      }
+      throw new ProtocolLoadException(
+          List.of(
+              new Problem(
+                  fileOrName,
+                  "",
+                  0,
+                  "no such file or built-in protocol (built-in: "
+                      + String.join(", ", BUILTIN)
+                      + ")")));
     }
     return new ProtocolLoader().load(path);
   }

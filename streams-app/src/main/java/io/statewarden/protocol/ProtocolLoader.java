@@ -2,7 +2,6 @@ package io.statewarden.protocol;
 
 import java.io.IOException;
 import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,12 +53,18 @@ public final class ProtocolLoader {
   public Protocol load(Path path) throws ProtocolLoadException {
     String text;
     try {
+      if (Files.isDirectory(path)) {
+        throw single(path.toString(), "is a directory, not a file");
+      }
       if (Files.size(path) > MAX_TEXT) {
         throw single(path.toString(), "file is larger than " + MAX_TEXT + " bytes");
       }
-      text = Files.readString(path, StandardCharsets.UTF_8);
-    } catch (IOException | RuntimeException e) {
-      throw single(path.toString(), "cannot read: " + e);
+      text = TextFiles.utf8(Files.readAllBytes(path));
+    } catch (TextFiles.NotUtf8 e) {
+      throw new ProtocolLoadException(
+          List.of(new Problem(path.toString(), "", e.line(), e.getMessage())));
+    } catch (IOException e) {
+      throw single(path.toString(), TextFiles.describe(path, e));
     }
     return load(path.toString(), text);
   }
@@ -363,7 +368,18 @@ public final class ProtocolLoader {
           continue;
         }
         if (!seen.add(key)) {
-          problem(childPath, "duplicate key '" + key + "'");
+          // the line of this key, not of the first one's value (which `lines` holds for the path)
+          Mark at = t.getKeyNode().getStartMark();
+          problems.add(
+              new Problem(
+                  file,
+                  childPath,
+                  at == null ? ProtocolValidator.lineOf(lines, childPath) : at.getLine() + 1,
+                  "duplicate key '"
+                      + key
+                      + "' (first at line "
+                      + ProtocolValidator.lineOf(lines, childPath)
+                      + ")"));
           continue;
         }
         remember(childPath, t.getValueNode());

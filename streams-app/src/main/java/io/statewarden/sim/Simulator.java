@@ -14,7 +14,8 @@ import java.util.TreeMap;
  * Runs the engine over a scenario with no Kafka, as the processor would: sessions in a map, events
  * applied in order. Time moves only with {@code advanceTo T}, which fires every deadline due by T
  * (earliest first, ties by session id), as the processor's punctuator does. An event at time T
- * first fires its own session's deadlines due by T (rule 8), but not other sessions'.
+ * first fires its own session's deadlines due by T (deadlines before late events), but not other
+ * sessions'.
  */
 public final class Simulator {
   private final Engine engine;

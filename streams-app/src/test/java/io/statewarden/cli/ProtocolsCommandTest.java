@@ -2,8 +2,7 @@ package io.statewarden.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.statewarden.cli.Cli.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -12,14 +11,12 @@ import org.junit.jupiter.api.io.TempDir;
 class ProtocolsCommandTest {
   @TempDir Path dir;
 
-  record Run(int exit, String out, String err) {}
-
+  /**
+   * Through the real entry point and the real standard streams: a buffer handed to the command line
+   * would see what the command printed even where the real command never flushed it.
+   */
   static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit =
-        Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-    return new Run(exit, out.toString(), err.toString());
+    return Cli.main(args).assertNoStackTrace();
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.statewarden.engine.Output.Audit;
 import io.statewarden.engine.Output.Decision;
+import io.statewarden.engine.Output.Reason;
 import io.statewarden.engine.Output.Transition;
 import io.statewarden.engine.Output.Trigger;
 import io.statewarden.protocol.ProtocolCatalog;
@@ -22,7 +23,8 @@ import net.jqwik.api.Property;
 /**
  * The engine's invariants over generated protocols and event sequences: seq gapless from 1, final
  * sessions never move, duplicates never change state, forward-only sessions never revisit a state,
- * one audit per input and per fired deadline, and the same input always gives the same output.
+ * one audit per input and per fired deadline, a rejected event moves nothing, an accepted one names
+ * GUARD_ERROR exactly when it went to onError, and the same input always gives the same output.
  */
 class EngineProperties {
 
@@ -116,6 +118,31 @@ class EngineProperties {
         }
         if (o instanceof Audit a && a.decision() == Decision.DUPLICATE) {
           assertThat(a.stateBefore()).isEqualTo(a.stateAfter());
+        }
+        if (o instanceof Audit a && a.decision() == Decision.REJECTED) {
+          assertThat(out)
+              .as("a rejected event moves nothing: %s\n%s", a, yaml)
+              .noneMatch(
+                  x ->
+                      x instanceof Transition t
+                          && t.eventId() != null
+                          && t.eventId().equals(a.eventId()));
+        }
+        if (o instanceof Audit a && a.decision() == Decision.ACCEPTED) {
+          boolean toOnError =
+              out.stream()
+                  .anyMatch(
+                      x ->
+                          x instanceof Transition t
+                              && t.trigger() == Trigger.ERROR
+                              && t.eventId() != null
+                              && t.eventId().equals(a.eventId()));
+          assertThat(a.reason())
+              .as("an accepted event's reason says whether it went to onError: %s\n%s", a, yaml)
+              .isEqualTo(toOnError ? Reason.GUARD_ERROR : null);
+          assertThat(a.detail() == null)
+              .as("an accepted event's detail explains a GUARD_ERROR only: %s\n%s", a, yaml)
+              .isEqualTo(a.reason() == null);
         }
       }
     }

@@ -455,6 +455,99 @@ class EngineTest {
     }
   }
 
+  /** CHECK's always guard divides by the event's {@code d}: {@code d = 0} fails to evaluate. */
+  static final String DIV =
+      """
+      protocol: div
+      version: 1
+      initial: CHECK
+      start: [Open]
+      states:
+        CHECK:
+          always:
+            - {to: DONE, if: "10 / event.payload.d > 1"}
+            - {to: A}
+        A:
+          timeout: {after: 10s, to: CHECK}
+          on:
+            Go: CHECK
+        DONE: {final: COMPLETED}
+      """;
+
+  static Event div(String id, String type, long d, long t) {
+    return Event.of("s", id, "div", type, t).withPayload(Map.of("d", d));
+  }
+
+  @Nested
+  class AlwaysErrors {
+    final Engine e = engine(DIV);
+
+    @Test
+    void shouldRejectTheWholeMoveWithoutOnError() {
+      Session a = e.onEvent(null, div("e1", "Open", 100, 1)).session();
+
+      Result r = e.onEvent(a, div("e2", "Go", 0, 2));
+
+      assertThat(r.changed()).isFalse();
+      assertThat(r.session()).isSameAs(a);
+      assertThat(only(r, Transition.class)).isEmpty();
+      assertThat(audit(r).decision()).isEqualTo(Decision.REJECTED);
+      assertThat(audit(r).reason()).isEqualTo(Reason.GUARD_ERROR);
+      assertThat(audit(r).detail()).startsWith("always in CHECK: ").contains("by zero");
+      assertThat(audit(r).stateAfter()).isEqualTo("A");
+    }
+
+    @Test
+    void shouldNotCreateTheSessionWithoutOnError() {
+      Result r = e.onEvent(null, div("e1", "Open", 0, 1));
+
+      assertThat(r.session()).isNull();
+      assertThat(r.changed()).isFalse();
+      assertThat(r.outputs()).hasSize(1);
+      assertThat(audit(r).reason()).isEqualTo(Reason.GUARD_ERROR);
+    }
+
+    @Test
+    void shouldKeepDeadlinesThatFiredBeforeTheRejectedMove() {
+      Session a = e.onEvent(null, div("e1", "Open", 100, 1)).session();
+
+      // the timeout at 10 001 fires first (CHECK again, d is missing: nothing moves), then Go fails
+      Result r = e.onEvent(a, div("e2", "Go", 0, 20_000));
+
+      assertThat(r.changed()).isTrue();
+      assertThat(r.session().state()).isEqualTo("A");
+      assertThat(r.session().seq()).isEqualTo(a.seq());
+      assertThat(r.session().stateDeadline()).isEqualTo(Session.NONE);
+      List<Audit> audits = only(r, Audit.class);
+      assertThat(audits)
+          .extracting(Audit::decision)
+          .containsExactly(Decision.DEADLINE_FIRED, Decision.REJECTED);
+      assertThat(audits).extracting(Audit::reason).containsOnly(Reason.GUARD_ERROR);
+      assertThat(audits.get(0).detail()).endsWith("nothing moved, deadline cleared");
+      assertThat(only(r, Transition.class)).isEmpty();
+    }
+
+    @Test
+    void shouldSendToOnErrorWithReasonAndMessage() {
+      Engine withOnError =
+          engine(
+              DIV.replace("initial: CHECK", "initial: CHECK\nonError: FAILED")
+                  + "  FAILED: {final: FAILED}\n");
+      Session a = withOnError.onEvent(null, div("e1", "Open", 100, 1)).session();
+
+      Result r = withOnError.onEvent(a, div("e2", "Go", 0, 2));
+
+      assertThat(only(r, Transition.class))
+          .extracting(Transition::to, Transition::trigger)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple("CHECK", Trigger.EVENT),
+              org.assertj.core.groups.Tuple.tuple("FAILED", Trigger.ERROR));
+      assertThat(audit(r).decision()).isEqualTo(Decision.ACCEPTED);
+      assertThat(audit(r).reason()).isEqualTo(Reason.GUARD_ERROR);
+      assertThat(audit(r).detail()).startsWith("always in CHECK: ").contains("by zero");
+    }
+  }
+
   @Test
   void shouldFollowAlwaysChainsWithOneTransitionEach() {
     Engine e =

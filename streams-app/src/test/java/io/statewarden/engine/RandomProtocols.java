@@ -69,7 +69,7 @@ final class RandomProtocols {
       if (r.nextInt(5) == 0 && i + 1 < n) {
         y.append("    always:\n      - {to: S").append(i + 1 + r.nextInt(n - i - 1));
         if (r.nextBoolean())
-          y.append(", if: \"").append(GUARDS.get(r.nextInt(GUARDS.size() - 1))).append('"');
+          y.append(", if: \"").append(GUARDS.get(r.nextInt(GUARDS.size()))).append('"');
         y.append("}\n");
       }
     }

@@ -6,11 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.statewarden.engine.Engine;
 import io.statewarden.engine.EngineConfig;
 import io.statewarden.protocol.ProtocolCatalog;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,11 +23,8 @@ class BuiltinScenariosTest {
   static List<Map<String, Object>> simulate(String scenario) throws Exception {
     Simulator sim = new Simulator(new Engine(ProtocolCatalog.builtins(), EngineConfig.DEFAULTS));
     StringWriter text = new StringWriter();
-    try (BufferedReader in =
-        new BufferedReader(
-            new InputStreamReader(
-                BuiltinScenariosTest.class.getResourceAsStream("/scenarios/" + scenario),
-                StandardCharsets.UTF_8))) {
+    try (InputStream in =
+        BuiltinScenariosTest.class.getResourceAsStream("/scenarios/" + scenario)) {
       Scenario.run(sim, scenario, in, new PrintWriter(text));
     }
     List<Map<String, Object>> out = new ArrayList<>();

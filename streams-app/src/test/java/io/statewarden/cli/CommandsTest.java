@@ -1,0 +1,335 @@
+package io.statewarden.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.statewarden.cli.Cli.Run;
+import io.statewarden.protocol.ProtocolCatalog;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Every command and subcommand, through the real {@link Main#main} with the real standard streams
+ * and exit code: what it prints on success, and what it says on the errors a user makes. No stack
+ * trace ever reaches the user. The commands that need a running cluster ({@code run}, {@code
+ * replay}, {@code session}, {@code local}) only for their help and argument errors.
+ */
+class CommandsTest {
+  static final String GOOD =
+      "protocol: good\nversion: 1\ninitial: A\nstart: [Go]\nstates:\n  A: {final: COMPLETED}\n";
+
+  @TempDir Path dir;
+
+  Path file(String name, String text) throws Exception {
+    return Files.writeString(dir.resolve(name), text);
+  }
+
+  static Run ok(String... args) {
+    Run r = Cli.main(args).assertNoStackTrace();
+    assertThat(r.exit()).as("exit code; stderr: %s", r.err()).isZero();
+    return r;
+  }
+
+  static Run fails(int exit, String... args) {
+    Run r = Cli.main(args).assertNoStackTrace();
+    assertThat(r.exit()).as("exit code; out: %s; err: %s", r.out(), r.err()).isEqualTo(exit);
+    assertThat(r.err()).doesNotContainPattern("java\\.[a-z]+\\.|[A-Z]\\w+Exception");
+    return r;
+  }
+
+  /** Every command path, from the command line's own list, so a new command is covered too. */
+  static List<List<String>> commandPaths(CommandLine cl, List<String> prefix) {
+    List<List<String>> out = new ArrayList<>();
+    cl.getSubcommands()
+        .forEach(
+            (name, sub) -> {
+              if (sub.getCommandSpec().aliases().length > 0 && !name.equals(sub.getCommandName())) {
+                return;
+              }
+              List<String> path = new ArrayList<>(prefix);
+              path.add(name);
+              out.add(path);
+              out.addAll(commandPaths(sub, path));
+            });
+    return out;
+  }
+
+  @Test
+  void shouldAnswerHelpWithUsageForEveryCommandAndSubcommand() {
+    List<List<String>> paths = commandPaths(Main.commandLine(), List.of());
+    assertThat(paths)
+        .contains(
+            List.of("protocols", "list"),
+            List.of("protocols", "validate"),
+            List.of("protocols", "diagram"),
+            List.of("protocols", "simulate"),
+            List.of("run"),
+            List.of("local"),
+            List.of("replay"),
+            List.of("session"),
+            List.of("help"));
+    for (List<String> path : paths) {
+      List<String> args = new ArrayList<>(path);
+      args.add("--help");
+      Run r = ok(args.toArray(String[]::new));
+      assertThat(r.out()).as("%s", args).contains("Usage: statewarden " + String.join(" ", path));
+      assertThat(r.err()).as("%s", args).isEmpty();
+    }
+  }
+
+  @Test
+  void shouldPrintUsageAndVersionAtTheTop() {
+    assertThat(ok("--help").out()).contains("Usage: statewarden").contains("protocols");
+    assertThat(ok("--version").out()).startsWith("statewarden ");
+    assertThat(ok("help", "protocols").out()).contains("Usage: statewarden protocols");
+    assertThat(fails(2).err()).contains("Missing required subcommand").contains("Usage:");
+    assertThat(fails(2, "nope").err()).contains("Unmatched argument").contains("'nope'");
+    assertThat(fails(2, "protocols").err()).contains("Missing required subcommand");
+  }
+
+  @Nested
+  class ProtocolsList {
+    @Test
+    void shouldListBuiltinsAndExtraDefinitions() throws Exception {
+      assertThat(ok("protocols", "list").out()).contains(ProtocolCatalog.BUILTIN);
+      file("good.yaml", GOOD);
+      assertThat(ok("protocols", "list", "--protocols", dir.toString()).out()).contains("good");
+    }
+
+    @Test
+    void shouldNameMissingDirectoryAndBadDefinition() throws Exception {
+      assertThat(fails(1, "protocols", "list", "--protocols", "no-such-dir").err())
+          .isEqualTo("no-such-dir: no such file or directory\n");
+      file("bad.yaml", "protocol: bad\n");
+      assertThat(fails(1, "protocols", "list", "--protocols", dir.toString()).err())
+          .contains("bad.yaml")
+          .contains("version: missing");
+    }
+  }
+
+  @Nested
+  class ProtocolsValidate {
+    @Test
+    void shouldValidateFilesAndBuiltins() throws Exception {
+      Path good = file("good.yaml", GOOD);
+      assertThat(ok("protocols", "validate", good.toString(), "consensus-round").out())
+          .contains("good.yaml: ok (good@1, 1 states)")
+          .contains("consensus-round: ok");
+    }
+
+    @Test
+    void shouldSayNoSuchFileOrBuiltin() {
+      assertThat(fails(1, "protocols", "validate", "missing.yaml").err())
+          .startsWith("missing.yaml: no such file or built-in protocol (built-in: coinswap-alice");
+    }
+
+    @Test
+    void shouldRefuseDirectoryAndTextThatIsNotUtf8() throws Exception {
+      assertThat(fails(1, "protocols", "validate", dir.toString()).err())
+          .isEqualTo(dir + ": is a directory, not a file\n");
+      Path latin1 = dir.resolve("latin1.yaml");
+      Files.write(
+          latin1,
+          "protocol: x\nversion: 1\ndescription: caf\u00e9\n"
+              .getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(fails(1, "protocols", "validate", latin1.toString()).err())
+          .isEqualTo(latin1 + ":3: not UTF-8 text\n");
+    }
+
+    @Test
+    void shouldPointDuplicateKeyAtTheDuplicate() throws Exception {
+      Path dup =
+          file(
+              "dup.yaml",
+              "protocol: dup\nversion: 1\ninitial: A\nstart: [Go]\nstates:\n"
+                  + "  A: {final: COMPLETED}\n"
+                  + "initial: B\n");
+      assertThat(fails(1, "protocols", "validate", dup.toString()).err())
+          .isEqualTo(dup + ":7: initial: duplicate key 'initial' (first at line 3)\n");
+    }
+
+    @Test
+    void shouldAskForAFile() {
+      assertThat(fails(2, "protocols", "validate").err()).contains("Missing required parameter");
+    }
+  }
+
+  @Nested
+  class ProtocolsDiagram {
+    @Test
+    void shouldDrawEveryBuiltinAndAFileOnStdout() throws Exception {
+      for (String name : ProtocolCatalog.BUILTIN) {
+        Run r = ok("protocols", "diagram", name);
+        assertThat(r.out()).as(name).startsWith("stateDiagram-v2\n").endsWith("\n");
+        assertThat(r.err()).isEmpty();
+      }
+      Path good = file("good.yaml", GOOD);
+      assertThat(ok("protocols", "diagram", good.toString()).out())
+          .startsWith("stateDiagram-v2")
+          .contains("[*] --> A: Go");
+    }
+
+    @Test
+    void shouldSayNoSuchFileOrBuiltin() {
+      Run r = fails(1, "protocols", "diagram", "missing.yaml");
+      assertThat(r.err()).startsWith("missing.yaml: no such file or built-in protocol");
+      assertThat(r.out()).isEmpty();
+    }
+  }
+
+  @Nested
+  class ProtocolsSimulate {
+    static final String LINE =
+        "{\"eventId\":\"e1\",\"sessionId\":\"s1\",\"protocol\":\"taleus-listener\","
+            + "\"type\":\"InboundContact\",\"timestamp\":0}\n";
+
+    @Test
+    void shouldSimulateFromFileAndFromStdin() throws Exception {
+      Path s = file("s.jsonl", LINE + "{\"advanceTo\": 6000}\n");
+      assertThat(ok("protocols", "simulate", "--events", s.toString()).out().lines())
+          .hasSize(5)
+          .anyMatch(l -> l.contains("\"kind\":\"backout\""));
+      Run stdin =
+          Cli.withStdin(LINE, "protocols", "simulate", "taleus-listener", "--events", "-")
+              .assertNoStackTrace();
+      assertThat(stdin.exit()).isZero();
+      assertThat(stdin.out()).contains("\"to\":\"L_PROCESS_CONTACT\"");
+    }
+
+    @Test
+    void shouldNameTheLineWithoutTimestamp() throws Exception {
+      Path s = file("s.jsonl", LINE.replace(",\"timestamp\":0", ""));
+      assertThat(fails(2, "protocols", "simulate", "--events", s.toString()).err())
+          .isEqualTo(
+              s
+                  + ":1: missing field 'timestamp' (the record timestamp: epoch millis or"
+                  + " ISO-8601)\n");
+    }
+
+    @Test
+    void shouldRefuseHistoryLimitBelowOne() {
+      for (String limit : List.of("0", "-1")) {
+        Run r = fails(2, "protocols", "simulate", "--events", "-", "--history-limit", limit);
+        assertThat(r.err())
+            .startsWith(
+                "Invalid value for option '--history-limit': expected at least 1, but got " + limit)
+            .contains("Usage:");
+      }
+    }
+
+    @Test
+    void shouldNameEventsThatAreNotAReadableFile() throws Exception {
+      assertThat(fails(2, "protocols", "simulate", "--events", dir.toString()).err())
+          .isEqualTo(dir + ": is a directory, not a file\n");
+      assertThat(fails(2, "protocols", "simulate", "--events", "missing.jsonl").err())
+          .isEqualTo("missing.jsonl: no such file\n");
+      Path latin1 = dir.resolve("latin1.jsonl");
+      Files.write(latin1, (LINE + "# caf\u00e9\n").getBytes(StandardCharsets.ISO_8859_1));
+      Run r = fails(2, "protocols", "simulate", "--events", latin1.toString());
+      assertThat(r.err()).isEqualTo(latin1 + ":2: not UTF-8 text\n");
+      assertThat(r.out()).contains("\"eventId\":\"e1\""); // what came before is printed
+    }
+
+    @Test
+    void shouldNameMissingProtocolFileAndMissingEventsOption() {
+      assertThat(fails(1, "protocols", "simulate", "nope.yaml", "--events", "-").err())
+          .startsWith("nope.yaml: no such file or built-in protocol");
+      assertThat(fails(2, "protocols", "simulate").err())
+          .contains("Missing required option: '--events=SCENARIO.jsonl'");
+    }
+  }
+
+  @Nested
+  class RunCmd {
+    @Test
+    void shouldNameMissingConfigFileAndBadSetting() {
+      assertThat(fails(1, "run", "--config", "missing.properties").err())
+          .isEqualTo("statewarden: --config missing.properties: no such file\n");
+      assertThat(fails(1, "run", "-D", "statewarden.http.port=abc").err())
+          .startsWith("statewarden: ")
+          .contains("statewarden.http.port");
+      assertThat(fails(2, "run", "--bogus").err()).contains("Unknown option: '--bogus'");
+    }
+  }
+
+  @Nested
+  class Replay {
+    @Test
+    void shouldRefuseBadArgumentsBeforeConnecting() {
+      assertThat(fails(2, "replay").err())
+          .contains("Missing required option: '--output-prefix=PREFIX'");
+      assertThat(
+              fails(
+                      2,
+                      "replay",
+                      "--output-prefix",
+                      "r1",
+                      "--verify",
+                      "--from-timestamp",
+                      "2026-01-01T00:00:00Z")
+                  .err())
+          .contains("--verify compares whole histories");
+      assertThat(fails(2, "replay", "--output-prefix", "r1", "--from-timestamp", "monday").err())
+          .contains("--from-timestamp");
+      assertThat(fails(2, "replay", "--output-prefix", "r1", "--idle-timeout-s", "0").err())
+          .contains("'--idle-timeout-s': expected at least 1");
+      assertThat(fails(1, "replay", "--output-prefix", "r1", "--config", "missing.props").err())
+          .isEqualTo("statewarden: --config missing.props: no such file\n");
+      assertThat(
+              fails(1, "replay", "--output-prefix", "r1", "-D", "statewarden.http.port=abc").err())
+          .contains("statewarden.http.port");
+    }
+  }
+
+  @Nested
+  class Session {
+    @Test
+    void shouldRefuseBadArgumentsAndSayWhenNothingAnswers() throws Exception {
+      assertThat(fails(2, "session").err()).contains("Missing required parameter: 'ID'");
+      assertThat(fails(2, "session", "s1", "--url", "::bad").err())
+          .startsWith(
+              "Invalid value for option '--url': '::bad' is not an http:// or https:// URL");
+      assertThat(fails(2, "session", "s1", "--token-file", "missing-token").err())
+          .isEqualTo("--token-file missing-token: no such file\n");
+      int closed;
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        closed = s.getLocalPort();
+      }
+      String url = "http://127.0.0.1:" + closed;
+      assertThat(fails(3, "session", "s1", "--url", url).err())
+          .isEqualTo("statewarden: cannot reach " + url + ": connection refused or unreachable\n");
+    }
+  }
+
+  @Nested
+  class Local {
+    /** Were an argument checked too late, these keep what starts off the default ports. */
+    String[] local(String... args) {
+      List<String> all = new ArrayList<>(List.of("local", "--data-dir", dir.toString()));
+      all.addAll(List.of("--kafka-port", "0", "--registry-port", "0"));
+      all.addAll(List.of(args));
+      return all.toArray(String[]::new);
+    }
+
+    @Test
+    void shouldRefuseBadArgumentsBeforeStartingAnything() {
+      assertThat(fails(2, "local", "--kafka-port", "abc").err())
+          .contains("Invalid value for option '--kafka-port': 'abc' is not an int");
+      assertThat(fails(2, local("--http-port", "70000")).err())
+          .startsWith("Invalid value for option '--http-port': expected a port in 0..65535");
+      assertThat(fails(2, local("--demo-interval-ms", "0")).err())
+          .startsWith("Invalid value for option '--demo-interval-ms': expected at least 1");
+      assertThat(fails(1, local("--protocols", "no-such-dir")).err())
+          .isEqualTo("no-such-dir: no such file or directory\n");
+      assertThat(dir).isEmptyDirectory();
+    }
+  }
+}
