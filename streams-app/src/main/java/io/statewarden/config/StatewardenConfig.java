@@ -358,8 +358,17 @@ public final class StatewardenConfig extends AbstractConfig {
     String token;
     try {
       token = Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new ConfigException(HTTP_TOKEN_FILE, file, "no such token file");
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new ConfigException(HTTP_TOKEN_FILE, file, "the token file is not UTF-8 text");
     } catch (IOException e) {
-      throw new ConfigException(HTTP_TOKEN_FILE, file, "cannot read the token file: " + e);
+      throw new ConfigException(
+          HTTP_TOKEN_FILE,
+          file,
+          "cannot read the token file"
+              + (Files.isDirectory(Path.of(file)) ? ": it is a directory" : "")
+              + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
     }
     if (token.isEmpty()) {
       throw new ConfigException(HTTP_TOKEN_FILE, file, "the token file is empty");

@@ -15,11 +15,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns raw input bytes into a decoded value for the next node, or sends them, unchanged, to the
- * dead-letter topic with the error in headers (rule 15), when the bytes themselves are bad. A
- * failure around the record (the registry unreachable, frozen or answering 5xx: {@link
- * InputFailures#isRetriable}) is not bad input: the decode is tried again with backoff for a few
- * seconds, then the exception propagates, the task's transaction aborts, the stream thread is
- * replaced, and the record is read again from the last commit. It is never dead-lettered.
+ * dead-letter topic with the error in headers (the rule "bad input is dead-lettered"), when the
+ * bytes themselves are bad. A failure around the record (the registry unreachable, frozen or
+ * answering 5xx: {@link InputFailures#isRetriable}) is not bad input: the decode is tried again
+ * with backoff for a few seconds, then the exception propagates, the task's transaction aborts, the
+ * stream thread is replaced, and the record is read again from the last commit. It is never
+ * dead-lettered.
  */
 final class DecodeProcessor implements Processor<byte[], byte[], Object, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(DecodeProcessor.class);
