@@ -138,6 +138,7 @@ public final class Replayer {
   }
 
   private KafkaStreams start(Topics out, String applicationId) throws ProtocolLoadException {
+    io.statewarden.topology.AvroLimits.apply(config.getInt(StatewardenConfig.MAX_RECORD_BYTES));
     ProtocolCatalog catalog =
         ProtocolCatalog.load(
             config.getList(StatewardenConfig.PROTOCOLS_DIRS).stream().map(Path::of).toList());

@@ -46,6 +46,7 @@ public final class StatewardenApp implements AutoCloseable {
         ProtocolCatalog.load(
             config.getList(StatewardenConfig.PROTOCOLS_DIRS).stream().map(Path::of).toList());
     Engine engine = new Engine(catalog, config.engine());
+    AvroLimits.apply(config.getInt(StatewardenConfig.MAX_RECORD_BYTES));
     Metrics metrics = new Metrics();
     String token = config.httpToken();
     KafkaPreflight.check(config.kafka(), Duration.ofSeconds(30));
