@@ -36,6 +36,9 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
   static final String H_SOURCE_PARTITION = "statewarden.source.partition";
   static final String H_SOURCE_OFFSET = "statewarden.source.offset";
 
+  /** A decoded value with its own event time, which replaces the record's timestamp. */
+  record Stamped(Object value, long timestamp) {}
+
   /** Decodes one record value; throws anything on bad input. */
   interface Decoder {
     Object decode(
@@ -105,7 +108,12 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
       headers.add(H_SOURCE_PARTITION, utf8(String.valueOf(input.partition())));
       headers.add(H_SOURCE_OFFSET, utf8(String.valueOf(input.offset())));
     }
-    context.forward(new Record<Object, Object>(key, decoded, record.timestamp(), headers), next);
+    long timestamp = record.timestamp();
+    if (decoded instanceof Stamped st) {
+      decoded = st.value();
+      timestamp = st.timestamp();
+    }
+    context.forward(new Record<Object, Object>(key, decoded, timestamp, headers), next);
   }
 
   /**

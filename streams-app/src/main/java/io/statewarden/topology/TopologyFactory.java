@@ -132,7 +132,9 @@ public final class TopologyFactory {
                               + "; payload values are null, boolean, long, double or string");
                     }
                   });
-          return AvroMapping.toAvro(e);
+          // the event time is the JSON "timestamp" when present, else the record's: the
+          // normalized record carries it, so live, replay and simulate agree
+          return new DecodeProcessor.Stamped(AvroMapping.toAvro(e), e.timestamp());
         };
 
     Topology topology = new Topology();

@@ -295,6 +295,21 @@ class TopologyTest {
   }
 
   @Test
+  void shouldTakeTheJsonTimestampFieldAsTheEventTimeOverTheRecordTimestamp() throws Exception {
+    start();
+    // the record is stamped 3 s after the event time the JSON carries
+    json.pipeInput("s1", listener("s1", "e1", "InboundContact", T, "{}"), T + 3_000);
+
+    Transition created = transitions().get(0);
+    assertThat(created.getAt()).isEqualTo(T0);
+    // the 5 s state deadline counts from the JSON's time: due at T+5s, not T+8s
+    driver.advanceWallClockTime(Duration.ofMillis(5_500));
+    assertThat(transitions())
+        .singleElement()
+        .satisfies(t -> assertThat(t.getAt()).isEqualTo(T0.plusSeconds(5)));
+  }
+
+  @Test
   void shouldDropStaleIndexEntriesAndFireEachDeadlineOnce() throws Exception {
     start();
     send("s1", "e1", "InboundContact", T);
