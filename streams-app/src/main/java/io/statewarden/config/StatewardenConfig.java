@@ -324,7 +324,8 @@ public final class StatewardenConfig extends AbstractConfig {
         .stream()
             .filter(n -> n.startsWith(ENV_PREFIX) && n.length() > ENV_PREFIX.length())
             .filter(n -> !OTHER_VARIABLES.contains(n) && !n.startsWith(LOG_VARIABLES))
-            .filter(n -> !byVariable.containsKey(n))
+            // fromEnvironment lower-cases the name, so STATEWARDEN_http_port works as it did
+            .filter(n -> !byVariable.containsKey(n.toUpperCase(Locale.ROOT)))
             .findFirst()
             .ifPresent(
                 n -> {

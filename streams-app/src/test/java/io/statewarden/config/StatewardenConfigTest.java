@@ -113,7 +113,8 @@ class StatewardenConfigTest {
             "STATEWARDEN_NUM_STREAM_THREADS", "2",
             "STATEWARDEN_APICURIO_REGISTRY_AUTH_USERNAME", "u",
             "STATEWARDEN_LOG_LEVEL", "DEBUG",
-            "STATEWARDEN_REGISTRY_HOME", "/opt/registry");
+            "STATEWARDEN_REGISTRY_HOME", "/opt/registry",
+            "STATEWARDEN_http_port", "9300");
 
     StatewardenConfig c = StatewardenConfig.load(file, env);
 
@@ -125,6 +126,7 @@ class StatewardenConfigTest {
         .containsEntry("apicurio.registry.auth.username", "u")
         .containsEntry("some.plugin.setting", "1")
         .doesNotContainKeys("log.level", "registry.home");
+    assertThat(c.getInt(StatewardenConfig.HTTP_PORT)).isEqualTo(9300);
   }
 
   @Test
