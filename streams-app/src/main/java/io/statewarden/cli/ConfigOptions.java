@@ -31,6 +31,21 @@ final class ConfigOptions {
   Map<String, String> overrides = new HashMap<>();
 
   /**
+   * {@link #load()}, and every setting a command that talks to the cluster needs is there.
+   *
+   * @throws CommandFailure (exit 1) with one line per missing or malformed setting
+   */
+  StatewardenConfig loadForCluster() {
+    StatewardenConfig cfg = load();
+    List<String> missing = cfg.missingClusterSettings();
+    if (!missing.isEmpty()) {
+      throw new CommandFailure(
+          1, String.join("\n", missing.stream().map(m -> "statewarden: " + m).toList()));
+    }
+    return cfg;
+  }
+
+  /**
    * @throws CommandFailure (exit 1) naming the file or the setting when they are wrong
    */
   StatewardenConfig load() {

@@ -91,7 +91,7 @@ final class ReplayCommand implements Callable<Integer> {
               : "Invalid value for option '--max-differences': expected at least 0, but got "
                   + maxDifferences);
     }
-    StatewardenConfig cfg = settings.load();
+    StatewardenConfig cfg = settings.loadForCluster();
     String appId =
         applicationId != null
             ? applicationId

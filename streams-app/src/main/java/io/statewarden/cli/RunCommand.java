@@ -18,7 +18,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Run the processor against a configured Kafka cluster and Apicurio Registry.",
       "Settings: --config FILE (properties), then STATEWARDEN_* environment variables, then -D key=value.",
-      "Every Kafka Streams, client and serde setting passes through."
+      "Every Kafka Streams, client and serde setting passes through.",
+      "Exit status: 0 stopped, 1 a setting or definition is wrong, 2 bad arguments,",
+      "3 Kafka or the schema registry did not answer (docs/operations.md)."
     })
 final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -27,7 +29,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    StatewardenConfig cfg = settings.load();
+    StatewardenConfig cfg = settings.loadForCluster();
     try (StatewardenApp app = StatewardenApp.start(cfg)) {
       Runtime.getRuntime().addShutdownHook(new Thread(app::close, "statewarden-shutdown"));
       spec.commandLine().getOut().printf("statewarden running; HTTP on port %d%n", app.httpPort());
@@ -36,7 +38,10 @@ final class RunCommand implements Callable<Integer> {
       return 0;
     } catch (ProtocolLoadException e) {
       return ProtocolsCommand.problems(spec, e);
-    } catch (StartupException | ConfigException e) {
+    } catch (StartupException e) {
+      spec.commandLine().getErr().println("statewarden: " + e.getMessage());
+      return e.unreachable() ? 3 : 1;
+    } catch (ConfigException e) {
       spec.commandLine().getErr().println("statewarden: " + e.getMessage());
       return 1;
     }

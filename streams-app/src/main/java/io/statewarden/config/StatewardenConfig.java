@@ -12,6 +12,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -30,9 +33,28 @@ import org.apache.kafka.streams.StreamsConfig;
  * environment variable {@code STATEWARDEN_A_B} sets {@code statewarden.a.b} when that is a declared
  * key, else {@code a.b}; {@code __} stands for {@code -} ({@code
  * STATEWARDEN_APICURIO_REGISTRY_AUTO__REGISTER} sets {@code apicurio.registry.auto-register}).
+ *
+ * <p>Names are checked on start: an undeclared {@code statewarden.*} key, from any source, and a
+ * {@code STATEWARDEN_*} variable that stands for no known setting (see {@link KnownSettings}) are
+ * refused, naming the nearest known one. Other keys in the file or {@code -D} pass through
+ * unchecked (Kafka logs the ones it does not use). Variables that are not settings: {@link
+ * #OTHER_VARIABLES} and those starting {@value #LOG_VARIABLES} (the logging configuration's).
  */
 public final class StatewardenConfig extends AbstractConfig {
   public static final String PREFIX = "statewarden.";
+
+  /** The prefix of the environment variables that stand for settings. */
+  public static final String ENV_PREFIX = "STATEWARDEN_";
+
+  /** {@code STATEWARDEN_*} variables that are read elsewhere and are no setting. */
+  public static final Set<String> OTHER_VARIABLES =
+      Set.of(
+          "STATEWARDEN_REGISTRY_HOME", // local: where the embedded registry is installed
+          "STATEWARDEN_SINK_PASSWORD", // connectors launcher
+          "STATEWARDEN_OUTBOX_PASSWORD"); // connectors launcher
+
+  /** Variables with this prefix belong to the logging configuration (logback.xml). */
+  public static final String LOG_VARIABLES = "STATEWARDEN_LOG_";
 
   public static final String TOPIC_EVENTS = "statewarden.topic.events";
   public static final String TOPIC_EVENTS_JSON = "statewarden.topic.events.json";
@@ -56,6 +78,13 @@ public final class StatewardenConfig extends AbstractConfig {
   public static final String INSTANCE_ID = "statewarden.instance.id";
   public static final String HTTP_TOKEN = "statewarden.http.token";
   public static final String HTTP_TOKEN_FILE = "statewarden.http.token.file";
+  public static final String STARTUP_TIMEOUT_MS = "statewarden.startup.timeout.ms";
+
+  /** The settings {@code run} cannot start without, and what a value looks like. */
+  public static final Map<String, String> REQUIRED =
+      Map.of(
+          "bootstrap.servers", "HOST:PORT[,HOST:PORT...]",
+          "apicurio.registry.url", "http://HOST:PORT/apis/registry/v3");
 
   public static final ConfigDef DEF =
       new ConfigDef()
@@ -202,12 +231,24 @@ public final class StatewardenConfig extends AbstractConfig {
               "File holding the HTTP API bearer token (surrounding whitespace trimmed), e.g. a"
                   + " mounted Kubernetes Secret; used when "
                   + HTTP_TOKEN
-                  + " is unset.");
+                  + " is unset.")
+          .define(
+              STARTUP_TIMEOUT_MS,
+              Type.LONG,
+              30_000L,
+              Range.atLeast(1),
+              Importance.MEDIUM,
+              "How long the start waits for Kafka and the schema registry to answer before it gives"
+                  + " up (exit status 3).");
 
   private final Map<String, Object> passThrough;
 
   private final Map<String, Object> all;
 
+  /**
+   * @throws ConfigException naming an undeclared {@code statewarden.*} key and the nearest declared
+   *     one, or a key with a bad value
+   */
   public StatewardenConfig(Map<String, ?> props) {
     super(DEF, own(props), false);
     all = new HashMap<>(props);
@@ -224,6 +265,20 @@ public final class StatewardenConfig extends AbstractConfig {
         (k, v) -> {
           if (k.startsWith(PREFIX)) m.put(k, v);
         });
+    new TreeSet<>(m.keySet())
+        .stream()
+            .filter(k -> !DEF.names().contains(k))
+            .findFirst()
+            .ifPresent(
+                k -> {
+                  String near = KnownSettings.nearest(k, DEF.names());
+                  throw new ConfigException(
+                      "unknown setting "
+                          + k
+                          + (near == null
+                              ? "; the statewarden.* settings are listed in docs/operations.md"
+                              : "; did you mean " + near + "?"));
+                });
     return m;
   }
 
@@ -250,8 +305,44 @@ public final class StatewardenConfig extends AbstractConfig {
       }
       p.forEach((k, v) -> props.put((String) k, v));
     }
+    checkEnvironment(env);
     props.putAll(fromEnvironment(env));
     return new StatewardenConfig(props);
+  }
+
+  /**
+   * Refuses a {@code STATEWARDEN_*} variable that stands for no known setting, naming the nearest
+   * variable that does: a misspelt variable would otherwise be passed to Kafka, which ignores it.
+   *
+   * @throws ConfigException for the first such variable (in name order)
+   */
+  public static void checkEnvironment(Map<String, String> env) {
+    Map<String, String> byVariable = new TreeMap<>();
+    DEF.names().forEach(k -> byVariable.put(variable(k.substring(PREFIX.length())), k));
+    KnownSettings.passThrough().forEach(k -> byVariable.putIfAbsent(variable(k), k));
+    new TreeSet<>(env.keySet())
+        .stream()
+            .filter(n -> n.startsWith(ENV_PREFIX) && n.length() > ENV_PREFIX.length())
+            .filter(n -> !OTHER_VARIABLES.contains(n) && !n.startsWith(LOG_VARIABLES))
+            // fromEnvironment lower-cases the name, so STATEWARDEN_http_port works as it did
+            .filter(n -> !byVariable.containsKey(n.toUpperCase(Locale.ROOT)))
+            .findFirst()
+            .ifPresent(
+                n -> {
+                  String near = KnownSettings.nearest(n, byVariable.keySet());
+                  throw new ConfigException(
+                      "environment variable "
+                          + n
+                          + " stands for no known setting"
+                          + (near == null
+                              ? " (see docs/operations.md)"
+                              : "; did you mean " + near + " (" + byVariable.get(near) + ")?"));
+                });
+  }
+
+  /** The variable that stands for {@code key}, a statewarden key without its prefix or another. */
+  private static String variable(String key) {
+    return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace("-", "__").replace('.', '_');
   }
 
   /** Kafka Streams defaults statewarden ships with (all can be overridden). */
@@ -278,9 +369,10 @@ public final class StatewardenConfig extends AbstractConfig {
     Map<String, String> m = new HashMap<>();
     env.forEach(
         (name, value) -> {
-          if (!name.startsWith("STATEWARDEN_") || name.length() == "STATEWARDEN_".length()) return;
+          if (!name.startsWith(ENV_PREFIX) || name.length() == ENV_PREFIX.length()) return;
+          if (OTHER_VARIABLES.contains(name) || name.startsWith(LOG_VARIABLES)) return;
           String key =
-              name.substring("STATEWARDEN_".length())
+              name.substring(ENV_PREFIX.length())
                   .toLowerCase(Locale.ROOT)
                   .replace("__", "\u0000")
                   .replace('_', '.')
@@ -374,6 +466,49 @@ public final class StatewardenConfig extends AbstractConfig {
       throw new ConfigException(HTTP_TOKEN_FILE, file, "the token file is empty");
     }
     return token;
+  }
+
+  /**
+   * One line per required setting that is missing or malformed, naming the setting and the ways to
+   * set it; empty when all are there. Checked before any client starts.
+   */
+  public List<String> missingClusterSettings() {
+    List<String> problems = new java.util.ArrayList<>();
+    new java.util.TreeMap<>(REQUIRED)
+        .forEach(
+            (key, form) -> {
+              Object v = passThrough.get(key);
+              if (v == null || v.toString().isBlank()) {
+                problems.add(
+                    key
+                        + " is not set; set it in the --config file, with -D "
+                        + key
+                        + "="
+                        + form
+                        + " or as the environment variable "
+                        + ENV_PREFIX
+                        + key.toUpperCase(Locale.ROOT).replace('.', '_'));
+              }
+            });
+    String url = registryUrl();
+    if (url != null && !url.isBlank()) {
+      java.net.URI u;
+      try {
+        u = java.net.URI.create(url.strip());
+      } catch (IllegalArgumentException e) {
+        u = null;
+      }
+      if (u == null
+          || u.getHost() == null
+          || !("http".equals(u.getScheme()) || "https".equals(u.getScheme()))) {
+        problems.add(
+            "apicurio.registry.url '"
+                + url
+                + "' is not an http:// or https:// URL such as "
+                + REQUIRED.get("apicurio.registry.url"));
+      }
+    }
+    return problems;
   }
 
   /** The registry URL the serdes use, or null. */

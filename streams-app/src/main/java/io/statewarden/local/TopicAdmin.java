@@ -29,13 +29,27 @@ public final class TopicAdmin {
    * Creates the topics that do not exist yet, at the cluster's default replication factor, and
    * waits until every partition of every named topic has a leader.
    *
-   * @param bootstrapServers the cluster to talk to
+   * @param bootstrapServers the cluster to talk to, on a PLAINTEXT listener
    * @param partitionsByTopic partition count per topic name
    * @param configs topic configs applied to the topics created now (e.g. {@code cleanup.policy})
    * @throws IllegalStateException when the cluster refuses or does not answer within 30 s
    */
   public static void create(
       String bootstrapServers,
+      Map<String, Integer> partitionsByTopic,
+      Map<String, String> configs) {
+    create(
+        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
+        partitionsByTopic,
+        configs);
+  }
+
+  /**
+   * As {@link #create(String, Map, Map)}, with an admin client made from {@code adminConfig}: the
+   * whole client configuration (TLS, SASL), not only the bootstrap servers.
+   */
+  public static void create(
+      Map<String, Object> adminConfig,
       Map<String, Integer> partitionsByTopic,
       Map<String, String> configs) {
     if (partitionsByTopic.isEmpty()) {
@@ -47,8 +61,7 @@ public final class TopicAdmin {
             topics.add(
                 new NewTopic(name, java.util.Optional.of(partitions), java.util.Optional.empty())
                     .configs(configs)));
-    try (Admin admin =
-        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+    try (Admin admin = Admin.create(adminConfig)) {
       for (Map.Entry<String, KafkaFuture<Void>> e :
           admin.createTopics(topics).values().entrySet()) {
         try {

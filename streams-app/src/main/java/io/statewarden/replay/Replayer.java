@@ -52,7 +52,10 @@ public final class Replayer {
       throws ProtocolLoadException, InterruptedException, ExecutionException {
     Topics live = config.topics();
     Topics out = live.withOutputPrefix(outputPrefix);
-    try (Admin admin = Admin.create(config.kafka())) {
+    // the whole client configuration (TLS, SASL, admin.* overrides), as Kafka Streams' own admin
+    Map<String, Object> adminConfig =
+        new StreamsConfig(config.kafka()).getAdminConfigs(applicationId + "-admin");
+    try (Admin admin = Admin.create(adminConfig)) {
       List<TopicPartition> parts =
           admin
               .describeTopics(List.of(live.events()))
@@ -74,7 +77,7 @@ public final class Replayer {
       Map<String, Integer> topics = new LinkedHashMap<>();
       List.of(out.transitions(), out.backouts(), out.audit(), out.dlq())
           .forEach(t -> topics.put(t, parts.size()));
-      TopicAdmin.create(String.valueOf(config.kafka().get("bootstrap.servers")), topics, Map.of());
+      TopicAdmin.create(adminConfig, topics, Map.of());
       if (from.timestamp() != null) {
         admin
             .alterConsumerGroupOffsets(

@@ -9,8 +9,10 @@ import io.statewarden.protocol.ProtocolLoadException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -38,7 +40,9 @@ public final class StatewardenApp implements AutoCloseable {
 
   /**
    * @throws ProtocolLoadException when a definition is bad; nothing is started then
-   * @throws StartupException when Kafka refuses the credentials; nothing is started then
+   * @throws StartupException when Kafka refuses the credentials, or Kafka or the registry does not
+   *     answer ({@link StartupException#unreachable()}); nothing is started then
+   * @throws ConfigException when a required setting is missing or malformed; nothing is started
    */
   public static StatewardenApp start(StatewardenConfig config)
       throws ProtocolLoadException, IOException {
@@ -46,10 +50,17 @@ public final class StatewardenApp implements AutoCloseable {
         ProtocolCatalog.load(
             config.getList(StatewardenConfig.PROTOCOLS_DIRS).stream().map(Path::of).toList());
     Engine engine = new Engine(catalog, config.engine());
+    List<String> missing = config.missingClusterSettings();
+    if (!missing.isEmpty()) {
+      throw new ConfigException(missing.get(0));
+    }
     AvroLimits.apply(config.getInt(StatewardenConfig.MAX_RECORD_BYTES));
     Metrics metrics = new Metrics();
     String token = config.httpToken();
-    KafkaPreflight.check(config.kafka(), Duration.ofSeconds(30));
+    Duration startupTimeout =
+        Duration.ofMillis(config.getLong(StatewardenConfig.STARTUP_TIMEOUT_MS));
+    KafkaPreflight.check(config.kafka(), startupTimeout);
+    RegistryPreflight.check(config.registryUrl().strip(), startupTimeout);
     StreamsConfig clients = new StreamsConfig(config.kafka());
     String clientId = clients.getString(StreamsConfig.APPLICATION_ID_CONFIG);
     OffsetCatchUp catchUp =

@@ -258,6 +258,97 @@ class CommandsTest {
           .contains("statewarden.http.port");
       assertThat(fails(2, "run", "--bogus").err()).contains("Unknown option: '--bogus'");
     }
+
+    @Test
+    void shouldRefuseAnUnknownStatewardenSettingNamingTheNearest() {
+      assertThat(fails(1, "run", "-D", "statewarden.http.prot=8070").err())
+          .isEqualTo(
+              "statewarden: unknown setting statewarden.http.prot; did you mean"
+                  + " statewarden.http.port?\n");
+    }
+
+    @Test
+    void shouldNameEveryMissingSettingOnALineOfItsOwnBeforeConnecting() {
+      // given no cluster settings at all
+      // when
+      Run r = fails(1, "run", "-D", "statewarden.http.port=0");
+
+      // then
+      assertThat(r.err())
+          .isEqualTo(
+              "statewarden: apicurio.registry.url is not set; set it in the --config file, with -D"
+                  + " apicurio.registry.url=http://HOST:PORT/apis/registry/v3 or as the"
+                  + " environment variable STATEWARDEN_APICURIO_REGISTRY_URL\n"
+                  + "statewarden: bootstrap.servers is not set; set it in the --config file, with"
+                  + " -D bootstrap.servers=HOST:PORT[,HOST:PORT...] or as the environment variable"
+                  + " STATEWARDEN_BOOTSTRAP_SERVERS\n");
+      assertThat(
+              fails(
+                      1,
+                      "run",
+                      "-D",
+                      "bootstrap.servers=127.0.0.1:1",
+                      "-D",
+                      "apicurio.registry.url=localhost:8080")
+                  .err())
+          .isEqualTo(
+              "statewarden: apicurio.registry.url 'localhost:8080' is not an http:// or https://"
+                  + " URL such as http://HOST:PORT/apis/registry/v3\n");
+    }
+
+    @Test
+    void shouldSayInOneLineThatNoBrokerAnswered() throws Exception {
+      // given a port nothing listens on
+      int closed;
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        closed = s.getLocalPort();
+      }
+
+      // when
+      long began = System.nanoTime();
+      Run r = fails(3, run("127.0.0.1:" + closed, "1000"));
+
+      // then
+      assertThat(r.err())
+          .isEqualTo(
+              "statewarden: no Kafka broker answered at 127.0.0.1:"
+                  + closed
+                  + " (bootstrap.servers) within 1 s: connection refused\n");
+      assertThat(java.time.Duration.ofNanos(System.nanoTime() - began))
+          .isLessThan(java.time.Duration.ofSeconds(15));
+    }
+
+    @Test
+    void shouldSayInOneLineThatTheBrokerAcceptedButDidNotAnswer() throws Exception {
+      // given a port that accepts connections and never answers
+      try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+        // when
+        Run r = fails(3, run("127.0.0.1:" + s.getLocalPort(), "2000"));
+
+        // then
+        assertThat(r.err())
+            .startsWith("statewarden: Kafka at 127.0.0.1:" + s.getLocalPort())
+            .contains("accepted a connection but did not answer within")
+            .endsWith("check that security.protocol (PLAINTEXT) matches the broker's listener\n");
+        assertThat(r.err().lines()).hasSize(1);
+      }
+    }
+
+    String[] run(String bootstrap, String timeoutMs) {
+      return new String[] {
+        "run",
+        "-D",
+        "bootstrap.servers=" + bootstrap,
+        "-D",
+        "apicurio.registry.url=http://127.0.0.1:1/apis/registry/v3",
+        "-D",
+        "statewarden.startup.timeout.ms=" + timeoutMs,
+        "-D",
+        "statewarden.http.port=0",
+        "-D",
+        "state.dir=" + dir.resolve("state")
+      };
+    }
   }
 
   @Nested
@@ -286,6 +377,9 @@ class CommandsTest {
       assertThat(
               fails(1, "replay", "--output-prefix", "r1", "-D", "statewarden.http.port=abc").err())
           .contains("statewarden.http.port");
+      assertThat(fails(1, "replay", "--output-prefix", "r1").err())
+          .startsWith("statewarden: apicurio.registry.url is not set; ")
+          .contains("\nstatewarden: bootstrap.servers is not set; ");
     }
   }
 

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +22,10 @@ class MainProcessTest {
   @TempDir Path dir;
 
   Run java(String... args) throws Exception {
+    return java(Map.of(), args);
+  }
+
+  Run java(Map<String, String> env, String... args) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-cp");
@@ -29,9 +34,11 @@ class MainProcessTest {
     cmd.addAll(List.of(args));
     Path out = dir.resolve("out.txt");
     Path err = dir.resolve("err.txt");
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().keySet().removeIf(k -> k.startsWith("STATEWARDEN_"));
+    pb.environment().putAll(env);
     Process p =
-        new ProcessBuilder(cmd)
-            .redirectInput(Files.writeString(dir.resolve("in.txt"), "").toFile())
+        pb.redirectInput(Files.writeString(dir.resolve("in.txt"), "").toFile())
             .redirectOutput(out.toFile())
             .redirectError(err.toFile())
             .start();
@@ -70,5 +77,24 @@ class MainProcessTest {
     assertThat(r.err())
         .isEqualTo(
             s + ":1: missing field 'timestamp' (the record timestamp: epoch millis or ISO-8601)\n");
+  }
+
+  @Test
+  void shouldRefuseAMisspeltVariableNamingTheOneMeant() throws Exception {
+    // given a variable one letter short of STATEWARDEN_BOOTSTRAP_SERVERS
+    Map<String, String> env =
+        Map.of(
+            "STATEWARDEN_BOOTSTRAP_SERVER", "127.0.0.1:1",
+            "STATEWARDEN_APICURIO_REGISTRY_URL", "http://127.0.0.1:1/apis/registry/v3");
+
+    // when
+    Run r = java(env, "run").assertNoStackTrace();
+
+    // then it is named before anything connects
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err())
+        .isEqualTo(
+            "statewarden: environment variable STATEWARDEN_BOOTSTRAP_SERVER stands for no known"
+                + " setting; did you mean STATEWARDEN_BOOTSTRAP_SERVERS (bootstrap.servers)?\n");
   }
 }

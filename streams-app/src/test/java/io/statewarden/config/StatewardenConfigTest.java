@@ -68,6 +68,68 @@ class StatewardenConfigTest {
   }
 
   @Test
+  void shouldRefuseAnUnknownStatewardenKeyNamingTheNearest() {
+    assertThatThrownBy(() -> new StatewardenConfig(Map.of("statewarden.topic.audti", "a")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "unknown setting statewarden.topic.audti; did you mean statewarden.topic.audit?");
+    assertThatThrownBy(() -> new StatewardenConfig(Map.of("statewarden.colour", "blue")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "unknown setting statewarden.colour; the statewarden.* settings are listed in"
+                + " docs/operations.md");
+  }
+
+  @Test
+  void shouldRefuseAMisspeltVariableNamingTheNearest() {
+    assertThatThrownBy(() -> StatewardenConfig.load(null, Map.of("STATEWARDEN_HTTP_TOKN", "t")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "environment variable STATEWARDEN_HTTP_TOKN stands for no known setting; did you mean"
+                + " STATEWARDEN_HTTP_TOKEN (statewarden.http.token)?");
+    assertThatThrownBy(
+            () -> StatewardenConfig.load(null, Map.of("STATEWARDEN_BOOTSTRAP_SERVER", "k:9092")))
+        .hasMessage(
+            "environment variable STATEWARDEN_BOOTSTRAP_SERVER stands for no known setting; did"
+                + " you mean STATEWARDEN_BOOTSTRAP_SERVERS (bootstrap.servers)?");
+    assertThatThrownBy(
+            () ->
+                StatewardenConfig.load(
+                    null, Map.of("STATEWARDEN_APICURIO_REGISTRY_AUTO_REGISTER", "false")))
+        .hasMessageContaining(
+            "did you mean STATEWARDEN_APICURIO_REGISTRY_AUTO__REGISTER"
+                + " (apicurio.registry.auto-register)?");
+  }
+
+  @Test
+  void shouldPassKnownKafkaStreamsClientAndSerdeSettingsThrough() throws Exception {
+    Path file = dir.resolve("app.properties");
+    Files.writeString(file, "some.plugin.setting=1\n");
+    Map<String, String> env =
+        Map.of(
+            "STATEWARDEN_SASL_JAAS_CONFIG", "jaas",
+            "STATEWARDEN_PRODUCER_MAX_REQUEST_SIZE", "2000000",
+            "STATEWARDEN_TOPIC_MIN_INSYNC_REPLICAS", "2",
+            "STATEWARDEN_NUM_STREAM_THREADS", "2",
+            "STATEWARDEN_APICURIO_REGISTRY_AUTH_USERNAME", "u",
+            "STATEWARDEN_LOG_LEVEL", "DEBUG",
+            "STATEWARDEN_REGISTRY_HOME", "/opt/registry",
+            "STATEWARDEN_http_port", "9300");
+
+    StatewardenConfig c = StatewardenConfig.load(file, env);
+
+    assertThat(c.kafka())
+        .containsEntry("sasl.jaas.config", "jaas")
+        .containsEntry("producer.max.request.size", "2000000")
+        .containsEntry("topic.min.insync.replicas", "2")
+        .containsEntry("num.stream.threads", "2")
+        .containsEntry("apicurio.registry.auth.username", "u")
+        .containsEntry("some.plugin.setting", "1")
+        .doesNotContainKeys("log.level", "registry.home");
+    assertThat(c.getInt(StatewardenConfig.HTTP_PORT)).isEqualTo(9300);
+  }
+
+  @Test
   void shouldBuildEngineLimitsFromSettings() {
     var c =
         new StatewardenConfig(

@@ -3,6 +3,7 @@ package io.statewarden.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.statewarden.cli.TestAccess;
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.config.Topics;
 import io.statewarden.testsupport.Deployment;
@@ -12,6 +13,8 @@ import io.statewarden.topology.StartupException;
 import io.statewarden.topology.StatewardenApp;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +29,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
+import java.util.function.BiConsumer;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
@@ -72,6 +76,7 @@ import org.yaml.snakeyaml.Yaml;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SecureKafkaIT {
   static final Path USERS = Path.of("..", "deploy", "k8s", "base", "users.yaml");
+  static final String REPLAYER = "statewarden-replayer";
 
   @TempDir static Path dir;
 
@@ -179,7 +184,12 @@ class SecureKafkaIT {
       admin.createTopics(topics).all().get();
       List<UserScramCredentialAlteration> users = new ArrayList<>();
       for (String u :
-          List.of("statewarden", "statewarden-producer", "statewarden-consumer", "intruder")) {
+          List.of(
+              "statewarden",
+              "statewarden-producer",
+              "statewarden-consumer",
+              "intruder",
+              REPLAYER)) {
         passwords.put(u, UUID.randomUUID().toString());
         users.add(
             new UserScramCredentialUpsertion(
@@ -187,6 +197,7 @@ class SecureKafkaIT {
       }
       admin.alterUserScramCredentials(users).all().get();
       admin.createAcls(aclsOfManifests()).all().get();
+      admin.createAcls(replayAcls()).all().get();
     }
   }
 
@@ -234,6 +245,51 @@ class SecureKafkaIT {
       }
     }
     assertThat(out).hasSizeGreaterThan(20);
+    return out;
+  }
+
+  /**
+   * What {@code replay --output-prefix replay1 --verify} needs (docs/security.md): read the events
+   * and the live outputs, its own output topics, group, internal topics and transactional ids.
+   */
+  static List<AclBinding> replayAcls() {
+    List<AclBinding> out = new ArrayList<>();
+    BiConsumer<ResourcePattern, List<AclOperation>> allow =
+        (pattern, ops) ->
+            ops.forEach(
+                op ->
+                    out.add(
+                        new AclBinding(
+                            pattern,
+                            new AccessControlEntry(
+                                "User:" + REPLAYER, "*", op, AclPermissionType.ALLOW))));
+    for (String t : Topics.DEFAULTS.all()) {
+      allow.accept(
+          new ResourcePattern(ResourceType.TOPIC, t, PatternType.LITERAL),
+          List.of(AclOperation.READ, AclOperation.DESCRIBE));
+    }
+    allow.accept(
+        new ResourcePattern(ResourceType.TOPIC, "replay1", PatternType.PREFIXED),
+        List.of(AclOperation.CREATE, AclOperation.WRITE, AclOperation.READ, AclOperation.DESCRIBE));
+    allow.accept(
+        new ResourcePattern(ResourceType.TOPIC, "statewarden-replay-", PatternType.PREFIXED),
+        List.of(
+            AclOperation.CREATE,
+            AclOperation.READ,
+            AclOperation.WRITE,
+            AclOperation.DESCRIBE,
+            AclOperation.DESCRIBE_CONFIGS,
+            AclOperation.DELETE));
+    allow.accept(
+        new ResourcePattern(ResourceType.GROUP, "statewarden-replay-", PatternType.PREFIXED),
+        List.of(AclOperation.READ, AclOperation.DESCRIBE));
+    allow.accept(
+        new ResourcePattern(
+            ResourceType.TRANSACTIONAL_ID, "statewarden-replay-", PatternType.PREFIXED),
+        List.of(AclOperation.WRITE, AclOperation.DESCRIBE));
+    allow.accept(
+        new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
+        List.of(AclOperation.IDEMPOTENT_WRITE));
     return out;
   }
 
@@ -364,6 +420,33 @@ class SecureKafkaIT {
         }
       }
     }
+
+    // and: replay, as the CLI runs it, on the same TLS + SCRAM listener, reproduces the outputs
+    Properties settings = new Properties();
+    client(REPLAYER, passwords.get(REPLAYER)).forEach((k, v) -> settings.put(k, v.toString()));
+    settings.put("apicurio.registry.url", infra.registryUrl());
+    settings.put("state.dir", dir.resolve("state-replay").toString());
+    settings.put("replication.factor", "1");
+    Path file = dir.resolve("replay.properties");
+    try (var w = Files.newBufferedWriter(file)) {
+      settings.store(w, null);
+    }
+    StringWriter out = new StringWriter();
+    int exit =
+        TestAccess.commandLine()
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(out, true))
+            .execute(
+                "replay",
+                "--config",
+                file.toString(),
+                "--output-prefix",
+                "replay1",
+                "--verify",
+                "--idle-timeout-s",
+                "60");
+    assertThat(exit).as("replay exit; output:%n%s", out).isZero();
+    assertThat(out.toString()).contains("verify: identical");
   }
 
   @Test
