@@ -5,6 +5,8 @@ import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.statewarden.protocol.MermaidDiagram;
 import io.statewarden.protocol.Protocol;
 import io.statewarden.protocol.ProtocolCatalog;
@@ -22,10 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -124,16 +125,16 @@ public final class HttpApi implements AutoCloseable {
                         versions.stream().map(p -> summary(p, true)).toList()));
               }
             });
+    PrometheusRegistry registry = new PrometheusRegistry();
+    metrics.registerTo(registry);
+    registry.register(storedSessions(streams));
+    registry.register(new KafkaStreamsMetrics(streams::metrics));
     HttpContext metricsContext =
         server.createContext(
             "/metrics",
             ex -> {
-              StringBuilder b = new StringBuilder();
-              metrics.render(b);
-              stores(streams, b);
-              kafka(streams, b);
-              byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
-              ex.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4");
+              byte[] bytes = PrometheusText.write(registry);
+              ex.getResponseHeaders().add("Content-Type", PrometheusText.CONTENT_TYPE);
               ex.sendResponseHeaders(200, bytes.length);
               try (OutputStream out = ex.getResponseBody()) {
                 out.write(bytes);
@@ -162,51 +163,27 @@ public final class HttpApi implements AutoCloseable {
   }
 
   /** Stored sessions on this instance (approximate, from RocksDB). */
-  private static void stores(KafkaStreams streams, StringBuilder b) {
-    long n;
-    try {
-      n =
-          streams
-              .store(
-                  StoreQueryParameters.fromNameAndType(
-                      TopologyFactory.SESSIONS_STORE, QueryableStoreTypes.keyValueStore()))
-              .approximateNumEntries();
-    } catch (RuntimeException e) {
-      return; // not queryable while rebalancing: no gauge rather than a wrong one
-    }
-    b.append("# HELP statewarden_sessions_stored Sessions (active and retained final) on this")
-        .append(" instance (approximate).\n# TYPE statewarden_sessions_stored gauge\n")
-        .append("statewarden_sessions_stored ")
-        .append(n)
-        .append('\n');
-  }
-
-  /** Every numeric Kafka Streams (and client) metric, as a gauge. */
-  private static void kafka(KafkaStreams streams, StringBuilder b) {
-    for (Map.Entry<MetricName, ? extends Metric> e : streams.metrics().entrySet()) {
-      Object v = e.getValue().metricValue();
-      if (!(v instanceof Number n)
-          || Double.isNaN(n.doubleValue())
-          || Double.isInfinite(n.doubleValue())) {
-        continue;
-      }
-      MetricName m = e.getKey();
-      b.append(sanitize("kafka_" + m.group() + "_" + m.name())).append('{');
-      String sep = "";
-      for (var tag : m.tags().entrySet()) {
-        b.append(sep)
-            .append(sanitize(tag.getKey()))
-            .append("=\"")
-            .append(tag.getValue().replace("\"", "'"))
-            .append('"');
-        sep = ",";
-      }
-      b.append("} ").append(n.doubleValue()).append('\n');
-    }
-  }
-
-  private static String sanitize(String s) {
-    return s.replaceAll("[^a-zA-Z0-9_]", "_");
+  private static GaugeWithCallback storedSessions(KafkaStreams streams) {
+    return GaugeWithCallback.builder()
+        .name("statewarden_sessions_stored")
+        .help("Sessions (active and retained final) on this instance (approximate).")
+        .callback(
+            c -> {
+              long n;
+              try {
+                n =
+                    streams
+                        .store(
+                            StoreQueryParameters.fromNameAndType(
+                                TopologyFactory.SESSIONS_STORE,
+                                QueryableStoreTypes.keyValueStore()))
+                        .approximateNumEntries();
+              } catch (InvalidStateStoreException rebalancing) {
+                return; // not queryable while rebalancing: no sample rather than a wrong one
+              }
+              c.call(n);
+            })
+        .build();
   }
 
   static void reply(HttpExchange ex, int code, Object body) throws IOException {

@@ -140,6 +140,8 @@ final class LocalCommand implements Callable<Integer> {
       out.println("Kafka broker:      " + kafka.bootstrapServers());
       EmbeddedRegistry registry = EmbeddedRegistry.start(data.resolve("registry"), registryPort);
       started.add(registry);
+      // our hook closes it, after the processor: its own would kill it concurrently
+      registry.leaveStoppingToCaller();
       out.println("Apicurio Registry: " + registry.url());
 
       Topics topics = Topics.DEFAULTS;

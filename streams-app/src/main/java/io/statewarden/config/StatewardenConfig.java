@@ -356,6 +356,15 @@ public final class StatewardenConfig extends AbstractConfig {
     // for the empty partition on every readiness check: ~11% of the stream thread's CPU
     // (docs/benchmarks.md)
     m.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+    // Kafka 4.x warns at every start unless this is set, and makes it the default in 5.0; the
+    // topology has no global stores, so it changes nothing else. The stream thread's partition
+    // assignor reads a StreamsConfig of its own from the main consumer's settings, which carry only
+    // consumer keys and main.consumer.* ones: it needs the setting there too, or it warns as well
+    m.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+    m.put(
+        StreamsConfig.mainConsumerPrefix(
+            StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG),
+        true);
     m.put("apicurio.registry.auto-register", "true");
     m.put("apicurio.registry.find-latest", "true");
     return m;

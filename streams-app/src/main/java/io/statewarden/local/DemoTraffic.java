@@ -3,6 +3,7 @@ package io.statewarden.local;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.statewarden.config.Topics;
 import io.statewarden.schema.ProtocolEvent;
+import io.statewarden.topology.RegistryClientSettings;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -85,15 +86,17 @@ public final class DemoTraffic implements AutoCloseable {
     common.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     common.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     common.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    Map<String, Object> avroConfig = new HashMap<>(common);
-    avroConfig.put("apicurio.registry.url", registryUrl);
-    avroConfig.put("apicurio.registry.auto-register", "true");
+    // the serde's registry client on statewarden's managed Vert.x instance, with its time limits
+    Map<String, Object> serdeConfig =
+        RegistryClientSettings.withDefaults(
+            Map.of(
+                "apicurio.registry.url", registryUrl, "apicurio.registry.auto-register", "true"));
     AvroKafkaSerializer<ProtocolEvent> serializer = new AvroKafkaSerializer<>();
-    serializer.configure(avroConfig, false); // clients do not configure serde instances
+    serializer.configure(serdeConfig, false); // clients do not configure serde instances
     @SuppressWarnings({"unchecked", "rawtypes"})
     org.apache.kafka.common.serialization.Serializer<Object> values =
         (org.apache.kafka.common.serialization.Serializer) serializer;
-    avro = new KafkaProducer<>(avroConfig, new StringSerializer(), values);
+    avro = new KafkaProducer<>(common, new StringSerializer(), values);
     json = new KafkaProducer<>(common, new StringSerializer(), new ByteArraySerializer());
   }
 

@@ -264,6 +264,21 @@ public final class EmbeddedRegistry implements AutoCloseable {
   }
 
   /**
+   * Leaves stopping this registry at JVM exit to the caller's own shutdown hook, which must then
+   * {@link #close()} it. The JVM runs its shutdown hooks at the same time: a caller that stops its
+   * processor first and the registry after (as {@code local} does on Ctrl-C) would otherwise see
+   * the registry killed under the processor's last schema lookups. If this JVM dies without running
+   * hooks, the watchdog still stops the registry.
+   */
+  public synchronized void leaveStoppingToCaller() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook runs anyway
+    }
+  }
+
+  /**
    * The v3 REST API base, also the value for the serdes' {@code apicurio.registry.url}.
    *
    * @return {@code http://127.0.0.1:<port>/apis/registry/v3}

@@ -4,6 +4,7 @@ import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.statewarden.config.Topics;
 import io.statewarden.schema.Backout;
 import io.statewarden.schema.Transition;
+import io.statewarden.topology.RegistryClientSettings;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
@@ -31,13 +32,17 @@ public final class OutputTail implements AutoCloseable {
             ConsumerConfig.ISOLATION_LEVEL_CONFIG,
             "read_committed",
             ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-            "latest",
-            "apicurio.registry.url",
-            registryUrl,
-            "apicurio.registry.use-specific-avro-reader",
-            "true");
+            "latest");
+    // the serde's registry client on statewarden's managed Vert.x instance, with its time limits
+    Map<String, Object> serdeConfig =
+        RegistryClientSettings.withDefaults(
+            Map.of(
+                "apicurio.registry.url",
+                registryUrl,
+                "apicurio.registry.use-specific-avro-reader",
+                "true"));
     AvroKafkaDeserializer<Object> values = new AvroKafkaDeserializer<>();
-    values.configure(c, false); // clients do not configure serde instances
+    values.configure(serdeConfig, false); // clients do not configure serde instances
     consumer = new KafkaConsumer<>(c, new StringDeserializer(), values);
     consumer.subscribe(List.of(topics.transitions(), topics.backouts()));
     thread =

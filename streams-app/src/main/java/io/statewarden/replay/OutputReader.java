@@ -1,6 +1,7 @@
 package io.statewarden.replay;
 
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
+import io.statewarden.topology.RegistryClientSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,7 +28,8 @@ public final class OutputReader {
     c.remove(ConsumerConfig.GROUP_ID_CONFIG);
     c.put("apicurio.registry.use-specific-avro-reader", "true");
     AvroKafkaDeserializer<Object> values = new AvroKafkaDeserializer<>();
-    values.configure(c, false);
+    // the registry client on statewarden's managed Vert.x instance, with its time limits
+    values.configure(RegistryClientSettings.withDefaults(c), false);
     List<ConsumerRecord<String, Object>> out = new ArrayList<>();
     try (KafkaConsumer<String, Object> consumer =
         new KafkaConsumer<>(c, new StringDeserializer(), values)) {

@@ -9,6 +9,7 @@ import io.statewarden.config.StatewardenConfig;
 import io.statewarden.schema.Transition;
 import io.statewarden.testsupport.Deployment;
 import io.statewarden.testsupport.KafkaInfra;
+import io.statewarden.testsupport.PrometheusTextParser;
 import io.statewarden.testsupport.RealKafka;
 import io.statewarden.topology.StatewardenApp;
 import java.io.PrintWriter;
@@ -130,6 +131,9 @@ class HttpApiIT {
 
         String metrics =
             get(first.httpPort(), "/metrics").body() + get(b.httpPort(), "/metrics").body();
+        // each instance's exposition reads back strictly: escaped labels, every family typed
+        PrometheusTextParser.parse(get(first.httpPort(), "/metrics").body());
+        PrometheusTextParser.parse(get(b.httpPort(), "/metrics").body());
         assertThat(metrics)
             .contains("statewarden_events_total{decision=\"ACCEPTED\",reason=\"\"}")
             .contains(

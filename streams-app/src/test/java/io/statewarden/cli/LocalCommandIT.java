@@ -7,6 +7,7 @@ import io.statewarden.config.Topics;
 import io.statewarden.local.Ports;
 import io.statewarden.schema.Backout;
 import io.statewarden.schema.Transition;
+import io.statewarden.testsupport.PrometheusTextParser;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -20,8 +21,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -32,10 +36,62 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code local --demo} as a user runs it: the built jar in its own JVM starts a real broker and
- * registry, transitions and backouts appear on the output topics, and stopping it (SIGTERM, the
- * same shutdown path as Ctrl-C) leaves nothing running.
+ * registry, transitions and backouts appear on the output topics, {@code /metrics} reads back
+ * strictly, stopping it (SIGTERM, the same shutdown path as Ctrl-C) leaves nothing running, and
+ * neither the start nor the stop prints a warning, an error or a stack trace.
  */
 class LocalCommandIT {
+  /** A log line as logback.xml formats it: time, level, logger (abbreviated), message. */
+  private static final Pattern LOG_LINE =
+      Pattern.compile(
+          "^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (TRACE|DEBUG|INFO|WARN|ERROR) +(\\S+) - (.*)$");
+
+  private static final Pattern STACK_TRACE =
+      Pattern.compile(
+          "^(\\tat |\\s*Caused by: |\\s*Suppressed: |\\t\\.\\.\\. \\d+ more|Exception in thread )"
+              + "|^[\\w.$]+(Exception|Error)(: .*)?$");
+
+  /**
+   * Warnings of libraries that statewarden cannot prevent, each by its logger as printed and the
+   * start of its message.
+   */
+  private static final List<List<String>> EXPECTED_WARNINGS =
+      List.of(
+          // org.apache.kafka.controller.QuorumController: the controller of a newly formatted node
+          // reports, at WARN, that it starts from an empty metadata log (only on the first start in
+          // a data directory); the bootstrap records it then writes are the ones Formatter
+          // prepared
+          List.of(
+              "o.a.k.c.QuorumController",
+              "[QuorumController id=1] Performing controller activation. The metadata log appears"
+                  + " to be empty."),
+          // org.apache.kafka.clients.NetworkClient: the broker's own shutdown closes its
+          // registration channel's client twice (BrokerServer.shutdown); nothing outside the
+          // broker is involved
+          List.of(
+              "o.a.k.clients.NetworkClient",
+              "[NodeToControllerChannelManager id=1 name=registration] Attempting to close"
+                  + " NetworkClient that has already been closed."));
+
+  /** The lines that are a warning, an error or part of a stack trace, less the expected ones. */
+  static List<String> problems(List<String> lines) {
+    List<String> out = new ArrayList<>();
+    for (String l : lines) {
+      Matcher m = LOG_LINE.matcher(l);
+      if (m.matches()) {
+        boolean bad = m.group(1).equals("WARN") || m.group(1).equals("ERROR");
+        boolean expected =
+            m.group(1).equals("WARN")
+                && EXPECTED_WARNINGS.stream()
+                    .anyMatch(w -> m.group(2).equals(w.get(0)) && m.group(3).startsWith(w.get(1)));
+        if (bad && !expected) out.add(l);
+      } else if (STACK_TRACE.matcher(l).find() || l.startsWith("while stopping: ")) {
+        out.add(l);
+      }
+    }
+    return out;
+  }
+
   @TempDir Path dir;
 
   @Test
@@ -43,6 +99,7 @@ class LocalCommandIT {
     int kafkaPort = Ports.freeLoopbackPort();
     int registryPort = Ports.freeLoopbackPort();
     int httpPort = Ports.freeLoopbackPort();
+    Path data = Path.of("target", "local-it", UUID.randomUUID().toString()).toAbsolutePath();
     String java = ProcessHandle.current().info().command().orElse("java");
     Process p =
         new ProcessBuilder(
@@ -59,7 +116,9 @@ class LocalCommandIT {
                 "--http-port",
                 "" + httpPort,
                 "--data-dir",
-                dir.resolve("data").toString(),
+                // as a user's ./.statewarden, not under the OS temp directory (Kafka Streams warns
+                // about a state directory there, which @TempDir would be)
+                data.toString(),
                 "--demo-interval-ms",
                 "250")
             .redirectErrorStream(true)
@@ -108,6 +167,20 @@ class LocalCommandIT {
       assertThat(lines)
           .anyMatch(l -> l.startsWith("transition "))
           .anyMatch(l -> l.startsWith("BACKOUT "));
+      HttpResponse<String> metrics =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      // the names the Grafana dashboard charts, now that there were events and transitions
+      // (deploy/k8s/base/grafana-dashboard.json)
+      assertThat(PrometheusTextParser.parse(metrics.body()))
+          .containsKeys(
+              "statewarden_events_total",
+              "statewarden_transitions_total",
+              "statewarden_deadline_lateness_seconds",
+              "statewarden_deadlines_pending",
+              "kafka_stream_thread_metrics_process_rate");
     } finally {
       p.toHandle()
           .destroy(); // SIGTERM, the same shutdown hook as Ctrl-C; keeps our end of the pipe open
@@ -133,6 +206,9 @@ class LocalCommandIT {
     assertThat(Ports.isFree(kafkaPort) && Ports.isFree(registryPort) && Ports.isFree(httpPort))
         .as("ports released")
         .isTrue();
+    assertThat(problems(lines))
+        .as("warnings, errors and stack traces of a clean start and stop")
+        .isEmpty();
   }
 
   /**

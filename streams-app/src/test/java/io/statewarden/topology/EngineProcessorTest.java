@@ -173,9 +173,10 @@ class EngineProcessorTest {
         .startsWith("stored session broken cannot be decoded");
     assertThat(task.stored("broken")).as("moved out of the store").isFalse();
     assertThat(deadlinesFired("good")).as("the rest of the task runs").isEqualTo(1);
-    StringBuilder metrics = new StringBuilder();
-    task.metrics.render(metrics);
-    assertThat(metrics.toString()).contains("statewarden_sessions_quarantined_total 1");
+    assertThat(
+            MetricsTest.value(
+                MetricsTest.scrape(task.metrics), "statewarden_sessions_quarantined_total"))
+        .isEqualTo(1);
     task.restart();
     task.punctuate(T + 20_000);
     assertThat(task.deadLetters).as("quarantined once").hasSize(1);

@@ -134,14 +134,7 @@ final class TaskHarness {
   }
 
   int pendingDeadlines() {
-    StringBuilder b = new StringBuilder();
-    metrics.render(b);
-    return b.toString()
-        .lines()
-        .filter(l -> l.startsWith("statewarden_deadlines_pending "))
-        .mapToInt(l -> Integer.parseInt(l.substring(l.indexOf(' ') + 1)))
-        .findFirst()
-        .orElseThrow();
+    return (int) MetricsTest.value(MetricsTest.scrape(metrics), "statewarden_deadlines_pending");
   }
 
   boolean stored(String id) {
