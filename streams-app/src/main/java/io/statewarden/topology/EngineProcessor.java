@@ -46,7 +46,7 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
   private final TopologyFactory.Settings settings;
   private final boolean live;
   private ProcessorContext<String, Object> context;
-  private MutableSessionState state;
+  private volatile MutableSessionState state; // read by the metrics renderer too
   private List<MutableSessionState.Undecodable> toQuarantine = List.of();
   private CatchUp.Gate gate;
   private String task;
@@ -62,10 +62,9 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
     this.context = context;
     KeyValueStore<String, byte[]> store = context.getStateStore(TopologyFactory.SESSIONS_STORE);
     this.task = context.taskId().toString();
-    StoreSessionState[] self = new StoreSessionState[1];
-    Metrics.Active active = settings.metrics().taskStarted(task, () -> self[0].pendingDeadlines());
-    self[0] = new StoreSessionState(store, live ? engine::dueAt : null, active);
-    this.state = self[0];
+    Metrics.Active active =
+        settings.metrics().taskStarted(task, () -> state == null ? 0 : state.pendingDeadlines());
+    this.state = new StoreSessionState(store, live ? engine::dueAt : null, active);
     this.toQuarantine = state.rebuild();
     if (live) {
       this.gate = settings.catchUp().open(context.applicationId(), context.taskId().partition());

@@ -60,10 +60,13 @@ class LateStepsIT {
         Thread.sleep(3);
       }
 
-      List<Backout> backouts =
-          d.awaitAvro(d.topics.backouts(), Backout.class, SESSIONS, Duration.ofSeconds(60));
-      Thread.sleep(2_000); // anything repeated would arrive by now
-      backouts = d.readAll(d.topics.backouts(), Backout.class);
+      d.awaitAvro(d.topics.backouts(), Backout.class, SESSIONS, Duration.ofSeconds(60));
+      // anything repeated would arrive within a few commit intervals: the count must hold
+      org.awaitility.Awaitility.await()
+          .during(Duration.ofSeconds(2))
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> d.readAll(d.topics.backouts(), Backout.class).size() == SESSIONS);
+      List<Backout> backouts = d.readAll(d.topics.backouts(), Backout.class);
       assertThat(
               backouts.stream()
                   .collect(Collectors.groupingBy(Backout::getSessionId, Collectors.counting())))
