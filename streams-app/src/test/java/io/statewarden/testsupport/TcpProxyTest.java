@@ -74,9 +74,14 @@ class TcpProxyTest {
       proxy.set(Mode.REFUSE);
 
       // then
-      assertThatThrownBy(() -> connect(port))
-          .isInstanceOf(ConnectException.class)
-          .hasMessageContaining("Connection refused");
+      // the listener closes on the proxy's own thread: a connect racing it may still get through
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () ->
+                  assertThatThrownBy(() -> connect(port).close())
+                      .isInstanceOf(ConnectException.class)
+                      .hasMessageContaining("Connection refused"));
       assertThat(readOrEnd(open)).as("the open connection sees its peer go").isEqualTo(-1);
       open.close();
       Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> proxy.openConnections() == 0);
