@@ -20,6 +20,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -121,10 +122,17 @@ public final class Deployment implements AutoCloseable {
     sendRaw(topics.eventsJson(), key, json.getBytes(StandardCharsets.UTF_8), timestamp);
   }
 
-  public void sendRaw(String topic, String key, byte[] value, long timestamp) {
+  /** Sends and waits for the broker's answer: where the record landed. */
+  public RecordMetadata sendRaw(String topic, String key, byte[] value, long timestamp) {
     byte[] k = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
-    raw.send(new ProducerRecord<>(topic, null, timestamp, k, value));
-    raw.flush();
+    try {
+      return raw.send(new ProducerRecord<>(topic, null, timestamp, k, value)).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    }
   }
 
   public static ProtocolEvent event(
