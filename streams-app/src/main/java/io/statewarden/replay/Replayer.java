@@ -153,7 +153,8 @@ public final class Replayer {
             config.getInt(StatewardenConfig.PUNCTUATION_MAX_FIRES),
             config.getInt(StatewardenConfig.MAX_RECORD_BYTES),
             config.instanceId(),
-            config.kafka());
+            config.kafka(),
+            mac());
     Properties props = new Properties();
     props.putAll(config.kafka());
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
@@ -168,6 +169,12 @@ public final class Replayer {
     KafkaStreams streams = new KafkaStreams(TopologyFactory.build(engine, settings, false), props);
     streams.start();
     return streams;
+  }
+
+  /** The keys the live processor signed with: a replay believes the same timers it did. */
+  private io.statewarden.topology.RecordMac mac() {
+    List<String> keys = config.signingKeys();
+    return io.statewarden.topology.RecordMac.of(keys.get(0), keys.subList(1, keys.size()));
   }
 
   private static Map<TopicPartition, Long> offsets(
