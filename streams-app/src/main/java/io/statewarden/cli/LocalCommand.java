@@ -10,8 +10,12 @@ import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.protocol.ProtocolLoadException;
 import io.statewarden.topology.RecordMac;
 import io.statewarden.topology.StatewardenApp;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -109,19 +113,18 @@ final class LocalCommand implements Callable<Integer> {
    * The signing key under the data directory, made on the first start and kept, so that the timer
    * records already in the embedded log still verify after a restart.
    */
-  static Path signingKeyFile(Path data) throws java.io.IOException {
+  static Path signingKeyFile(Path data) throws IOException {
     Path file = data.resolve("signing.key");
-    if (!java.nio.file.Files.exists(file)) {
-      java.nio.file.Files.createDirectories(data);
-      Path tmp = java.nio.file.Files.createTempFile(data, "signing", ".tmp");
+    if (!Files.exists(file)) {
+      Files.createDirectories(data);
+      Path tmp = Files.createTempFile(data, "signing", ".tmp");
       try {
-        java.nio.file.Files.setPosixFilePermissions(
-            tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
       } catch (UnsupportedOperationException notPosix) {
         // the data directory's own permissions protect it
       }
-      java.nio.file.Files.writeString(tmp, RecordMac.randomKey() + "\n");
-      java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Files.writeString(tmp, RecordMac.randomKey() + "\n");
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
     }
     return file;
   }

@@ -84,6 +84,9 @@ public final class StatewardenConfig extends AbstractConfig {
   public static final String SIGNING_PREVIOUS_KEYS = "statewarden.signing.previous.keys";
   public static final String SIGNING_PREVIOUS_KEYS_FILE = "statewarden.signing.previous.keys.file";
 
+  /** The least length of a signing key (RecordMac refuses shorter ones too). */
+  public static final int MIN_SIGNING_KEY_LENGTH = 32;
+
   /** The settings {@code run} cannot start without, and what a value looks like. */
   public static final Map<String, String> REQUIRED =
       Map.of(
@@ -560,9 +563,6 @@ public final class StatewardenConfig extends AbstractConfig {
     }
     return keys;
   }
-
-  /** The least length of a signing key (kept equal to RecordMac's). */
-  public static final int MIN_SIGNING_KEY_LENGTH = 32;
 
   private static String missingSigningKey() {
     return SIGNING_KEY

@@ -6,6 +6,7 @@ import io.statewarden.engine.Engine;
 import io.statewarden.local.TopicAdmin;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.protocol.ProtocolLoadException;
+import io.statewarden.topology.RecordMac;
 import io.statewarden.topology.TopologyFactory;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -172,9 +173,9 @@ public final class Replayer {
   }
 
   /** The keys the live processor signed with: a replay believes the same timers it did. */
-  private io.statewarden.topology.RecordMac mac() {
+  private RecordMac mac() {
     List<String> keys = config.signingKeys();
-    return io.statewarden.topology.RecordMac.of(keys.get(0), keys.subList(1, keys.size()));
+    return RecordMac.of(keys.get(0), keys.subList(1, keys.size()));
   }
 
   private static Map<TopicPartition, Long> offsets(
