@@ -186,6 +186,56 @@ class ManifestsTest {
   }
 
   @Test
+  void shouldMountTheSigningKeySecretWhereTheSettingsPointInKubernetesAndCompose()
+      throws Exception {
+    // Kubernetes: both key files lie in the volume of the Secret statewarden-signing-key
+    StatefulSet s =
+        Manifests.typed(
+            Manifests.all().stream()
+                .filter(
+                    d ->
+                        d.kind().equals("apps/v1/StatefulSet")
+                            && d.file().toString().contains("base"))
+                .findFirst()
+                .orElseThrow(),
+            StatefulSet.class);
+    var pod = s.getSpec().getTemplate().getSpec();
+    Container c = pod.getContainers().get(0);
+    Map<String, String> env = new TreeMap<>();
+    c.getEnv().forEach(e -> env.put(e.getName(), e.getValue()));
+    var volume =
+        pod.getVolumes().stream()
+            .filter(
+                v ->
+                    v.getSecret() != null
+                        && "statewarden-signing-key".equals(v.getSecret().getSecretName()))
+            .findFirst()
+            .orElseThrow(
+                () -> new AssertionError("no volume of the Secret statewarden-signing-key"));
+    String mount =
+        c.getVolumeMounts().stream()
+            .filter(m -> m.getName().equals(volume.getName()))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("the signing key volume is not mounted"))
+            .getMountPath();
+    Map<String, String> paths = new TreeMap<>();
+    volume.getSecret().getItems().forEach(i -> paths.put(i.getKey(), mount + "/" + i.getPath()));
+    assertThat(env)
+        .containsEntry("STATEWARDEN_SIGNING_KEY_FILE", paths.get("current"))
+        .containsEntry("STATEWARDEN_SIGNING_PREVIOUS_KEYS_FILE", paths.get("previous"))
+        .doesNotContainKey("STATEWARDEN_SIGNING_KEY");
+    // compose: a secret from the environment, mounted where the setting points
+    JsonNode compose =
+        Manifests.YAML.readTree(Manifests.ROOT.resolve("deploy/compose.yaml").toFile());
+    JsonNode sw = compose.path("services").path("statewarden");
+    assertThat(sw.path("environment").path("STATEWARDEN_SIGNING_KEY_FILE").asText())
+        .isEqualTo("/run/secrets/signing_key");
+    assertThat(sw.path("secrets").toString()).contains("\"signing_key\"");
+    assertThat(compose.path("secrets").path("signing_key").path("environment").asText())
+        .isEqualTo("STATEWARDEN_SIGNING_KEY");
+  }
+
+  @Test
   void shouldReferenceOnlyExistingFilesFromKustomizations() throws Exception {
     Set<String> allowed =
         Set.of(

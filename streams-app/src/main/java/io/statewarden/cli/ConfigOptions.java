@@ -42,6 +42,11 @@ final class ConfigOptions {
       throw new CommandFailure(
           1, String.join("\n", missing.stream().map(m -> "statewarden: " + m).toList()));
     }
+    try {
+      cfg.signingKeys(); // a key file that cannot be read, a key too short
+    } catch (ConfigException e) {
+      throw new CommandFailure(1, "statewarden: " + e.getMessage(), e);
+    }
     return cfg;
   }
 

@@ -8,9 +8,14 @@ import io.statewarden.local.EmbeddedRegistry;
 import io.statewarden.local.OutputTail;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.protocol.ProtocolLoadException;
+import io.statewarden.topology.RecordMac;
 import io.statewarden.topology.StatewardenApp;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -104,6 +109,26 @@ final class LocalCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * The signing key under the data directory, made on the first start and kept, so that the timer
+   * records already in the embedded log still verify after a restart.
+   */
+  static Path signingKeyFile(Path data) throws IOException {
+    Path file = data.resolve("signing.key");
+    if (!Files.exists(file)) {
+      Files.createDirectories(data);
+      Path tmp = Files.createTempFile(data, "signing", ".tmp");
+      try {
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException notPosix) {
+        // the data directory's own permissions protect it
+      }
+      Files.writeString(tmp, RecordMac.randomKey() + "\n");
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+    }
+    return file;
+  }
+
   /** Counted down by Ctrl-C (and by tests). */
   final CountDownLatch stop = new CountDownLatch(1);
 
@@ -155,6 +180,7 @@ final class LocalCommand implements Callable<Integer> {
       settings.put("state.dir", data.resolve("streams").toString());
       settings.put(StatewardenConfig.HTTP_PORT, String.valueOf(httpPort));
       settings.put("replication.factor", "1");
+      settings.put(StatewardenConfig.SIGNING_KEY_FILE, signingKeyFile(data).toString());
       StatewardenConfig config = StatewardenConfig.load(null, System.getenv(), settings, protocols);
       StatewardenApp app = StatewardenApp.start(config);
       started.add(app);

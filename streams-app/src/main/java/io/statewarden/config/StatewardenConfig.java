@@ -79,6 +79,13 @@ public final class StatewardenConfig extends AbstractConfig {
   public static final String HTTP_TOKEN = "statewarden.http.token";
   public static final String HTTP_TOKEN_FILE = "statewarden.http.token.file";
   public static final String STARTUP_TIMEOUT_MS = "statewarden.startup.timeout.ms";
+  public static final String SIGNING_KEY = "statewarden.signing.key";
+  public static final String SIGNING_KEY_FILE = "statewarden.signing.key.file";
+  public static final String SIGNING_PREVIOUS_KEYS = "statewarden.signing.previous.keys";
+  public static final String SIGNING_PREVIOUS_KEYS_FILE = "statewarden.signing.previous.keys.file";
+
+  /** The least length of a signing key (RecordMac refuses shorter ones too). */
+  public static final int MIN_SIGNING_KEY_LENGTH = 32;
 
   /** The settings {@code run} cannot start without, and what a value looks like. */
   public static final Map<String, String> REQUIRED =
@@ -239,7 +246,41 @@ public final class StatewardenConfig extends AbstractConfig {
               Range.atLeast(1),
               Importance.MEDIUM,
               "How long the start waits for Kafka and the schema registry to answer before it gives"
-                  + " up (exit status 3).");
+                  + " up (exit status 3).")
+          .define(
+              SIGNING_KEY,
+              Type.PASSWORD,
+              null,
+              Importance.HIGH,
+              "Secret (at least 32 characters) with which statewarden signs the timer records and"
+                  + " normalized JSON events it writes into the events topic, and checks them when"
+                  + " it reads them back; the same on every instance and for replay. Required by"
+                  + " run and replay. Never logged.")
+          .define(
+              SIGNING_KEY_FILE,
+              Type.STRING,
+              "",
+              Importance.HIGH,
+              "File holding the signing key (surrounding whitespace trimmed), e.g. a mounted"
+                  + " Kubernetes Secret; used when "
+                  + SIGNING_KEY
+                  + " is unset.")
+          .define(
+              SIGNING_PREVIOUS_KEYS,
+              Type.PASSWORD,
+              null,
+              Importance.MEDIUM,
+              "Earlier signing keys, comma-separated: records they signed still verify (a key"
+                  + " rotation, a replay of an old log); never used to sign. Never logged.")
+          .define(
+              SIGNING_PREVIOUS_KEYS_FILE,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              "File holding earlier signing keys, one per line (blank lines ignored); used"
+                  + " besides "
+                  + SIGNING_PREVIOUS_KEYS
+                  + ".");
 
   private final Map<String, Object> passThrough;
 
@@ -456,25 +497,99 @@ public final class StatewardenConfig extends AbstractConfig {
     if (p != null && !p.value().isEmpty()) return p.value();
     String file = getString(HTTP_TOKEN_FILE);
     if (file.isEmpty()) return null;
-    String token;
-    try {
-      token = Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new ConfigException(HTTP_TOKEN_FILE, file, "no such token file");
-    } catch (java.nio.charset.CharacterCodingException e) {
-      throw new ConfigException(HTTP_TOKEN_FILE, file, "the token file is not UTF-8 text");
-    } catch (IOException e) {
-      throw new ConfigException(
-          HTTP_TOKEN_FILE,
-          file,
-          "cannot read the token file"
-              + (Files.isDirectory(Path.of(file)) ? ": it is a directory" : "")
-              + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
-    }
+    String token = readSecret(HTTP_TOKEN_FILE, file, "token");
     if (token.isEmpty()) {
       throw new ConfigException(HTTP_TOKEN_FILE, file, "the token file is empty");
     }
     return token;
+  }
+
+  /** The signing key, from {@link #SIGNING_KEY} or else {@link #SIGNING_KEY_FILE}; or null. */
+  private String signingKeyOrNull() {
+    Password p = getPassword(SIGNING_KEY);
+    if (p != null && !p.value().isBlank()) return p.value().strip();
+    String file = getString(SIGNING_KEY_FILE);
+    if (file.isEmpty()) return null;
+    String key = readSecret(SIGNING_KEY_FILE, file, "key");
+    if (key.isEmpty()) {
+      throw new ConfigException(SIGNING_KEY_FILE, file, "the key file is empty");
+    }
+    return key;
+  }
+
+  /**
+   * The signing keys: the current one first (it signs), then the earlier ones (they only verify).
+   * The values never appear in a message.
+   *
+   * @throws ConfigException when no key is set, a key file cannot be read, or a key is too short
+   */
+  public List<String> signingKeys() {
+    String current = signingKeyOrNull();
+    if (current == null) {
+      throw new ConfigException(missingSigningKey());
+    }
+    List<String> keys = new java.util.ArrayList<>();
+    keys.add(current);
+    Password p = getPassword(SIGNING_PREVIOUS_KEYS);
+    if (p != null) {
+      for (String k : p.value().split(",")) {
+        if (!k.isBlank()) keys.add(k.strip());
+      }
+    }
+    String file = getString(SIGNING_PREVIOUS_KEYS_FILE);
+    if (!file.isEmpty()) {
+      readSecret(SIGNING_PREVIOUS_KEYS_FILE, file, "key")
+          .lines()
+          .map(String::strip)
+          .filter(l -> !l.isEmpty())
+          .forEach(keys::add);
+    }
+    for (int i = 0; i < keys.size(); i++) {
+      if (keys.get(i).length() < MIN_SIGNING_KEY_LENGTH) {
+        throw new ConfigException(
+            (i == 0
+                    ? "the signing key (" + SIGNING_KEY + " or " + SIGNING_KEY_FILE + ")"
+                    : "an earlier signing key ("
+                        + SIGNING_PREVIOUS_KEYS
+                        + " or "
+                        + SIGNING_PREVIOUS_KEYS_FILE
+                        + ")")
+                + " has "
+                + keys.get(i).length()
+                + " characters; at least "
+                + MIN_SIGNING_KEY_LENGTH
+                + " are needed (generate one with: openssl rand -base64 32)");
+      }
+    }
+    return keys;
+  }
+
+  private static String missingSigningKey() {
+    return SIGNING_KEY
+        + " is not set; statewarden signs its timer records with it (docs/security.md); set it, or "
+        + SIGNING_KEY_FILE
+        + " to a file holding it, in the --config file, with -D or as the environment variable "
+        + ENV_PREFIX
+        + "SIGNING_KEY; generate one with: openssl rand -base64 32";
+  }
+
+  private static String readSecret(String setting, String file, String what) {
+    try {
+      return Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new ConfigException(setting, file, "no such " + what + " file");
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new ConfigException(setting, file, "the " + what + " file is not UTF-8 text");
+    } catch (IOException e) {
+      throw new ConfigException(
+          setting,
+          file,
+          "cannot read the "
+              + what
+              + " file"
+              + (Files.isDirectory(Path.of(file)) ? ": it is a directory" : "")
+              + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
+    }
   }
 
   /**
@@ -499,6 +614,10 @@ public final class StatewardenConfig extends AbstractConfig {
                         + key.toUpperCase(Locale.ROOT).replace('.', '_'));
               }
             });
+    Password key = getPassword(SIGNING_KEY);
+    if ((key == null || key.value().isBlank()) && getString(SIGNING_KEY_FILE).isEmpty()) {
+      problems.add(missingSigningKey());
+    }
     String url = registryUrl();
     if (url != null && !url.isBlank()) {
       java.net.URI u;

@@ -30,6 +30,13 @@ import java.util.Optional;
  * input; business outcomes are output records.
  */
 public final class Engine {
+  /**
+   * The event type reserved for statewarden's timer records (docs/decisions/0004, 0008). The
+   * topology hands a validly signed timer to {@link #onTimer}; every event that reaches {@link
+   * #onEvent} with this type is rejected {@link Reason#RESERVED_TYPE}.
+   */
+  public static final String TIMER_TYPE = "statewarden.DeadlineDue";
+
   private final ProtocolCatalog catalog;
   private final EngineConfig config;
   private final InputLimits limits;
@@ -96,6 +103,20 @@ public final class Engine {
   /** Applies one input event to its session ({@code current} null when the session is unknown). */
   public Result onEvent(Session current, Event e) {
     List<Output> out = new ArrayList<>(4);
+    if (TIMER_TYPE.equals(e.type())) {
+      // before anything else, deadlines due by its timestamp included: it changes no session
+      out.add(
+          reject(
+              e,
+              current,
+              new Rejection(
+                  Reason.RESERVED_TYPE,
+                  "Expected a timer record signed by statewarden (statewarden.mac), but this"
+                      + " record of type "
+                      + TIMER_TYPE
+                      + " is not one; the type is reserved")));
+      return new Result(current, false, out);
+    }
     Optional<Rejection> invalid = limits.check(e);
     if (invalid.isPresent()) {
       out.add(reject(e, null, invalid.get()));

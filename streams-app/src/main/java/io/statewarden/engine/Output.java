@@ -36,7 +36,12 @@ public sealed interface Output permits Output.Transition, Output.Backout, Output
     SESSION_CLOSED,
     GUARD_ERROR,
     LIMIT_EXCEEDED,
-    INVALID_EVENT
+    INVALID_EVENT,
+    /**
+     * The event has the type {@link Engine#TIMER_TYPE}, which only statewarden's own (signed) timer
+     * records may carry: a forged timer, or a producer's event that uses the reserved type.
+     */
+    RESERVED_TYPE
   }
 
   enum BackoutReason {

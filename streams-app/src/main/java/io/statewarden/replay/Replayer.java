@@ -6,6 +6,7 @@ import io.statewarden.engine.Engine;
 import io.statewarden.local.TopicAdmin;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.protocol.ProtocolLoadException;
+import io.statewarden.topology.RecordMac;
 import io.statewarden.topology.TopologyFactory;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -153,7 +154,8 @@ public final class Replayer {
             config.getInt(StatewardenConfig.PUNCTUATION_MAX_FIRES),
             config.getInt(StatewardenConfig.MAX_RECORD_BYTES),
             config.instanceId(),
-            config.kafka());
+            config.kafka(),
+            mac());
     Properties props = new Properties();
     props.putAll(config.kafka());
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
@@ -168,6 +170,12 @@ public final class Replayer {
     KafkaStreams streams = new KafkaStreams(TopologyFactory.build(engine, settings, false), props);
     streams.start();
     return streams;
+  }
+
+  /** The keys the live processor signed with: a replay believes the same timers it did. */
+  private RecordMac mac() {
+    List<String> keys = config.signingKeys();
+    return RecordMac.of(keys.get(0), keys.subList(1, keys.size()));
   }
 
   private static Map<TopicPartition, Long> offsets(

@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -21,6 +20,13 @@ import org.slf4j.LoggerFactory;
  * with backoff for a few seconds, then the exception propagates, the task's transaction aborts, the
  * stream thread is replaced, and the record is read again from the last commit. It is never
  * dead-lettered.
+ *
+ * <p>Where the record comes from decides what of it is believed (docs/decisions/0008). On the
+ * events topic a record whose {@link RecordMac} signature verifies was written by statewarden: a
+ * normalized JSON event (it carries {@code statewarden.source.*} headers, which then name its
+ * input) or a timer (it carries none). Any other record is a producer's: its {@code statewarden.*}
+ * headers are ignored, and its input is where it was read. No record leaves this node with the
+ * {@code statewarden.*} headers it came with, whether forwarded or dead-lettered.
  */
 final class DecodeProcessor implements Processor<byte[], byte[], Object, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(DecodeProcessor.class);
@@ -36,13 +42,29 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
   static final String H_SOURCE_PARTITION = "statewarden.source.partition";
   static final String H_SOURCE_OFFSET = "statewarden.source.offset";
 
+  /** Who wrote a record, as far as its signature tells. */
+  enum Origin {
+    /** No valid signature: a producer's record, whatever it claims. */
+    PRODUCER,
+    /** Signed, with source headers: an event statewarden normalized from the JSON topic. */
+    NORMALIZED,
+    /** Signed, without source headers: a timer record statewarden wrote. */
+    TIMER
+  }
+
   /** A decoded value with its own event time, which replaces the record's timestamp. */
   record Stamped(Object value, long timestamp) {}
 
   /** Decodes one record value; throws anything on bad input. */
   interface Decoder {
     Object decode(
-        String topic, Headers headers, String key, byte[] value, long timestamp, InputRef input)
+        String topic,
+        Headers headers,
+        String key,
+        byte[] value,
+        long timestamp,
+        InputRef input,
+        Origin origin)
         throws Exception;
   }
 
@@ -52,16 +74,20 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
   private final Decoder decoder;
   private final String next;
   private final int maxRecordBytes;
+  private final RecordMac mac;
   private final boolean stampSource;
   private ProcessorContext<Object, Object> context;
 
   /**
+   * @param mac verifies signed records; null where nothing read is statewarden's (the JSON topic)
    * @param stampSource add the input coordinates as headers (for events re-written to the log)
    */
-  DecodeProcessor(Decoder decoder, String next, int maxRecordBytes, boolean stampSource) {
+  DecodeProcessor(
+      Decoder decoder, String next, int maxRecordBytes, RecordMac mac, boolean stampSource) {
     this.decoder = decoder;
     this.next = next;
     this.maxRecordBytes = maxRecordBytes;
+    this.mac = mac;
     this.stampSource = stampSource;
   }
 
@@ -73,9 +99,14 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
   @Override
   public void process(Record<byte[], byte[]> record) {
     Optional<RecordMetadata> meta = context.recordMetadata();
-    InputRef input =
-        sourceOf(record.headers())
-            .orElse(meta.map(m -> new InputRef(m.topic(), m.partition(), m.offset())).orElse(null));
+    InputRef read = meta.map(m -> new InputRef(m.topic(), m.partition(), m.offset())).orElse(null);
+    Origin origin = Origin.PRODUCER;
+    InputRef input = read;
+    if (mac != null && mac.verify(record.key(), record.value(), record.headers())) {
+      Optional<InputRef> source = sourceOf(record.headers());
+      origin = source.isPresent() ? Origin.NORMALIZED : Origin.TIMER;
+      input = source.orElse(read);
+    }
     String topic = meta.map(RecordMetadata::topic).orElse("");
     String key = record.key() == null ? "" : new String(record.key(), StandardCharsets.UTF_8);
     Object decoded;
@@ -90,7 +121,7 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
                 + " bytes exceeds statewarden.max.record.bytes="
                 + maxRecordBytes);
       }
-      decoded = decodeRetrying(topic, record, key, input);
+      decoded = decodeRetrying(topic, record, key, input, origin);
     } catch (RetriableDecodeException e) {
       throw e;
     } catch (InterruptedException e) {
@@ -101,9 +132,8 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
       context.forward(deadLetter(record, e, input), TopologyFactory.DLQ_SINK);
       return;
     }
-    Headers headers = record.headers();
+    Headers headers = RecordMac.withoutOwn(record.headers());
     if (stampSource && input != null) {
-      headers = new RecordHeaders(headers.toArray());
       headers.add(H_SOURCE_TOPIC, utf8(input.topic()));
       headers.add(H_SOURCE_PARTITION, utf8(String.valueOf(input.partition())));
       headers.add(H_SOURCE_OFFSET, utf8(String.valueOf(input.offset())));
@@ -112,6 +142,9 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
     if (decoded instanceof Stamped st) {
       decoded = st.value();
       timestamp = st.timestamp();
+    }
+    if (stampSource) {
+      decoded = new RecordMac.ToSign(key, decoded); // the sink signs it with these headers
     }
     context.forward(new Record<Object, Object>(key, decoded, timestamp, headers), next);
   }
@@ -123,13 +156,14 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
    * here.
    */
   private Object decodeRetrying(
-      String topic, Record<byte[], byte[]> record, String key, InputRef input) throws Exception {
+      String topic, Record<byte[], byte[]> record, String key, InputRef input, Origin origin)
+      throws Exception {
     long start = System.nanoTime();
     long backoff = 100;
     while (true) {
       try {
         return decoder.decode(
-            topic, record.headers(), key, record.value(), record.timestamp(), input);
+            topic, record.headers(), key, record.value(), record.timestamp(), input, origin);
       } catch (Exception e) {
         if (!InputFailures.isRetriable(e)) {
           throw e;
@@ -172,9 +206,13 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
     }
   }
 
+  /**
+   * The record as it came, with statewarden's error headers in place of any {@code statewarden.*}
+   * headers it carried (a producer cannot pre-seed {@value #H_ERROR}).
+   */
   static Record<Object, Object> deadLetter(
       Record<byte[], byte[]> record, Throwable e, InputRef input) {
-    Headers h = new RecordHeaders(record.headers().toArray());
+    Headers h = RecordMac.withoutOwn(record.headers());
     h.add(H_ERROR, utf8(String.valueOf(e.getMessage())));
     h.add(H_ERROR_CLASS, utf8(e.getClass().getName()));
     if (input != null) {

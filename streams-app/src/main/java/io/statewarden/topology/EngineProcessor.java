@@ -211,8 +211,10 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
       }
       context.forward(
           new Record<String, Object>(
-              due.sessionId(), TimerRecords.of(s, due.deadline()), due.deadline()),
-          TopologyFactory.TIMERS_SINK);
+              due.sessionId(),
+              new RecordMac.ToSign(due.sessionId(), TimerRecords.of(s, due.deadline())),
+              due.deadline()),
+          TopologyFactory.TIMERS_SINK); // signed by the sink: only statewarden's timers fire
     }
   }
 

@@ -54,6 +54,8 @@ public final class StatewardenApp implements AutoCloseable {
     if (!missing.isEmpty()) {
       throw new ConfigException(missing.get(0));
     }
+    List<String> keys = config.signingKeys();
+    RecordMac mac = RecordMac.of(keys.get(0), keys.subList(1, keys.size()));
     AvroLimits.apply(config.getInt(StatewardenConfig.MAX_RECORD_BYTES));
     Metrics metrics = new Metrics();
     String token = config.httpToken();
@@ -78,7 +80,8 @@ public final class StatewardenApp implements AutoCloseable {
             config.instanceId(),
             config.kafka(),
             catchUp,
-            metrics);
+            metrics,
+            mac);
     HttpApi http =
         new HttpApi(
             config.getString(StatewardenConfig.HTTP_HOST),
@@ -108,11 +111,14 @@ public final class StatewardenApp implements AutoCloseable {
     StatewardenApp app = new StatewardenApp(streams, http, catchUp);
     // names and counts only: settings may hold secrets (SASL, TLS, registry auth, the token)
     LOG.info(
-        "Starting statewarden {} with {} protocols: {}; HTTP API token {}",
+        "Starting statewarden {} with {} protocols: {}; HTTP API token {}; signing key id {}"
+            + " ({} earlier)",
         props.get(StreamsConfig.APPLICATION_ID_CONFIG),
         catalog.all().size(),
         catalog.all().stream().map(p -> p.id()).toList(),
-        token == null ? "not required" : "required");
+        token == null ? "not required" : "required",
+        mac.signingKeyId(),
+        keys.size() - 1);
     streams.start();
     return app;
   }

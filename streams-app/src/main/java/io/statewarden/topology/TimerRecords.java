@@ -13,7 +13,7 @@ import java.util.Map;
  * same way).
  */
 public final class TimerRecords {
-  public static final String TYPE = "statewarden.DeadlineDue";
+  public static final String TYPE = io.statewarden.engine.Engine.TIMER_TYPE;
   public static final String SOURCE = "statewarden";
   static final String DEADLINE = "deadline";
   static final String SEQ = "seq";

@@ -8,6 +8,7 @@ import io.statewarden.engine.Engine;
 import io.statewarden.json.EventJson;
 import io.statewarden.schema.ProtocolEvent;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -49,7 +50,10 @@ public final class TopologyFactory {
   public static final String TIMERS_SINK = "timers-sink";
   public static final String SESSIONS_STORE = "sessions";
 
-  /** What the processors need besides the engine. */
+  /**
+   * What the processors need besides the engine. {@code mac} signs the records statewarden writes
+   * into the events topic and verifies the ones it reads there (docs/decisions/0008).
+   */
   public record Settings(
       Topics topics,
       long punctuationIntervalMs,
@@ -58,8 +62,33 @@ public final class TopologyFactory {
       String instanceId,
       Map<String, ?> serdeConfig,
       CatchUp catchUp,
-      Metrics metrics) {
-    /** For input handed over synchronously (tests, a replay): the catch-up gate opens at once. */
+      Metrics metrics,
+      RecordMac mac) {
+    /** For input handed over synchronously (a replay): the catch-up gate opens at once. */
+    public Settings(
+        Topics topics,
+        long punctuationIntervalMs,
+        int maxFiresPerPunctuation,
+        int maxRecordBytes,
+        String instanceId,
+        Map<String, ?> serdeConfig,
+        RecordMac mac) {
+      this(
+          topics,
+          punctuationIntervalMs,
+          maxFiresPerPunctuation,
+          maxRecordBytes,
+          instanceId,
+          serdeConfig,
+          CatchUp.SYNCHRONOUS_INPUT,
+          new Metrics(),
+          mac);
+    }
+
+    /**
+     * For tests: as above, with a fresh random signing key, so only the records this topology signs
+     * verify.
+     */
     public Settings(
         Topics topics,
         long punctuationIntervalMs,
@@ -74,8 +103,7 @@ public final class TopologyFactory {
           maxRecordBytes,
           instanceId,
           serdeConfig,
-          CatchUp.SYNCHRONOUS_INPUT,
-          new Metrics());
+          RecordMac.of(RecordMac.randomKey(), List.of()));
     }
   }
 
@@ -101,25 +129,25 @@ public final class TopologyFactory {
     Topics t = s.topics();
     ObjectMapper json = new ObjectMapper();
     DecodeProcessor.Decoder avro =
-        (topic, headers, key, value, ts, input) -> {
+        (topic, headers, key, value, ts, input, origin) -> {
           Object decoded = avroIn.deserialize(topic, headers, value);
           if (!(decoded instanceof ProtocolEvent e)) {
             throw new IllegalArgumentException(
                 "Expected a ProtocolEvent, but the schema gave "
                     + (decoded == null ? "null" : decoded.getClass().getName()));
           }
-          if (TimerRecords.isTimer(e)) {
+          if (TimerRecords.isTimer(e) && origin == DecodeProcessor.Origin.TIMER) {
             return new EngineProcessor.TimerDue(TimerRecords.deadline(e), TimerRecords.seq(e));
           }
+          // any other record of the reserved type reaches the engine as an event, which rejects
+          // it RESERVED_TYPE
           return AvroMapping.event(key, e, ts, input);
         };
     DecodeProcessor.Decoder fromJson =
-        (topic, headers, key, value, ts, input) -> {
+        (topic, headers, key, value, ts, input, origin) -> {
+          // the reserved type passes: normalized, it carries its source headers, so it is not a
+          // timer when read back, and the engine rejects it RESERVED_TYPE with these coordinates
           var e = EventJson.read(json.readTree(value), key, ts, input);
-          if (TimerRecords.TYPE.equals(e.type())) {
-            throw new IllegalArgumentException(
-                "type " + TimerRecords.TYPE + " is reserved for statewarden's timers");
-          }
           e.payload()
               .forEach(
                   (k, v) -> {
@@ -143,7 +171,7 @@ public final class TopologyFactory {
         AVRO_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), t.events());
     topology.addProcessor(
         DECODE_AVRO,
-        () -> new DecodeProcessor(avro, ENGINE, s.maxRecordBytes(), false),
+        () -> new DecodeProcessor(avro, ENGINE, s.maxRecordBytes(), s.mac(), false),
         AVRO_SOURCE);
     topology.addProcessor(ENGINE, () -> new EngineProcessor(engine, s, live), DECODE_AVRO);
     if (live) {
@@ -151,10 +179,12 @@ public final class TopologyFactory {
           JSON_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), t.eventsJson());
       topology.addProcessor(
           DECODE_JSON,
-          () -> new DecodeProcessor(fromJson, NORMALIZED_SINK, s.maxRecordBytes(), true),
+          () -> new DecodeProcessor(fromJson, NORMALIZED_SINK, s.maxRecordBytes(), null, true),
           JSON_SOURCE);
-      topology.addSink(NORMALIZED_SINK, t.events(), keys, avroOut, DECODE_JSON);
-      topology.addSink(TIMERS_SINK, t.events(), keys, avroOut, ENGINE);
+      // the two writers of the events topic sign what they write (docs/decisions/0008)
+      RecordMac.Signing signed = new RecordMac.Signing(avroOut, s.mac());
+      topology.addSink(NORMALIZED_SINK, t.events(), keys, signed, DECODE_JSON);
+      topology.addSink(TIMERS_SINK, t.events(), keys, signed, ENGINE);
     }
     topology.addStateStore(
         Stores.keyValueStoreBuilder(

@@ -464,6 +464,7 @@ public final class Bench {
     m.put(StatewardenConfig.TOPIC_DLQ, t.dlq());
     m.put(StatewardenConfig.HTTP_PORT, 0);
     m.put(StatewardenConfig.INSTANCE_ID, "bench");
+    m.put(StatewardenConfig.SIGNING_KEY, io.statewarden.testsupport.Deployment.SIGNING_KEY);
     return m;
   }
 

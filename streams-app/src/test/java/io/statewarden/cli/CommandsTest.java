@@ -28,6 +28,14 @@ class CommandsTest {
 
   @TempDir Path dir;
 
+  static final String KEY = "cli-test-signing-key-0123456789abcdef";
+
+  static final String NO_KEY =
+      "statewarden: statewarden.signing.key is not set; statewarden signs its timer records with"
+          + " it (docs/security.md); set it, or statewarden.signing.key.file to a file holding it,"
+          + " in the --config file, with -D or as the environment variable"
+          + " STATEWARDEN_SIGNING_KEY; generate one with: openssl rand -base64 32\n";
+
   Path file(String name, String text) throws Exception {
     return Files.writeString(dir.resolve(name), text);
   }
@@ -281,7 +289,8 @@ class CommandsTest {
                   + " environment variable STATEWARDEN_APICURIO_REGISTRY_URL\n"
                   + "statewarden: bootstrap.servers is not set; set it in the --config file, with"
                   + " -D bootstrap.servers=HOST:PORT[,HOST:PORT...] or as the environment variable"
-                  + " STATEWARDEN_BOOTSTRAP_SERVERS\n");
+                  + " STATEWARDEN_BOOTSTRAP_SERVERS\n"
+                  + NO_KEY);
       assertThat(
               fails(
                       1,
@@ -289,11 +298,70 @@ class CommandsTest {
                       "-D",
                       "bootstrap.servers=127.0.0.1:1",
                       "-D",
-                      "apicurio.registry.url=localhost:8080")
+                      "apicurio.registry.url=localhost:8080",
+                      "-D",
+                      "statewarden.signing.key=" + KEY)
                   .err())
           .isEqualTo(
               "statewarden: apicurio.registry.url 'localhost:8080' is not an http:// or https://"
                   + " URL such as http://HOST:PORT/apis/registry/v3\n");
+    }
+
+    @Test
+    void shouldRefuseToRunOrReplayWithoutAGoodSigningKeyInOneLineNeverShowingIt() throws Exception {
+      String[] cluster = {
+        "-D",
+        "bootstrap.servers=127.0.0.1:1",
+        "-D",
+        "apicurio.registry.url=http://127.0.0.1:1/apis/registry/v3"
+      };
+      for (List<String> command :
+          List.of(List.of("run"), List.of("replay", "--output-prefix", "r"))) {
+        // no key
+        assertThat(fails(1, args(command, cluster)).err()).isEqualTo(NO_KEY);
+        // a key too short
+        Run shortKey =
+            fails(1, args(command, cluster, "-D", "statewarden.signing.key=too-short-k3y"));
+        assertThat(shortKey.err())
+            .startsWith("statewarden: the signing key (statewarden.signing.key or")
+            .contains("at least 32")
+            .doesNotContain("too-short-k3y");
+        assertThat(shortKey.err().lines()).hasSize(1);
+        // a key file that is not there, an earlier key too short
+        assertThat(
+                fails(
+                        1,
+                        args(
+                            command,
+                            cluster,
+                            "-D",
+                            "statewarden.signing.key.file=" + dir.resolve("nope")))
+                    .err())
+            .startsWith("statewarden: Invalid value ")
+            .contains("statewarden.signing.key.file: no such key file");
+        Path file = file("key", "  " + KEY + "\n");
+        assertThat(
+                fails(
+                        1,
+                        args(
+                            command,
+                            cluster,
+                            "-D",
+                            "statewarden.signing.key.file=" + file,
+                            "-D",
+                            "statewarden.signing.previous.keys=" + KEY + ",old-sh0rt"))
+                    .err())
+            .startsWith("statewarden: an earlier signing key")
+            .doesNotContain("old-sh0rt")
+            .doesNotContain(KEY);
+      }
+    }
+
+    String[] args(List<String> command, String[] cluster, String... more) {
+      List<String> all = new ArrayList<>(command);
+      all.addAll(List.of(cluster));
+      all.addAll(List.of(more));
+      return all.toArray(String[]::new);
     }
 
     @Test
@@ -345,6 +413,8 @@ class CommandsTest {
         "statewarden.startup.timeout.ms=" + timeoutMs,
         "-D",
         "statewarden.http.port=0",
+        "-D",
+        "statewarden.signing.key=" + KEY,
         "-D",
         "state.dir=" + dir.resolve("state")
       };
@@ -411,6 +481,21 @@ class CommandsTest {
       all.addAll(List.of("--kafka-port", "0", "--registry-port", "0"));
       all.addAll(List.of(args));
       return all.toArray(String[]::new);
+    }
+
+    @Test
+    void shouldMakeOneSigningKeyOnTheFirstStartAndKeepIt() throws Exception {
+      Path data = dir.resolve("data");
+      Path file = LocalCommand.signingKeyFile(data);
+      String key = Files.readString(file).strip();
+      assertThat(key).hasSizeGreaterThanOrEqualTo(32);
+      assertThat(Files.getPosixFilePermissions(file))
+          .containsExactlyInAnyOrder(
+              java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+              java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+      assertThat(Files.readString(LocalCommand.signingKeyFile(data)).strip())
+          .as("kept across restarts, so the timers in the embedded log still verify")
+          .isEqualTo(key);
     }
 
     @Test

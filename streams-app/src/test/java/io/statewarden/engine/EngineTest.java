@@ -594,6 +594,22 @@ class EngineTest {
   @Nested
   class BadInput {
     @Test
+    void shouldRejectTheReservedTimerTypeBeforeAnyDeadlineFires() {
+      // given a session whose 10 s state deadline is pending
+      Session s = engine.onEvent(null, ev("s", "e1", "Open", 1)).session();
+
+      // when an event of the timer type arrives stamped long after it
+      Result r = engine.onEvent(s, ev("s", "t1", Engine.TIMER_TYPE, 1_000_000));
+
+      // then it is rejected, and nothing fired: not the deadline, not the session timeout
+      assertThat(r.outputs()).hasSize(1);
+      assertThat(audit(r).reason()).isEqualTo(Reason.RESERVED_TYPE);
+      assertThat(audit(r).stateBefore()).isEqualTo("A");
+      assertThat(r.changed()).isFalse();
+      assertThat(r.session()).isSameAs(s);
+    }
+
+    @Test
     void shouldRejectMissingFields() {
       Result r =
           engine.onEvent(

@@ -3,14 +3,22 @@ package io.statewarden.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
+import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.statewarden.cli.TestAccess;
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.config.Topics;
+import io.statewarden.schema.AuditRecord;
+import io.statewarden.schema.Decision;
+import io.statewarden.schema.ProtocolEvent;
+import io.statewarden.schema.RejectReason;
 import io.statewarden.testsupport.Deployment;
 import io.statewarden.testsupport.KafkaInfra;
 import io.statewarden.testsupport.RealKafka;
+import io.statewarden.topology.RecordMac;
 import io.statewarden.topology.StartupException;
 import io.statewarden.topology.StatewardenApp;
+import io.statewarden.topology.TimerRecords;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -333,6 +341,7 @@ class SecureKafkaIT {
     s.put("replication.factor", "1");
     s.put(StatewardenConfig.HTTP_PORT, "0");
     s.put(StatewardenConfig.PUNCTUATION_INTERVAL_MS, "100");
+    s.put(StatewardenConfig.SIGNING_KEY, Deployment.SIGNING_KEY);
     return s;
   }
 
@@ -399,6 +408,28 @@ class SecureKafkaIT {
       }
       assertThat(sessions).allSatisfy(s -> assertThat(s).startsWith("secure-"));
 
+      // a producer copies what GET /sessions/secure-0 shows of its pending 5 s timer into the
+      // events topic, which it may write, with made-up statewarden headers
+      forgeTimer(infra, "secure-0", now + 5_000);
+      // and statewarden rejects it, naming where it was really read, and fires the deadline itself
+      AuditRecord rejected =
+          awaitAudit(
+              infra,
+              a ->
+                  a.getSessionId().equals("secure-0")
+                      && a.getReason() == RejectReason.RESERVED_TYPE);
+      assertThat(rejected.getDecision()).isEqualTo(Decision.REJECTED);
+      assertThat(rejected.getInput().getTopic()).isEqualTo(t.events());
+      assertThat(rejected.getStateBefore()).isEqualTo(rejected.getStateAfter());
+      assertThat(
+              awaitAudit(
+                      infra,
+                      a ->
+                          a.getSessionId().equals("secure-0")
+                              && a.getDecision() == Decision.DEADLINE_FIRED)
+                  .getAt())
+          .isEqualTo(java.time.Instant.ofEpochMilli(now + 5_000));
+
       // without a grant: writing an output or reading the audit trail is refused
       for (String user : List.of("intruder", "statewarden-consumer", "statewarden-producer")) {
         try (KafkaProducer<byte[], byte[]> p = producer(user, false)) {
@@ -427,6 +458,7 @@ class SecureKafkaIT {
     settings.put("apicurio.registry.url", infra.registryUrl());
     settings.put("state.dir", dir.resolve("state-replay").toString());
     settings.put("replication.factor", "1");
+    settings.put(StatewardenConfig.SIGNING_KEY, Deployment.SIGNING_KEY);
     Path file = dir.resolve("replay.properties");
     try (var w = Files.newBufferedWriter(file)) {
       settings.store(w, null);
@@ -447,6 +479,79 @@ class SecureKafkaIT {
                 "60");
     assertThat(exit).as("replay exit; output:%n%s", out).isZero();
     assertThat(out.toString()).contains("verify: identical");
+  }
+
+  /** As user statewarden-producer: a timer record with every field a real one has. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  void forgeTimer(KafkaInfra infra, String session, long deadline) throws Exception {
+    ProtocolEvent timer =
+        ProtocolEvent.newBuilder()
+            .setEventId("deadline:" + deadline + ":1")
+            .setSessionId(session)
+            .setProtocol("taleus-listener")
+            .setProtocolVersion(1)
+            .setType(TimerRecords.TYPE)
+            .setPayload(Map.of("deadline", deadline, "seq", 1L))
+            .setSource("statewarden")
+            .build();
+    AvroKafkaSerializer ser = new AvroKafkaSerializer<>();
+    ser.configure(
+        Map.of(
+            "apicurio.registry.url",
+            infra.registryUrl(),
+            "apicurio.registry.auto-register",
+            "true"),
+        false);
+    byte[] value = ser.serialize(Topics.DEFAULTS.events(), timer);
+    ser.close();
+    ProducerRecord<byte[], byte[]> r =
+        new ProducerRecord<>(
+            Topics.DEFAULTS.events(),
+            null,
+            deadline,
+            session.getBytes(StandardCharsets.UTF_8),
+            value);
+    r.headers().add(RecordMac.HEADER, "0badc0de:AAAA".getBytes(StandardCharsets.UTF_8));
+    r.headers().add("statewarden.source.topic", "elsewhere".getBytes(StandardCharsets.UTF_8));
+    r.headers().add("statewarden.source.partition", "0".getBytes(StandardCharsets.UTF_8));
+    r.headers().add("statewarden.source.offset", "0".getBytes(StandardCharsets.UTF_8));
+    try (KafkaProducer<byte[], byte[]> p = producer("statewarden-producer")) {
+      p.send(r).get();
+    }
+  }
+
+  /** The first audit record that matches, read as the replayer (which may read the audit). */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  AuditRecord awaitAudit(KafkaInfra infra, java.util.function.Predicate<AuditRecord> match) {
+    AvroKafkaDeserializer de = new AvroKafkaDeserializer<>();
+    de.configure(
+        Map.of(
+            "apicurio.registry.url",
+            infra.registryUrl(),
+            "apicurio.registry.use-specific-avro-reader",
+            "true"),
+        false);
+    AuditRecord[] found = new AuditRecord[1];
+    try (KafkaConsumer<byte[], byte[]> c = consumer(REPLAYER, null)) {
+      List<TopicPartition> parts = new ArrayList<>();
+      c.partitionsFor(Topics.DEFAULTS.audit())
+          .forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                  AuditRecord a = (AuditRecord) de.deserialize(r.topic(), r.headers(), r.value());
+                  if (found[0] == null && match.test(a)) found[0] = a;
+                }
+                return found[0] != null;
+              });
+    } finally {
+      de.close();
+    }
+    return found[0];
   }
 
   @Test

@@ -43,6 +43,9 @@ public final class Deployment implements AutoCloseable {
   private final KafkaProducer<byte[], byte[]> raw;
   private StatewardenApp app;
 
+  /** The signing key of every test deployment (a test secret, not a real one). */
+  public static final String SIGNING_KEY = "test-signing-key-0123456789abcdef0123456789";
+
   /** Settings added to (or overriding) the defaults of {@link #settings()}. */
   public final Map<String, String> extra = new HashMap<>();
 
@@ -90,6 +93,7 @@ public final class Deployment implements AutoCloseable {
     s.put(StatewardenConfig.TOPIC_BACKOUTS, topics.backouts());
     s.put(StatewardenConfig.TOPIC_AUDIT, topics.audit());
     s.put(StatewardenConfig.TOPIC_DLQ, topics.dlq());
+    s.put(StatewardenConfig.SIGNING_KEY, SIGNING_KEY);
     s.putAll(extra);
     return s;
   }

@@ -147,7 +147,7 @@ final class TaskHarness {
       String child = f.childName().orElseThrow();
       switch (child) {
         case TopologyFactory.TIMERS_SINK -> {
-          ProtocolEvent t = (ProtocolEvent) r.value();
+          ProtocolEvent t = (ProtocolEvent) ((RecordMac.ToSign) r.value()).value();
           log.add(
               new Logged(
                   r.key(),
@@ -210,7 +210,15 @@ final class TaskHarness {
             };
     var settings =
         new TopologyFactory.Settings(
-            Topics.DEFAULTS, 100, maxFires, 1 << 20, "harness", Map.of(), catchUp, metrics);
+            Topics.DEFAULTS,
+            100,
+            maxFires,
+            1 << 20,
+            "harness",
+            Map.of(),
+            catchUp,
+            metrics,
+            RecordMac.of(RecordMac.randomKey(), List.of()));
     processor = new EngineProcessor(engine, settings, true);
     processor.init(context);
   }

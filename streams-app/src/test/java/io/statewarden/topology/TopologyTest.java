@@ -49,6 +49,9 @@ class TopologyTest {
   TestOutputTopic<String, Object> audit;
   TestOutputTopic<byte[], byte[]> dlq;
 
+  /** The replay topology's key: the timers this test logs are signed with it, as live ones are. */
+  static final RecordMac MAC = RecordMac.of(RecordMac.randomKey(), List.of());
+
   void start(int maxFires, EngineConfig config) throws Exception {
     Engine engine = new Engine(ProtocolCatalog.builtins(), config);
     var settings =
@@ -95,7 +98,7 @@ class TopologyTest {
   void startReplay() throws Exception {
     Engine engine = new Engine(ProtocolCatalog.builtins(), EngineConfig.DEFAULTS);
     var settings =
-        new TopologyFactory.Settings(Topics.DEFAULTS, 1000, 1000, 4096, "replay", Map.of());
+        new TopologyFactory.Settings(Topics.DEFAULTS, 1000, 1000, 4096, "replay", Map.of(), MAC);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-replay");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -107,6 +110,9 @@ class TopologyTest {
     avro =
         driver.createInputTopic(
             Topics.DEFAULTS.events(), new StringSerializer(), new PlainAvro.Ser());
+    rawAvro =
+        driver.createInputTopic(
+            Topics.DEFAULTS.events(), new ByteArraySerializer(), new ByteArraySerializer());
     transitions =
         driver.createOutputTopic(
             Topics.DEFAULTS.transitions(), new StringDeserializer(), new PlainAvro.De());
@@ -116,6 +122,15 @@ class TopologyTest {
     audit =
         driver.createOutputTopic(
             Topics.DEFAULTS.audit(), new StringDeserializer(), new PlainAvro.De());
+  }
+
+  /** Pipes {@code e} onto the events topic signed with {@code mac}, as statewarden writes it. */
+  void pipeSigned(RecordMac mac, String key, ProtocolEvent e, long timestamp) {
+    byte[] k = key.getBytes(StandardCharsets.UTF_8);
+    var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+    byte[] v = new PlainAvro.Ser().serialize(Topics.DEFAULTS.events(), headers, e);
+    mac.sign(k, v, headers);
+    rawAvro.pipeInput(new TestRecord<>(k, v, headers, timestamp));
   }
 
   @AfterEach
@@ -274,7 +289,7 @@ class TopologyTest {
             .setType(TimerRecords.TYPE)
             .setPayload(Map.of("deadline", T + 5_000, "seq", 1L))
             .build();
-    avro.pipeInput("s1", timer, T + 5_000);
+    pipeSigned(MAC, "s1", timer, T + 5_000);
 
     assertThat(transitions())
         .singleElement()
@@ -287,7 +302,7 @@ class TopologyTest {
         ProtocolEvent.newBuilder(timer)
             .setPayload(Map.of("deadline", T + 4_000, "seq", 1L))
             .build();
-    avro.pipeInput("s2", early, T + 4_000);
+    pipeSigned(MAC, "s2", early, T + 4_000);
     assertThat(transitions.isEmpty()).as("a timer before the session is due is inert").isTrue();
     assertThat(audits())
         .extracting(AuditRecord::getDecision)
