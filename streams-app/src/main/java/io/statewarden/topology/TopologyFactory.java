@@ -1,6 +1,5 @@
 package io.statewarden.topology;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.statewarden.config.Topics;
@@ -99,7 +98,6 @@ public final class TopologyFactory {
       Deserializer<Object> avroIn,
       boolean live) {
     Topics t = s.topics();
-    ObjectMapper json = new ObjectMapper();
     DecodeProcessor.Decoder avro =
         (topic, headers, key, value, ts, input) -> {
           Object decoded = avroIn.deserialize(topic, headers, value);
@@ -115,7 +113,7 @@ public final class TopologyFactory {
         };
     DecodeProcessor.Decoder fromJson =
         (topic, headers, key, value, ts, input) -> {
-          var e = EventJson.read(json.readTree(value), key, ts, input);
+          var e = EventJson.read(EventJson.parse(value), key, ts, input);
           if (TimerRecords.TYPE.equals(e.type())) {
             throw new IllegalArgumentException(
                 "type " + TimerRecords.TYPE + " is reserved for statewarden's timers");
