@@ -72,6 +72,7 @@ public final class StatewardenConfig extends AbstractConfig {
   public static final String MAX_PAYLOAD_ENTRIES = "statewarden.max.payload.entries";
   public static final String MAX_STRING_LENGTH = "statewarden.max.string.length";
   public static final String MAX_RECORD_BYTES = "statewarden.max.record.bytes";
+  public static final String SESSION_MAX_BYTES = "statewarden.session.max.bytes";
   public static final String HTTP_HOST = "statewarden.http.host";
   public static final String HTTP_PORT = "statewarden.http.port";
   public static final String HTTP_ADVERTISED_HOST = "statewarden.http.advertised.host";
@@ -196,6 +197,17 @@ public final class StatewardenConfig extends AbstractConfig {
               Range.atLeast(64),
               Importance.LOW,
               "Largest input record value accepted; larger ones are rejected LIMIT_EXCEEDED unread.")
+          .define(
+              SESSION_MAX_BYTES,
+              Type.INT,
+              EngineConfig.DEFAULTS.maxSessionBytes(),
+              Range.atLeast(1),
+              Importance.MEDIUM,
+              "Largest encoded session a move that enlarges the session's data may leave; an event"
+                  + " whose move would pass it is rejected LIMIT_EXCEEDED. Keep it well below the"
+                  + " producer's max.request.size and the topics' max.message.bytes (1 MiB by"
+                  + " default): the session's changelog record and the transitions carrying its"
+                  + " data must fit.")
           .define(
               HTTP_HOST,
               Type.STRING,
@@ -450,7 +462,8 @@ public final class StatewardenConfig extends AbstractConfig {
         Duration.ofMillis(getLong(RETENTION_MS)),
         getInt(MAX_ID_LENGTH),
         getInt(MAX_PAYLOAD_ENTRIES),
-        getInt(MAX_STRING_LENGTH));
+        getInt(MAX_STRING_LENGTH),
+        getInt(SESSION_MAX_BYTES));
   }
 
   public Topics topics() {

@@ -176,9 +176,9 @@ public final class Engine {
               out);
       out.add(accepted(e, m, s.state, s.seq, error == null ? null : Reason.GUARD_ERROR, error));
       return new Result(m, true, out);
-    } catch (EvaluationException ex) {
+    } catch (EvaluationException | TooLarge ex) {
       out.subList(mark, out.size()).clear();
-      out.add(reject(e, s, new Rejection(Reason.GUARD_ERROR, ex.getMessage())));
+      out.add(reject(e, s, new Rejection(reasonOf(ex), ex.getMessage())));
       return unchanged(current, s, out);
     }
   }
@@ -253,9 +253,9 @@ public final class Engine {
               out);
       out.add(accepted(e, s, null, 0, error == null ? null : Reason.GUARD_ERROR, error));
       return new Result(s, true, out);
-    } catch (EvaluationException ex) {
+    } catch (EvaluationException | TooLarge ex) {
       out.subList(mark, out.size()).clear(); // the session is not created
-      out.add(reject(e, null, new Rejection(Reason.GUARD_ERROR, ex.getMessage())));
+      out.add(reject(e, null, new Rejection(reasonOf(ex), ex.getMessage())));
       return new Result(null, false, out);
     }
   }
@@ -332,9 +332,9 @@ public final class Engine {
           out);
       out.add(accepted(e, m, s.state, s.seq, Reason.GUARD_ERROR, ex.getMessage()));
       return new Result(m, true, out);
-    } catch (EvaluationException chain) {
+    } catch (EvaluationException | TooLarge chain) {
       out.subList(mark, out.size()).clear();
-      out.add(reject(e, s, new Rejection(Reason.GUARD_ERROR, chain.getMessage())));
+      out.add(reject(e, s, new Rejection(reasonOf(chain), chain.getMessage())));
       return unchanged(current, s, out);
     }
   }
@@ -464,7 +464,7 @@ public final class Engine {
               error == null ? null : Reason.GUARD_ERROR,
               error == null ? detail : detail + "; " + error + "; sent to " + p.onError()));
       return m;
-    } catch (EvaluationException ex) {
+    } catch (EvaluationException | TooLarge ex) {
       out.subList(mark, out.size()).clear();
       out.add(
           deadlineAudit(
@@ -473,7 +473,7 @@ public final class Engine {
               s.state,
               s.seq,
               deadline,
-              Reason.GUARD_ERROR,
+              reasonOf(ex),
               detail + ": " + ex.getMessage() + "; nothing moved, deadline cleared"));
       return s;
     }
@@ -490,6 +490,7 @@ public final class Engine {
       EvaluationException ex,
       List<Output> out) {
     String failed = detail + ": " + ex.getMessage();
+    Reason reason = Reason.GUARD_ERROR;
     if (p.onError() != null) {
       Session m = s.copy();
       int mark = out.size();
@@ -506,9 +507,10 @@ public final class Engine {
                 Reason.GUARD_ERROR,
                 failed + "; sent to " + p.onError()));
         return m;
-      } catch (EvaluationException chain) {
+      } catch (EvaluationException | TooLarge chain) {
         out.subList(mark, out.size()).clear();
         failed = chain.getMessage();
+        reason = reasonOf(chain);
       }
     }
     out.add(
@@ -518,7 +520,7 @@ public final class Engine {
             s.state,
             s.seq,
             deadline,
-            Reason.GUARD_ERROR,
+            reason,
             failed + "; nothing moved, deadline cleared"));
     return s;
   }
@@ -611,6 +613,7 @@ public final class Engine {
       List<Output> out) {
     String from = s.state;
     StateDef target = p.state(to);
+    Map<String, Object> before = s.data;
     s.data = data;
     s.state = to;
     s.seq++;
@@ -625,6 +628,9 @@ public final class Engine {
       s.closedAt = at;
       s.stateDeadline = Session.NONE;
       s.sessionDeadline = Session.NONE;
+    }
+    if (data != before) {
+      checkSize(s, before);
     }
     Map<String, Object> snapshot = s.data; // never mutated in place
     out.add(
@@ -656,6 +662,40 @@ public final class Engine {
               snapshot,
               s.historyForOutput()));
     }
+  }
+
+  /**
+   * Bounded session: a move whose {@code set} enlarged the data must leave the session within
+   * {@link EngineConfig#maxSessionBytes}. Only growth of the data counts, so a session at its limit
+   * can still move, end and back out: what a move adds besides (an event id, a history entry) is
+   * bounded by the id memory and the history limit.
+   *
+   * @throws TooLarge when it does not: the caller undoes the whole move
+   */
+  private void checkSize(Session s, Map<String, Object> before) {
+    long size = SessionCodec.size(s);
+    if (size > config.maxSessionBytes()
+        && SessionCodec.dataSize(s.data) > SessionCodec.dataSize(before)) {
+      throw new TooLarge(
+          "the move to "
+              + s.state
+              + " would make the session "
+              + size
+              + " bytes; the limit is "
+              + config.maxSessionBytes()
+              + " (statewarden.session.max.bytes)");
+    }
+  }
+
+  /** A move that would take the session past its size limit; it does not happen. */
+  private static final class TooLarge extends RuntimeException {
+    TooLarge(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private static Reason reasonOf(RuntimeException failed) {
+    return failed instanceof TooLarge ? Reason.LIMIT_EXCEEDED : Reason.GUARD_ERROR;
   }
 
   private Candidate choose(List<Candidate> candidates, EventView event, Session s) {

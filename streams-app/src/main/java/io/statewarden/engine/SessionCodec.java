@@ -29,7 +29,29 @@ public final class SessionCodec {
   private SessionCodec() {}
 
   public static byte[] encode(Session s) {
-    Writer w = new Writer();
+    Writer w = new Writer(false);
+    write(s, w);
+    return w.bytes();
+  }
+
+  /**
+   * {@code encode(s).length}, without encoding: what the session would weigh in the store and its
+   * changelog (the engine's limit on session size, {@link EngineConfig#maxSessionBytes}).
+   */
+  public static long size(Session s) {
+    Writer w = new Writer(true);
+    write(s, w);
+    return w.counted;
+  }
+
+  /** The encoded size of session data alone (its count and entries). */
+  static long dataSize(java.util.Map<String, Object> data) {
+    Writer w = new Writer(true);
+    data(data, w);
+    return w.counted;
+  }
+
+  private static void write(Session s, Writer w) {
     w.b(FORMAT);
     w.str(s.id);
     w.str(s.protocol);
@@ -42,8 +64,16 @@ public final class SessionCodec {
     w.optionalTime(s.sessionDeadline);
     w.optionalTime(s.closedAt);
     w.b((byte) (s.outcome == null ? 0 : s.outcome.ordinal() + 1));
-    w.varlong(s.data.size());
-    for (var e : s.data.entrySet()) {
+    data(s.data, w);
+    w.varlong(s.eventIds.size());
+    s.eventIds.forEach(w::str);
+    w.varlong(s.history.size());
+    s.history.forEach(w::str);
+  }
+
+  private static void data(java.util.Map<String, Object> data, Writer w) {
+    w.varlong(data.size());
+    for (var e : data.entrySet()) {
       w.str(e.getKey());
       Object v = e.getValue();
       if (v == null) {
@@ -64,11 +94,6 @@ public final class SessionCodec {
             "Expected session data value of a scalar type, but got " + v.getClass().getName());
       }
     }
-    w.varlong(s.eventIds.size());
-    s.eventIds.forEach(w::str);
-    w.varlong(s.history.size());
-    s.history.forEach(w::str);
-    return w.bytes();
   }
 
   /**
@@ -137,16 +162,32 @@ public final class SessionCodec {
     }
   }
 
+  /** Writes the format, or with {@code counting} only counts its bytes. */
   private static final class Writer {
-    private byte[] buf = new byte[128];
+    private final boolean counting;
+    private byte[] buf;
     private int pos;
+    private long counted;
+
+    Writer(boolean counting) {
+      this.counting = counting;
+      this.buf = counting ? null : new byte[128];
+    }
 
     void b(byte v) {
+      if (counting) {
+        counted++;
+        return;
+      }
       ensure(1);
       buf[pos++] = v;
     }
 
     void varlong(long v) {
+      if (counting) {
+        counted += (64 - Long.numberOfLeadingZeros(v | 1) + 6) / 7;
+        return;
+      }
       ensure(10);
       while ((v & ~0x7FL) != 0) {
         buf[pos++] = (byte) ((v & 0x7F) | 0x80);
@@ -169,6 +210,10 @@ public final class SessionCodec {
     }
 
     void fixed64(long v) {
+      if (counting) {
+        counted += 8;
+        return;
+      }
       ensure(8);
       for (int i = 0; i < 8; i++) {
         buf[pos++] = (byte) (v >>> (8 * i));
@@ -176,6 +221,12 @@ public final class SessionCodec {
     }
 
     void str(String s) {
+      if (counting) {
+        long n = utf8Length(s);
+        varlong(n);
+        counted += n;
+        return;
+      }
       byte[] u = s.getBytes(StandardCharsets.UTF_8);
       varlong(u.length);
       ensure(u.length);
@@ -191,6 +242,27 @@ public final class SessionCodec {
 
     byte[] bytes() {
       return Arrays.copyOf(buf, pos);
+    }
+
+    /** What {@code s.getBytes(UTF_8).length} is: an unpaired surrogate becomes one byte, '?'. */
+    private static long utf8Length(String s) {
+      long n = 0;
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (c < 0x80) {
+          n++;
+        } else if (c < 0x800) {
+          n += 2;
+        } else if (Character.isHighSurrogate(c)
+            && i + 1 < s.length()
+            && Character.isLowSurrogate(s.charAt(i + 1))) {
+          n += 4;
+          i++;
+        } else {
+          n += Character.isSurrogate(c) ? 1 : 3;
+        }
+      }
+      return n;
     }
   }
 

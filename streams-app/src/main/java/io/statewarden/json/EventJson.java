@@ -1,9 +1,17 @@
 package io.statewarden.json;
 
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.statewarden.engine.Event;
 import io.statewarden.engine.InputRef;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -21,6 +29,115 @@ import java.util.Map;
  */
 public final class EventJson {
   private EventJson() {}
+
+  /**
+   * Reads JSON so that it means one thing: a key twice in one object (which one would count?), a
+   * string with an unpaired surrogate ({@code "\ud800"}: written on as UTF-8 it becomes {@code ?},
+   * so two distinct ids would merge into one) and anything after the first value are refused.
+   *
+   * @throws IllegalArgumentException naming the duplicate key or the string's path
+   * @throws JsonProcessingException when the text is not JSON
+   */
+  public static JsonNode parse(byte[] json) throws JsonProcessingException {
+    try {
+      return checked(STRICT.readTree(json));
+    } catch (IOException e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** {@link #parse(byte[])} for text. */
+  public static JsonNode parse(String json) throws JsonProcessingException {
+    try {
+      return checked(STRICT.readTree(json));
+    } catch (IOException e) {
+      throw rethrow(e);
+    }
+  }
+
+  private static final ObjectMapper STRICT =
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
+
+  private static JsonProcessingException rethrow(IOException e) {
+    if (e instanceof JsonParseException p
+        && p.getOriginalMessage().startsWith("Duplicate field '")
+        && p.getProcessor() != null) {
+      // the context names the repeated key; its parent, the object that holds it
+      var object = p.getProcessor().getParsingContext().getParent();
+      String where = object == null ? "" : object.pathAsPointer().toString();
+      throw new IllegalArgumentException(
+          "duplicate key "
+              + p.getOriginalMessage().substring("Duplicate field ".length())
+              + (where.isEmpty() ? "" : " in " + where.substring(1).replace('/', '.'))
+              + ": a key may appear once in an object");
+    }
+    if (e instanceof MismatchedInputException m
+        && m.getOriginalMessage().startsWith("Trailing token")) {
+      throw new IllegalArgumentException(
+          "text after the JSON value, at column "
+              + m.getLocation().getColumnNr()
+              + ": one record (or scenario line) holds one value");
+    }
+    if (e instanceof JsonProcessingException j) {
+      return j;
+    }
+    throw new IllegalStateException("Reading JSON from memory failed", e);
+  }
+
+  /** Refuses unpaired surrogates in every key and string of the tree. */
+  private static JsonNode checked(JsonNode n) {
+    surrogates(n, "");
+    return n;
+  }
+
+  private static void surrogates(JsonNode n, String path) {
+    if (n.isTextual()) {
+      int at = unpaired(n.textValue());
+      if (at >= 0) {
+        throw new IllegalArgumentException(
+            (path.isEmpty() ? "the value" : path)
+                + " has an unpaired surrogate at index "
+                + at
+                + ": strings must be Unicode text");
+      }
+    } else if (n.isObject()) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+        var e = it.next();
+        int at = unpaired(e.getKey());
+        if (at >= 0) {
+          throw new IllegalArgumentException(
+              "a key"
+                  + (path.isEmpty() ? "" : " in " + path)
+                  + " has an unpaired surrogate at index "
+                  + at
+                  + ": strings must be Unicode text");
+        }
+        surrogates(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey());
+      }
+    } else if (n.isArray()) {
+      for (int i = 0; i < n.size(); i++) {
+        surrogates(n.get(i), path + "[" + i + "]");
+      }
+    }
+  }
+
+  /** The index of the first surrogate without its pair, or -1. */
+  private static int unpaired(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return i;
+      }
+    }
+    return -1;
+  }
 
   /**
    * @param timestamp the record timestamp; used when the JSON has no {@code timestamp}

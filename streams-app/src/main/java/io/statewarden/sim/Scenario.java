@@ -75,9 +75,11 @@ public final class Scenario {
       }
       JsonNode node;
       try {
-        node = JSON.readTree(t);
+        node = EventJson.parse(t);
       } catch (JsonProcessingException e) {
         throw new ScenarioException(name + ":" + n + ": not JSON: " + e.getOriginalMessage());
+      } catch (IllegalArgumentException e) {
+        throw new ScenarioException(name + ":" + n + ": " + e.getMessage());
       }
       try {
         Iterable<Output> outputs = node.has("advanceTo") ? advance(sim, node) : event(sim, node);

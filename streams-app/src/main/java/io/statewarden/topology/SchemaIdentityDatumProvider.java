@@ -16,7 +16,8 @@ import org.apache.kafka.common.utils.ByteBufferOutputStream;
  * The default one keys its caches by the schema's parsing fingerprint, which it computes from the
  * whole schema on every record: a third of the stream thread's time in the throughput benchmark
  * (docs/benchmarks.md). The serdes hand over the same resolved {@link Schema} object record after
- * record, so a reference comparison finds it; anything else falls through to the default.
+ * record, so a reference comparison finds it; anything else falls through to the default. Its
+ * readers refuse strings that are not UTF-8 ({@link Utf8CheckingReader}).
  */
 public final class SchemaIdentityDatumProvider<T> extends DefaultAvroDatumProvider<T> {
   private static final int SLOTS = 16;
@@ -45,7 +46,7 @@ public final class SchemaIdentityDatumProvider<T> extends DefaultAvroDatumProvid
     for (Slot s : readers) {
       if (s.schema() == schema) return (DatumReader<T>) s.datum();
     }
-    DatumReader<T> r = super.createDatumReader(schema);
+    DatumReader<T> r = new Utf8CheckingReader<>(super.createDatumReader(schema));
     readers = add(readers, new Slot(schema, false, r));
     return r;
   }

@@ -1,6 +1,5 @@
 package io.statewarden.topology;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.statewarden.config.Topics;
@@ -127,7 +126,6 @@ public final class TopologyFactory {
       Deserializer<Object> avroIn,
       boolean live) {
     Topics t = s.topics();
-    ObjectMapper json = new ObjectMapper();
     DecodeProcessor.Decoder avro =
         (topic, headers, key, value, ts, input, origin) -> {
           Object decoded = avroIn.deserialize(topic, headers, value);
@@ -147,7 +145,7 @@ public final class TopologyFactory {
         (topic, headers, key, value, ts, input, origin) -> {
           // the reserved type passes: normalized, it carries its source headers, so it is not a
           // timer when read back, and the engine rejects it RESERVED_TYPE with these coordinates
-          var e = EventJson.read(json.readTree(value), key, ts, input);
+          var e = EventJson.read(EventJson.parse(value), key, ts, input);
           e.payload()
               .forEach(
                   (k, v) -> {

@@ -249,6 +249,30 @@ class SimulateTest {
     }
 
     @Test
+    void shouldRefuseUnpairedSurrogatesAndKeysGivenTwiceNamingFileAndLine() throws Exception {
+      String file = dir.resolve("s.jsonl").toString();
+      String ok = event("e1", "s", "Open", "{\"d\": 1}", 1);
+
+      assertThat(simulate(DIV, ok, event("e-\\ud800", "s", "Go", "{}", 2)).err())
+          .isEqualTo(
+              file
+                  + ":2: eventId has an unpaired surrogate at index 2: strings must be Unicode text\n");
+      assertThat(simulate(DIV, event("e1", "s", "Open", "{\"n\": \"\\udc00\"}", 1)).err())
+          .isEqualTo(
+              file
+                  + ":1: payload.n has an unpaired surrogate at index 0: strings must be Unicode"
+                  + " text\n");
+      assertThat(simulate(DIV, ok.replace("{\"eventId\"", "{\"type\":\"Go\",\"eventId\"")).err())
+          .isEqualTo(file + ":1: duplicate key 'type': a key may appear once in an object\n");
+      assertThat(simulate(DIV, event("e1", "s", "Open", "{\"d\": 1, \"d\": 0}", 1)).err())
+          .isEqualTo(
+              file + ":1: duplicate key 'd' in payload: a key may appear once in an object\n");
+      // a pair is one character, kept as it is
+      var out = outputs(simulate(DIV, event("e\\ud83d\\ude00", "s", "Open", "{\"d\": 1}", 1)));
+      assertThat(audit(out, "e\ud83d\ude00")).containsEntry("decision", "ACCEPTED");
+    }
+
+    @Test
     void shouldNameANestedPayloadValueInJsonTerms() throws Exception {
       var out = outputs(simulate(DIV, event("e1", "s", "Open", "{\"l\": [1, 2]}", 1)));
       assertThat(audit(out, "e1"))

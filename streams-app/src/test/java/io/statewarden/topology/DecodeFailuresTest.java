@@ -9,11 +9,13 @@ import io.statewarden.engine.EngineConfig;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.schema.ProtocolEvent;
 import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -92,6 +94,53 @@ class DecodeFailuresTest {
         .setPayload(Map.of())
         .setSource("test")
         .build();
+  }
+
+  /** The Avro bytes of {@code e} with the first "\u00e9" (C3 A9) made malformed (C3 28). */
+  static byte[] malformed(ProtocolEvent e) {
+    byte[] b = new PlainAvro.Ser().serialize(Topics.DEFAULTS.events(), e);
+    for (int i = 0; i + 1 < b.length; i++) {
+      if (b[i] == (byte) 0xC3 && b[i + 1] == (byte) 0xA9) {
+        b[i + 1] = 0x28;
+        return b;
+      }
+    }
+    throw new AssertionError("no \u00e9 in the record");
+  }
+
+  @Test
+  void shouldDeadLetterAStringThatIsNotUtf8InsteadOfReplacingItsBytes() throws Exception {
+    // given
+    start();
+    var raw =
+        driver.createInputTopic(
+            Topics.DEFAULTS.events(), new StringSerializer(), new ByteArraySerializer());
+    ProtocolEvent id = open("s1");
+    id.setEventId("e-\u00e9");
+    ProtocolEvent value = open("s2");
+    value.setPayload(Map.of("note", "caf\u00e9"));
+
+    // when
+    raw.pipeInput("s1", malformed(id), TopologyTest.T);
+    raw.pipeInput("s2", malformed(value), TopologyTest.T);
+    avro.pipeInput("s3", valueWith(open("s3"), "caf\u00e9"), TopologyTest.T);
+
+    // then
+    assertThat(dlq.readRecordsToList())
+        .extracting(
+            r ->
+                new String(
+                    r.headers().lastHeader(DecodeProcessor.H_ERROR).value(),
+                    StandardCharsets.UTF_8))
+        .containsExactly(
+            "a string is not UTF-8: malformed at byte 2 of 4; Avro strings are UTF-8 text",
+            "a string is not UTF-8: malformed at byte 3 of 5; Avro strings are UTF-8 text");
+    assertThat(transitions.readValuesToList()).hasSize(1);
+  }
+
+  static ProtocolEvent valueWith(ProtocolEvent e, String note) {
+    e.setPayload(Map.of("note", note));
+    return e;
   }
 
   @Test

@@ -12,15 +12,15 @@ import org.apache.avro.Schema;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.Encoder;
 import org.apache.avro.io.EncoderFactory;
-import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * Avro binary without a registry, for TopologyTestDriver tests only: the schema is chosen by topic.
- * The integration tests use the real Apicurio serdes against a real registry.
+ * Avro binary without a registry, for TopologyTestDriver tests only: the schema is chosen by topic;
+ * records are read with the datum reader the real deserializer gets. The integration tests use the
+ * real Apicurio serdes against a real registry.
  */
 final class PlainAvro {
   private PlainAvro() {}
@@ -50,11 +50,21 @@ final class PlainAvro {
   }
 
   static final class De implements Deserializer<Object> {
+    private static final SchemaIdentityDatumProvider<Object> READERS = readers();
+
+    private static SchemaIdentityDatumProvider<Object> readers() {
+      SchemaIdentityDatumProvider<Object> p = new SchemaIdentityDatumProvider<>();
+      p.setUseSpecificAvroReader(true);
+      return p;
+    }
+
     @Override
     public Object deserialize(String topic, byte[] data) {
       Schema schema = byTopic().get(topic);
       try {
-        return new SpecificDatumReader<>(schema)
+        // the reader the real deserializer gets (strings checked as UTF-8)
+        return READERS
+            .createDatumReader(schema)
             .read(null, DecoderFactory.get().binaryDecoder(data, null));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
