@@ -79,6 +79,7 @@ public final class StatewardenConfig extends AbstractConfig {
   public static final String HTTP_TOKEN = "statewarden.http.token";
   public static final String HTTP_TOKEN_FILE = "statewarden.http.token.file";
   public static final String STARTUP_TIMEOUT_MS = "statewarden.startup.timeout.ms";
+  public static final String SCHEMAS_PUBLISH = "statewarden.schemas.publish";
 
   /** The settings {@code run} cannot start without, and what a value looks like. */
   public static final Map<String, String> REQUIRED =
@@ -239,7 +240,15 @@ public final class StatewardenConfig extends AbstractConfig {
               Range.atLeast(1),
               Importance.MEDIUM,
               "How long the start waits for Kafka and the schema registry to answer before it gives"
-                  + " up (exit status 3).");
+                  + " up (exit status 3).")
+          .define(
+              SCHEMAS_PUBLISH,
+              Type.BOOLEAN,
+              true,
+              Importance.MEDIUM,
+              "Publish the record schemas (ProtocolEvent, Transition, Backout, AuditRecord) in the"
+                  + " registry at start, with compatibility BACKWARD; false for a registry where"
+                  + " this application may not write (publish with 'statewarden schemas publish').");
 
   private final Map<String, Object> passThrough;
 
@@ -365,8 +374,6 @@ public final class StatewardenConfig extends AbstractConfig {
         StreamsConfig.mainConsumerPrefix(
             StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG),
         true);
-    m.put("apicurio.registry.auto-register", "true");
-    m.put("apicurio.registry.find-latest", "true");
     return m;
   }
 

@@ -1,0 +1,95 @@
+package io.statewarden.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.statewarden.schema.ProtocolEvent;
+import io.statewarden.schema.Transition;
+import io.statewarden.testsupport.Deployment;
+import io.statewarden.testsupport.KafkaInfra;
+import io.statewarden.testsupport.RealKafka;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The schemas are statewarden's to publish: a freshly started processor has put every contract
+ * schema in the registry, with compatibility BACKWARD, before any producer wrote; a producer that
+ * may only look schemas up (auto-register off, find-latest on) works from its first event.
+ */
+@ExtendWith(RealKafka.class)
+class PublishedContractIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+
+  @Test
+  void shouldPublishTheContractSoALookupOnlyProducerWorksFromItsFirstEvent(KafkaInfra infra)
+      throws Exception {
+    // given a deployment whose topics (and so artifact ids) nobody has used yet
+    try (Deployment d = new Deployment(infra, dir.resolve("state"), 1)) {
+      Map<String, org.apache.avro.Schema> contract = SchemaPublisher.contract(d.topics);
+      for (String artifact : contract.keySet()) {
+        assertThat(get(infra, artifact, "").statusCode()).as(artifact).isEqualTo(404);
+      }
+
+      // when the processor starts
+      d.start();
+
+      // then every contract schema is there, with its rule
+      for (String artifact : contract.keySet()) {
+        HttpResponse<String> rule = get(infra, artifact, "/rules/COMPATIBILITY");
+        assertThat(rule.statusCode()).as("%s: %s", artifact, rule.body()).isEqualTo(200);
+        assertThat(JSON.readTree(rule.body()).path("config").asText()).isEqualTo("BACKWARD");
+      }
+
+      // and a producer configured the locked-down way works from its first event
+      Map<String, Object> pc = infra.clientConfig();
+      pc.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+      pc.put("apicurio.registry.auto-register", "false");
+      pc.put("apicurio.registry.find-latest", "true");
+      AvroKafkaSerializer<ProtocolEvent> values = new AvroKafkaSerializer<>();
+      values.configure(pc, false);
+      try (KafkaProducer<String, ProtocolEvent> p =
+          new KafkaProducer<>(pc, new StringSerializer(), values)) {
+        ProtocolEvent e =
+            Deployment.event("lookup-1", "e1", "taleus-listener", "InboundContact", Map.of());
+        p.send(new ProducerRecord<>(d.topics.events(), e.getSessionId(), e)).get();
+      }
+      List<Transition> ts =
+          d.awaitAvro(d.topics.transitions(), Transition.class, 1, Duration.ofSeconds(60));
+      assertThat(ts).extracting(t -> t.getSessionId()).containsExactly("lookup-1");
+
+      // and publishing again changes nothing: still version 1 of each
+      Map<String, String> again =
+          new SchemaPublisher(infra.registryUrl(), Map.of(), Duration.ofSeconds(10))
+              .publish(d.topics);
+      assertThat(again.values()).containsOnly("1");
+    }
+  }
+
+  static HttpResponse<String> get(KafkaInfra infra, String artifact, String suffix)
+      throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        infra.registryUrl() + "/groups/default/artifacts/" + artifact + suffix))
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+}
