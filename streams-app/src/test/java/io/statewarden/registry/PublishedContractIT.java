@@ -2,8 +2,10 @@ package io.statewarden.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.statewarden.schema.AuditRecord;
 import io.statewarden.schema.ProtocolEvent;
 import io.statewarden.schema.Transition;
 import io.statewarden.testsupport.Deployment;
@@ -13,10 +15,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -28,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The schemas are statewarden's to publish: a freshly started processor has put every contract
  * schema in the registry, with compatibility BACKWARD, before any producer wrote; a producer that
- * may only look schemas up (auto-register off, find-latest on) works from its first event.
+ * may only look schemas up (auto-register off, find-latest on) works from its first event; and
+ * statewarden writes its own records with exactly the versions it published, adding none.
  */
 @ExtendWith(RealKafka.class)
 class PublishedContractIT {
@@ -41,7 +46,8 @@ class PublishedContractIT {
       throws Exception {
     // given a deployment whose topics (and so artifact ids) nobody has used yet
     try (Deployment d = new Deployment(infra, dir.resolve("state"), 1)) {
-      Map<String, org.apache.avro.Schema> contract = SchemaPublisher.contract(d.topics);
+      var contract = SchemaPublisher.contract(d.topics);
+      assertThat(contract).hasSize(4);
       for (String artifact : contract.keySet()) {
         assertThat(get(infra, artifact, "").statusCode()).as(artifact).isEqualTo(404);
       }
@@ -49,11 +55,12 @@ class PublishedContractIT {
       // when the processor starts
       d.start();
 
-      // then every contract schema is there, with its rule
+      // then every contract schema is there, once, with its rule
       for (String artifact : contract.keySet()) {
         HttpResponse<String> rule = get(infra, artifact, "/rules/COMPATIBILITY");
         assertThat(rule.statusCode()).as("%s: %s", artifact, rule.body()).isEqualTo(200);
         assertThat(JSON.readTree(rule.body()).path("config").asText()).isEqualTo("BACKWARD");
+        assertThat(versions(infra, artifact)).as(artifact).isEqualTo(1);
       }
 
       // and a producer configured the locked-down way works from its first event
@@ -71,14 +78,45 @@ class PublishedContractIT {
       }
       List<Transition> ts =
           d.awaitAvro(d.topics.transitions(), Transition.class, 1, Duration.ofSeconds(60));
-      assertThat(ts).extracting(t -> t.getSessionId()).containsExactly("lookup-1");
+      assertThat(ts).extracting(t -> t.getSessionId().toString()).containsExactly("lookup-1");
+      assertThat(d.awaitAvro(d.topics.audit(), AuditRecord.class, 1, Duration.ofSeconds(30)))
+          .isNotEmpty();
+
+      // and statewarden wrote its records with the versions it published, and registered nothing
+      // (before decision 0011 its serializers registered a second version, split into references)
+      for (String topic : List.of(d.topics.transitions(), d.topics.audit())) {
+        String artifact = topic + "-value";
+        long published = version1(infra, artifact).path("contentId").asLong();
+        List<ConsumerRecord<byte[], byte[]>> raw = d.awaitRaw(topic, 1, Duration.ofSeconds(30));
+        for (ConsumerRecord<byte[], byte[]> r : raw) {
+          assertThat(r.value()[0]).as("magic byte").isZero();
+          assertThat(ByteBuffer.wrap(r.value(), 1, 4).getInt())
+              .as("content id of a record on %s", topic)
+              .isEqualTo(published);
+        }
+        assertThat(versions(infra, artifact)).as(artifact).isEqualTo(1);
+        assertThat(get(infra, artifact, "/versions/1/references").body()).isEqualTo("[]");
+      }
 
       // and publishing again changes nothing: still version 1 of each
       Map<String, String> again =
           new SchemaPublisher(infra.registryUrl(), Map.of(), Duration.ofSeconds(10))
               .publish(d.topics);
+      assertThat(again).containsOnlyKeys(contract.keySet());
       assertThat(again.values()).containsOnly("1");
     }
+  }
+
+  static int versions(KafkaInfra infra, String artifact) throws Exception {
+    HttpResponse<String> r = get(infra, artifact, "/versions");
+    assertThat(r.statusCode()).as("%s: %s", artifact, r.body()).isEqualTo(200);
+    return JSON.readTree(r.body()).path("count").asInt();
+  }
+
+  static JsonNode version1(KafkaInfra infra, String artifact) throws Exception {
+    HttpResponse<String> r = get(infra, artifact, "/versions/1");
+    assertThat(r.statusCode()).as("%s: %s", artifact, r.body()).isEqualTo(200);
+    return JSON.readTree(r.body());
   }
 
   static HttpResponse<String> get(KafkaInfra infra, String artifact, String suffix)
