@@ -56,7 +56,8 @@ class ProtocolAuthoringDocTest {
         Pattern.compile("`validate` prints `([^`]+)`").matcher(read(DOC).replace("\n", " "));
     assertThat(quoted.find()).as("%s quotes what validate prints", DOC).isTrue();
     // (the test's working directory is the module's: the path it passed is back as printed)
-    assertThat(validate.out().replace(DocBlocks.ROOT + "/", "")).isEqualTo(quoted.group(1) + "\n");
+    assertThat(printed(validate).replace(DocBlocks.ROOT + "/", ""))
+        .isEqualTo(quoted.group(1) + "\n");
 
     // and every output line the page shows is one simulate printed, '...' standing for fields left
     // out
@@ -70,6 +71,21 @@ class ProtocolAuthoringDocTest {
           .anyMatch(l -> p.matcher(l).matches());
     }
   }
+
+  /**
+   * What the command printed, less log lines of other tests' clients still running in this JVM
+   * (they write to the same System.out).
+   */
+  static String printed(Run r) {
+    return r.out()
+        .lines()
+        .filter(l -> !LOG_LINE.matcher(l).find())
+        .map(l -> l + "\n")
+        .reduce("", String::concat);
+  }
+
+  static final Pattern LOG_LINE =
+      Pattern.compile("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (TRACE|DEBUG|INFO|WARN|ERROR) ");
 
   /** The doc line as a pattern: the text between the {@code ...} is literal, in order. */
   static Pattern elided(String line) {
