@@ -16,8 +16,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 
@@ -122,6 +124,43 @@ public final class SchemaPublisher {
     contract(topics)
         .forEach((artifact, schema) -> versions.put(artifact, publish(artifact, schema)));
     return versions;
+  }
+
+  /**
+   * Reads only: the artifacts of the contract that have no version with exactly statewarden's
+   * schema, which its serializers would not find (decision 0011).
+   *
+   * @return the artifact ids that lack it, empty when all are published
+   * @throws Refused when the registry refuses the search (no read rights)
+   * @throws Unreachable when it does not answer
+   */
+  public List<String> missing(Topics topics) {
+    List<String> missing = new ArrayList<>();
+    contract(topics)
+        .forEach(
+            (artifact, schema) -> {
+              HttpResponse<String> r =
+                  send(
+                      "POST",
+                      "/search/versions?groupId="
+                          + GROUP
+                          + "&artifactId="
+                          + enc(artifact)
+                          + "&canonical=false",
+                      content(schema),
+                      200);
+              try {
+                if (JSON.readTree(r.body()).path("count").asInt() == 0) missing.add(artifact);
+              } catch (IOException e) {
+                throw new Refused(
+                    r.statusCode(),
+                    "the schema registry at "
+                        + base
+                        + " answered "
+                        + "a search with something that is not JSON");
+              }
+            });
+    return missing;
   }
 
   private String publish(String artifact, Schema schema) {

@@ -123,18 +123,34 @@ public final class StatewardenApp implements AutoCloseable {
   /**
    * The contract's schemas in the registry before the first record is read or written, so that a
    * producer that may only look schemas up works from its first event, and statewarden's own
-   * serializers, which only look up (decision 0011), find them. Nothing when {@value
-   * StatewardenConfig#SCHEMAS_PUBLISH} is false.
+   * serializers, which only look up (decision 0011), find them. When {@value
+   * StatewardenConfig#SCHEMAS_PUBLISH} is false, only checks that they are there.
    *
    * @throws StartupException when the registry refuses (no write rights, an incompatible schema),
-   *     with its reason, or does not answer ({@link StartupException#unreachable()})
+   *     with its reason, when a schema is missing and publishing is off, or when the registry does
+   *     not answer ({@link StartupException#unreachable()})
    */
   public static void publishSchemas(StatewardenConfig config, Topics topics) {
-    if (!config.getBoolean(StatewardenConfig.SCHEMAS_PUBLISH)) return;
     Duration timeout = Duration.ofMillis(config.getLong(StatewardenConfig.STARTUP_TIMEOUT_MS));
+    var publisher = new SchemaPublisher(config.registryUrl(), config.kafka(), timeout);
     try {
-      var versions =
-          new SchemaPublisher(config.registryUrl(), config.kafka(), timeout).publish(topics);
+      if (!config.getBoolean(StatewardenConfig.SCHEMAS_PUBLISH)) {
+        // published by someone else: check, rather than fail on the first record to write
+        var missing = publisher.missing(topics);
+        if (!missing.isEmpty()) {
+          throw new StartupException(
+              "the schema registry at "
+                  + config.registryUrl()
+                  + " has no version of "
+                  + String.join(", ", missing)
+                  + " with this statewarden's schema, and "
+                  + StatewardenConfig.SCHEMAS_PUBLISH
+                  + " is false; publish them with 'statewarden schemas publish'",
+              null);
+        }
+        return;
+      }
+      var versions = publisher.publish(topics);
       LOG.info("Schemas published (compatibility {}): {}", SchemaPublisher.COMPATIBILITY, versions);
     } catch (SchemaPublisher.Unreachable e) {
       throw StartupException.unreachable(e.getMessage(), e);

@@ -1,16 +1,19 @@
 package io.statewarden.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.statewarden.config.StatewardenConfig;
 import io.statewarden.schema.AuditRecord;
 import io.statewarden.schema.ProtocolEvent;
 import io.statewarden.schema.Transition;
 import io.statewarden.testsupport.Deployment;
 import io.statewarden.testsupport.KafkaInfra;
 import io.statewarden.testsupport.RealKafka;
+import io.statewarden.topology.StartupException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -78,7 +81,7 @@ class PublishedContractIT {
       }
       List<Transition> ts =
           d.awaitAvro(d.topics.transitions(), Transition.class, 1, Duration.ofSeconds(60));
-      assertThat(ts).extracting(t -> t.getSessionId().toString()).containsExactly("lookup-1");
+      assertThat(ts).extracting(t -> t.getSessionId().toString()).containsOnly("lookup-1");
       assertThat(d.awaitAvro(d.topics.audit(), AuditRecord.class, 1, Duration.ofSeconds(30)))
           .isNotEmpty();
 
@@ -104,6 +107,36 @@ class PublishedContractIT {
               .publish(d.topics);
       assertThat(again).containsOnlyKeys(contract.keySet());
       assertThat(again.values()).containsOnly("1");
+    }
+  }
+
+  @Test
+  void shouldRefuseToStartWithPublishingOffUntilTheSchemasArePublished(KafkaInfra infra)
+      throws Exception {
+    // given a deployment that may not publish, in a registry without its schemas
+    try (Deployment d = new Deployment(infra, dir.resolve("state"), 1)) {
+      d.extra.put(StatewardenConfig.SCHEMAS_PUBLISH, "false");
+
+      // when it starts, then it stops at once, naming what is missing and what to run
+      assertThatThrownBy(d::start)
+          .isInstanceOf(StartupException.class)
+          .hasMessageContaining(d.topics.transitions() + "-value")
+          .hasMessageEndingWith("publish them with 'statewarden schemas publish'")
+          .matches(e -> !((StartupException) e).unreachable(), "not 'unreachable' (exit 1)");
+      for (String artifact : SchemaPublisher.contract(d.topics).keySet()) {
+        assertThat(get(infra, artifact, "").statusCode()).as(artifact).isEqualTo(404);
+      }
+
+      // when a deploy step has published them, then it starts and writes its outputs
+      new SchemaPublisher(infra.registryUrl(), Map.of(), Duration.ofSeconds(10)).publish(d.topics);
+      d.start();
+      d.sendAvro(
+          "off-1",
+          Deployment.event("off-1", "e1", "taleus-listener", "InboundContact", Map.of()),
+          System.currentTimeMillis());
+      assertThat(d.awaitAvro(d.topics.transitions(), Transition.class, 1, Duration.ofSeconds(60)))
+          .extracting(t -> t.getSessionId().toString())
+          .containsOnly("off-1");
     }
   }
 
