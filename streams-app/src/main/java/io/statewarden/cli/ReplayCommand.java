@@ -4,6 +4,7 @@ import io.statewarden.config.StatewardenConfig;
 import io.statewarden.protocol.ProtocolLoadException;
 import io.statewarden.replay.Replayer;
 import io.statewarden.replay.Verifier;
+import io.statewarden.topology.StartupException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -111,6 +112,9 @@ final class ReplayCommand implements Callable<Integer> {
                   Duration.ofSeconds(idleTimeoutS));
     } catch (ProtocolLoadException e) {
       return ProtocolsCommand.problems(spec, e);
+    } catch (StartupException e) {
+      spec.commandLine().getErr().println("statewarden: " + e.getMessage());
+      return e.unreachable() ? 3 : 1;
     }
     out.printf(
         "replay done: %d records in %.1f s into %s*%n",

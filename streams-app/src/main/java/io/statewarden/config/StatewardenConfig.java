@@ -88,6 +88,8 @@ public final class StatewardenConfig extends AbstractConfig {
   /** The least length of a signing key (RecordMac refuses shorter ones too). */
   public static final int MIN_SIGNING_KEY_LENGTH = 32;
 
+  public static final String SCHEMAS_PUBLISH = "statewarden.schemas.publish";
+
   /** The settings {@code run} cannot start without, and what a value looks like. */
   public static final Map<String, String> REQUIRED =
       Map.of(
@@ -292,7 +294,15 @@ public final class StatewardenConfig extends AbstractConfig {
               "File holding earlier signing keys, one per line (blank lines ignored); used"
                   + " besides "
                   + SIGNING_PREVIOUS_KEYS
-                  + ".");
+                  + ".")
+          .define(
+              SCHEMAS_PUBLISH,
+              Type.BOOLEAN,
+              true,
+              Importance.MEDIUM,
+              "Publish the record schemas (ProtocolEvent, Transition, Backout, AuditRecord) in the"
+                  + " registry at start, with compatibility BACKWARD; false for a registry where"
+                  + " this application may not write (publish with 'statewarden schemas publish').");
 
   private final Map<String, Object> passThrough;
 
@@ -418,8 +428,6 @@ public final class StatewardenConfig extends AbstractConfig {
         StreamsConfig.mainConsumerPrefix(
             StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG),
         true);
-    m.put("apicurio.registry.auto-register", "true");
-    m.put("apicurio.registry.find-latest", "true");
     return m;
   }
 

@@ -3,10 +3,19 @@ package io.statewarden.json;
 import io.statewarden.engine.Output;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** Engine outputs as JSON-ready maps with the field names of SPEC section 5 and a {@code kind}. */
 public final class OutputJson {
   private OutputJson() {}
+
+  /**
+   * Session data by key: the engine's maps iterate in an order that changes from one JVM to the
+   * next, and simulate's output should not.
+   */
+  private static Map<String, Object> sorted(Map<String, ?> data) {
+    return data == null ? null : new TreeMap<>(data);
+  }
 
   public static Map<String, Object> toMap(Output o) {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -24,7 +33,7 @@ public final class OutputJson {
       m.put("at", t.at());
       m.put("final", t.isFinal());
       m.put("outcome", t.outcome() == null ? null : t.outcome().name());
-      m.put("data", t.data());
+      m.put("data", sorted(t.data()));
     } else if (o instanceof Output.Backout b) {
       m.put("kind", "backout");
       m.put("sessionId", b.sessionId());
@@ -35,7 +44,7 @@ public final class OutputJson {
       m.put("reason", b.reason().name());
       m.put("deadline", b.deadline());
       m.put("at", b.at());
-      m.put("data", b.data());
+      m.put("data", sorted(b.data()));
       m.put("history", b.history());
     } else if (o instanceof Output.Audit a) {
       m.put("kind", "audit");

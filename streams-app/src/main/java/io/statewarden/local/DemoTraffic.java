@@ -86,11 +86,18 @@ public final class DemoTraffic implements AutoCloseable {
     common.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     common.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     common.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    // the serde's registry client on statewarden's managed Vert.x instance, with its time limits
+    // the serde's registry client on statewarden's managed Vert.x instance, with its time limits;
+    // a producer as docs/producing-and-consuming.md shows it: it looks up the schema statewarden
+    // published at start and registers nothing
     Map<String, Object> serdeConfig =
         RegistryClientSettings.withDefaults(
             Map.of(
-                "apicurio.registry.url", registryUrl, "apicurio.registry.auto-register", "true"));
+                "apicurio.registry.url",
+                registryUrl,
+                "apicurio.registry.auto-register",
+                "false",
+                "apicurio.registry.find-latest",
+                "true"));
     AvroKafkaSerializer<ProtocolEvent> serializer = new AvroKafkaSerializer<>();
     serializer.configure(serdeConfig, false); // clients do not configure serde instances
     @SuppressWarnings({"unchecked", "rawtypes"})

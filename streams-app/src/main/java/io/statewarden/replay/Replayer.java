@@ -7,6 +7,7 @@ import io.statewarden.local.TopicAdmin;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.protocol.ProtocolLoadException;
 import io.statewarden.topology.RecordMac;
+import io.statewarden.topology.StatewardenApp;
 import io.statewarden.topology.TopologyFactory;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -79,6 +80,8 @@ public final class Replayer {
       List.of(out.transitions(), out.backouts(), out.audit(), out.dlq())
           .forEach(t -> topics.put(t, parts.size()));
       TopicAdmin.create(adminConfig, topics, Map.of());
+      // the replay's outputs are written as the live ones are: with the published schemas
+      StatewardenApp.publishSchemas(config, out);
       if (from.timestamp() != null) {
         admin
             .alterConsumerGroupOffsets(

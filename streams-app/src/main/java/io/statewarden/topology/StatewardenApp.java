@@ -3,9 +3,11 @@ package io.statewarden.topology;
 import io.statewarden.api.HttpApi;
 import io.statewarden.api.SessionQuery;
 import io.statewarden.config.StatewardenConfig;
+import io.statewarden.config.Topics;
 import io.statewarden.engine.Engine;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.protocol.ProtocolLoadException;
+import io.statewarden.registry.SchemaPublisher;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,6 +65,7 @@ public final class StatewardenApp implements AutoCloseable {
         Duration.ofMillis(config.getLong(StatewardenConfig.STARTUP_TIMEOUT_MS));
     KafkaPreflight.check(config.kafka(), startupTimeout);
     RegistryPreflight.check(config.registryUrl().strip(), startupTimeout);
+    publishSchemas(config, config.topics());
     StreamsConfig clients = new StreamsConfig(config.kafka());
     String clientId = clients.getString(StreamsConfig.APPLICATION_ID_CONFIG);
     OffsetCatchUp catchUp =
@@ -121,6 +124,53 @@ public final class StatewardenApp implements AutoCloseable {
         keys.size() - 1);
     streams.start();
     return app;
+  }
+
+  /**
+   * The contract's schemas in the registry before the first record is read or written, so that a
+   * producer that may only look schemas up works from its first event, and statewarden's own
+   * serializers, which only look up (decision 0011), find them. When {@value
+   * StatewardenConfig#SCHEMAS_PUBLISH} is false, only checks that they are there.
+   *
+   * @throws StartupException when the registry refuses (no write rights, an incompatible schema),
+   *     with its reason, when a schema is missing and publishing is off, or when the registry does
+   *     not answer ({@link StartupException#unreachable()})
+   */
+  public static void publishSchemas(StatewardenConfig config, Topics topics) {
+    Duration timeout = Duration.ofMillis(config.getLong(StatewardenConfig.STARTUP_TIMEOUT_MS));
+    var publisher = new SchemaPublisher(config.registryUrl(), config.kafka(), timeout);
+    try {
+      if (!config.getBoolean(StatewardenConfig.SCHEMAS_PUBLISH)) {
+        // published by someone else: check, rather than fail on the first record to write
+        var missing = publisher.missing(topics);
+        if (!missing.isEmpty()) {
+          throw new StartupException(
+              "the schema registry at "
+                  + config.registryUrl()
+                  + " has no version of "
+                  + String.join(", ", missing)
+                  + " with this statewarden's schema, and "
+                  + StatewardenConfig.SCHEMAS_PUBLISH
+                  + " is false; publish them with 'statewarden schemas publish'",
+              null);
+        }
+        return;
+      }
+      var versions = publisher.publish(topics);
+      LOG.info("Schemas published (compatibility {}): {}", SchemaPublisher.COMPATIBILITY, versions);
+    } catch (SchemaPublisher.Unreachable e) {
+      throw StartupException.unreachable(e.getMessage(), e);
+    } catch (SchemaPublisher.Refused e) {
+      throw new StartupException(
+          e.getMessage()
+              + (e.forbidden()
+                  ? "; publish the schemas with 'statewarden schemas publish' as a user who may"
+                      + " write, and set "
+                      + StatewardenConfig.SCHEMAS_PUBLISH
+                      + "=false"
+                  : ""),
+          e);
+    }
   }
 
   public KafkaStreams streams() {

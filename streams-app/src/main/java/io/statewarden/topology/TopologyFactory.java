@@ -1,5 +1,6 @@
 package io.statewarden.topology;
 
+import io.apicurio.registry.resolver.config.SchemaResolverConfig;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.statewarden.config.Topics;
@@ -216,10 +217,26 @@ public final class TopologyFactory {
 
   static final String DATUM_PROVIDER = "apicurio.registry.avro-datum-provider";
 
+  /**
+   * What statewarden's serializers do with the registry, whatever the configuration says: look the
+   * schema up by its exact content, never register. statewarden publishes its schemas at start
+   * ({@code SchemaPublisher}, or {@code schemas publish} for a registry it may not write to) in the
+   * form {@code dereference-schema=true} prints, and each instance then writes with the id of the
+   * version that holds exactly its own schema, also while a newer or older statewarden shares the
+   * registry (decision 0011).
+   */
+  static final Map<String, String> SERIALIZER_LOOKUP =
+      Map.of(
+          SchemaResolverConfig.AUTO_REGISTER_ARTIFACT, "false",
+          SchemaResolverConfig.FIND_LATEST_ARTIFACT, "false",
+          SchemaResolverConfig.DEREFERENCE_SCHEMA, "true");
+
   @SuppressWarnings({"unchecked", "rawtypes"})
   static Serializer<Object> avroSerializer(Map<String, ?> config) {
+    Map<String, Object> c = RegistryClientSettings.withDefaults(withDatumProvider(config));
+    c.putAll(SERIALIZER_LOOKUP);
     Serializer s = new AvroKafkaSerializer<SpecificRecord>();
-    s.configure(RegistryClientSettings.withDefaults(withDatumProvider(config)), false);
+    s.configure(c, false);
     return s;
   }
 

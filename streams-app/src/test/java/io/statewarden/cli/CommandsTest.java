@@ -2,9 +2,11 @@ package io.statewarden.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import io.statewarden.cli.Cli.Run;
 import io.statewarden.protocol.ProtocolCatalog;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -418,6 +420,69 @@ class CommandsTest {
         "-D",
         "state.dir=" + dir.resolve("state")
       };
+    }
+  }
+
+  @Nested
+  class Schemas {
+    @Test
+    void shouldNameTheMissingRegistryUrl() {
+      assertThat(fails(1, "schemas", "publish").err())
+          .startsWith("statewarden: apicurio.registry.url is not set")
+          .hasLineCount(1);
+    }
+
+    @Test
+    void shouldSayInOneLineThatTheRegistryDidNotAnswer() throws Exception {
+      // given a port nothing listens on
+      int closed;
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        closed = s.getLocalPort();
+      }
+      String url = "http://127.0.0.1:" + closed + "/apis/registry/v3";
+
+      // when
+      Run r = fails(3, "schemas", "publish", "-D", "apicurio.registry.url=" + url);
+
+      // then
+      assertThat(r.err())
+          .startsWith("statewarden: the schema registry at " + url + " did not answer GET ")
+          .hasLineCount(1);
+    }
+
+    @Test
+    void shouldSayWhatARegistryThatRefusesAnswered() throws Exception {
+      // given a stand-in for a registry where this client may read but not write (Apicurio's
+      // answer to a write without the developer role: 403 with a problem-details body)
+      HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      server.createContext(
+          "/",
+          x -> {
+            boolean read = x.getRequestMethod().equals("GET");
+            byte[] body =
+                (read
+                        ? "{\"detail\":\"No artifact with ID 'statewarden.events-value'\"}"
+                        : "{\"detail\":\"User alice is not authorized to write\",\"status\":403}")
+                    .getBytes(StandardCharsets.UTF_8);
+            x.sendResponseHeaders(read ? 404 : 403, body.length);
+            x.getResponseBody().write(body);
+            x.close();
+          });
+      server.start();
+      try {
+        String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/apis/registry/v3";
+
+        // when
+        Run r = fails(1, "schemas", "publish", "-D", "apicurio.registry.url=" + url);
+
+        // then the registry's reason, in one line
+        assertThat(r.err())
+            .startsWith("statewarden: the schema registry at " + url + " answered 403 to POST ")
+            .endsWith(": User alice is not authorized to write\n")
+            .hasLineCount(1);
+      } finally {
+        server.stop(0);
+      }
     }
   }
 

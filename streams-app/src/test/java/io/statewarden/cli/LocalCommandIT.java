@@ -7,14 +7,18 @@ import io.statewarden.config.Topics;
 import io.statewarden.local.Ports;
 import io.statewarden.schema.Backout;
 import io.statewarden.schema.Transition;
+import io.statewarden.testsupport.DocBlocks;
 import io.statewarden.testsupport.PrometheusTextParser;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
+import java.net.URLClassLoader;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +30,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -100,29 +106,23 @@ class LocalCommandIT {
     int registryPort = Ports.freeLoopbackPort();
     int httpPort = Ports.freeLoopbackPort();
     Path data = Path.of("target", "local-it", UUID.randomUUID().toString()).toAbsolutePath();
-    String java = ProcessHandle.current().info().command().orElse("java");
-    Process p =
-        new ProcessBuilder(
-                java,
-                "-Xmx512m",
-                "-jar",
-                Path.of("target/statewarden.jar").toAbsolutePath().toString(),
-                "local",
-                "--demo",
-                "--kafka-port",
-                "" + kafkaPort,
-                "--registry-port",
-                "" + registryPort,
-                "--http-port",
-                "" + httpPort,
-                "--data-dir",
-                // as a user's ./.statewarden, not under the OS temp directory (Kafka Streams warns
-                // about a state directory there, which @TempDir would be)
-                data.toString(),
-                "--demo-interval-ms",
-                "250")
-            .redirectErrorStream(true)
-            .start();
+    // the README's quick start as printed, plus flags for ports and a directory of its own
+    List<String> command = quickStart();
+    command.addAll(
+        List.of(
+            "--kafka-port",
+            "" + kafkaPort,
+            "--registry-port",
+            "" + registryPort,
+            "--http-port",
+            "" + httpPort,
+            "--data-dir",
+            // as a user's ./.statewarden, not under the OS temp directory (Kafka Streams warns
+            // about a state directory there, which @TempDir would be)
+            data.toString(),
+            "--demo-interval-ms",
+            "250"));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     List<String> lines = new CopyOnWriteArrayList<>();
     Thread reader =
         new Thread(
@@ -167,6 +167,22 @@ class LocalCommandIT {
       assertThat(lines)
           .anyMatch(l -> l.startsWith("transition "))
           .anyMatch(l -> l.startsWith("BACKOUT "));
+
+      // and the producer of docs/producing-and-consuming.md, as printed, works from its first
+      // event: it only looks up the schema, which local published at start
+      runDocProducer("127.0.0.1:" + kafkaPort, registry);
+      assertThat(sessionTransitions("127.0.0.1:" + kafkaPort, registry, "order-7"))
+          .as("order-7's transitions")
+          .isNotEmpty();
+      HttpResponse<String> events =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          registry + "/groups/default/artifacts/statewarden.events-value/versions"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(events.body()).as("only statewarden registered a schema").contains("\"count\":1");
+
       HttpResponse<String> metrics =
           http.send(
               HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics"))
@@ -209,6 +225,107 @@ class LocalCommandIT {
     assertThat(problems(lines))
         .as("warnings, errors and stack traces of a clean start and stop")
         .isEmpty();
+  }
+
+  /**
+   * The command of the README's quick start that starts {@code local}, with the running JVM's
+   * {@code java} and the jar's path from the repository root.
+   */
+  static List<String> quickStart() {
+    List<String> commands = DocBlocks.commands(DocBlocks.block("README.md", "quick-start"));
+    String line =
+        commands.stream()
+            .filter(l -> l.contains("java -jar"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("README.md quick start: no 'java -jar' command"));
+    String[] steps = line.split("&&");
+    assertThat(steps[0].strip()).as("the quick start's build step").startsWith("./mvnw ");
+    assertThat(steps[0]).contains(" package");
+    List<String> words = new ArrayList<>(List.of(steps[steps.length - 1].strip().split("\\s+")));
+    assertThat(words.subList(0, 2)).containsExactly("java", "-jar");
+    words.set(0, ProcessHandle.current().info().command().orElse("java"));
+    Path jar = DocBlocks.ROOT.resolve(words.get(2));
+    assertThat(jar).as("the jar the README runs is the one this build made").isRegularFile();
+    assertThat(jar).isEqualTo(Path.of("target/statewarden.jar").toAbsolutePath());
+    words.set(2, jar.toString());
+    return words;
+  }
+
+  /**
+   * Compiles the producer snippet of docs/producing-and-consuming.md as printed (its imports, then
+   * its statements as the body of a method), with the addresses of {@code local}'s defaults swapped
+   * for the test's, and runs it.
+   */
+  static void runDocProducer(String bootstrap, String registry) throws Exception {
+    String code = DocBlocks.block("docs/producing-and-consuming.md", "producer");
+    code = swap(code, "127.0.0.1:9092", bootstrap);
+    code = swap(code, "http://127.0.0.1:8080/apis/registry/v3", registry);
+    StringBuilder imports = new StringBuilder();
+    StringBuilder body = new StringBuilder();
+    code.lines().forEach(l -> (l.startsWith("import ") ? imports : body).append(l).append('\n'));
+    String source =
+        imports
+            + "public class DocProducer {\n  public static void run() throws Exception {\n"
+            + body
+            + "  }\n}\n";
+    Path dir = Files.createTempDirectory(Path.of("target"), "doc-producer");
+    Path file = dir.resolve("DocProducer.java");
+    Files.writeString(file, source);
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    assertThat(javac).as("a JDK's compiler").isNotNull();
+    ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
+    String classpath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    int rc =
+        javac.run(
+            null,
+            diagnostics,
+            diagnostics,
+            "--release",
+            "17",
+            "-cp",
+            classpath,
+            "-d",
+            dir.toString(),
+            file.toString());
+    assertThat(rc)
+        .as("the snippet compiles:%n%s%n%s", diagnostics.toString(StandardCharsets.UTF_8), source)
+        .isZero();
+    try (URLClassLoader loader =
+        new URLClassLoader(
+            new java.net.URL[] {dir.toUri().toURL()}, LocalCommandIT.class.getClassLoader())) {
+      loader.loadClass("DocProducer").getMethod("run").invoke(null);
+    }
+  }
+
+  private static String swap(String code, String printed, String actual) {
+    assertThat(code).as("the snippet names %s once", printed).containsOnlyOnce(printed);
+    return code.replace(printed, actual);
+  }
+
+  /** The transitions of one session, read_committed, once there is at least one. */
+  static List<Transition> sessionTransitions(String bootstrap, String registry, String session) {
+    Map<String, Object> c = new HashMap<>();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, "local-it-doc");
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put("apicurio.registry.url", registry);
+    c.put("apicurio.registry.use-specific-avro-reader", "true");
+    AvroKafkaDeserializer<Object> values = new AvroKafkaDeserializer<>();
+    values.configure(c, false);
+    List<Transition> seen = new ArrayList<>();
+    try (KafkaConsumer<String, Object> consumer =
+        new KafkaConsumer<>(c, new StringDeserializer(), values)) {
+      consumer.subscribe(List.of(Topics.DEFAULTS.transitions()));
+      long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (System.nanoTime() < end && seen.isEmpty()) {
+        for (ConsumerRecord<String, Object> r : consumer.poll(Duration.ofMillis(500))) {
+          if (r.value() instanceof Transition t && t.getSessionId().equals(session)) seen.add(t);
+        }
+      }
+    }
+    return seen;
   }
 
   /**
