@@ -1,10 +1,7 @@
 package io.statewarden.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.Filter;
-import com.sun.net.httpserver.HttpContext;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.statewarden.protocol.MermaidDiagram;
@@ -12,18 +9,28 @@ import io.statewarden.protocol.Protocol;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.topology.Metrics;
 import io.statewarden.topology.TopologyFactory;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.FileSystemOptions;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -38,116 +45,295 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With a bearer token configured, every endpoint except the two health checks answers 401 unless
  * the request carries {@code Authorization: Bearer <token>} (compared in constant time).
+ *
+ * <p>No client can keep the health checks from answering (decision 0009): requests are read by one
+ * non-blocking event loop, which also answers the health checks; a connection that has not sent a
+ * whole request within {@link Limits#readTimeout} (from connecting, or from its previous answer) is
+ * closed; past {@link Limits#maxConnections} open connections a new one is closed at once. Work
+ * that may block (session lookups, which can forward to another instance; metrics; protocols) runs
+ * on {@value #WORKERS} worker threads.
  */
 public final class HttpApi implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final HttpServer server;
-  private final Filter auth;
-  private final ExecutorService executor =
-      Executors.newFixedThreadPool(
-          4,
-          r -> {
-            Thread t = new Thread(r, "statewarden-http");
-            t.setDaemon(true);
-            return t;
-          });
+  /** Threads for the endpoints that may block; the health checks never wait for them. */
+  static final int WORKERS = 4;
 
-  /** Binds now (so the port is known before Kafka Streams starts); serves after {@link #start}. */
-  public HttpApi(String host, int port) throws IOException {
-    this(host, port, null);
-  }
+  /** How long a response may stall (a client that does not read it) before its connection goes. */
+  private static final Duration STALLED_RESPONSE = Duration.ofSeconds(60);
 
   /**
-   * @param token the bearer token every endpoint but the health checks requires; null for none
+   * What one client can hold.
+   *
+   * @param readTimeout longest time to receive a whole request, from the connection's start or its
+   *     previous response
+   * @param maxConnections most connections open at once
    */
-  public HttpApi(String host, int port, String token) throws IOException {
-    server = HttpServer.create(new InetSocketAddress(host, port), 0);
-    server.setExecutor(executor);
-    auth = token == null ? null : new BearerAuth(token);
-  }
+  public record Limits(Duration readTimeout, int maxConnections) {}
 
-  private void protect(HttpContext context) {
-    if (auth != null) context.getFilters().add(auth);
+  private final Vertx vertx;
+  private final HttpServer server;
+  private final String host;
+  private final Limits limits;
+  private final byte[] expected;
+
+  /** The routes, once {@link #start} has them; until then every request is answered 503. */
+  private volatile Router router;
+
+  // event loop only: one per open connection, the timer that closes it unless a request completes
+  private final Map<HttpConnection, Long> readDeadlines = new HashMap<>();
+  private final AtomicInteger open = new AtomicInteger();
+
+  /**
+   * Binds now (so the port is known before Kafka Streams starts); serves after {@link #start}.
+   *
+   * @param token the bearer token every endpoint but the health checks requires; null for none
+   * @throws IOException when the address cannot be bound
+   */
+  public HttpApi(String host, int port, String token, Limits limits) throws IOException {
+    this.host = host;
+    this.limits = limits;
+    this.expected = token == null ? null : digest("Bearer " + token);
+    vertx =
+        Vertx.vertx(
+            new VertxOptions()
+                .setEventLoopPoolSize(1)
+                .setWorkerPoolSize(WORKERS)
+                // no classpath file cache under /tmp (the container's root is read-only)
+                .setFileSystemOptions(
+                    new FileSystemOptions()
+                        .setClassPathResolvingEnabled(false)
+                        .setFileCachingEnabled(false)));
+    server =
+        vertx.createHttpServer(
+            new HttpServerOptions()
+                .setHost(host)
+                .setPort(port)
+                // else a connection is not handed over until its first bytes arrive (to tell
+                // HTTP/2 from HTTP/1), and one that sends nothing would escape the read deadline
+                .setHttp2ClearTextEnabled(false)
+                .setIdleTimeout((int) STALLED_RESPONSE.toSeconds())
+                .setIdleTimeoutUnit(TimeUnit.SECONDS));
+    server.connectionHandler(this::accepted);
+    server.requestHandler(this::received);
+    // a hostile or broken client is not worth more than a debug line
+    server.exceptionHandler(e -> LOG.debug("HTTP connection failed", e));
+    try {
+      server.listen().toCompletionStage().toCompletableFuture().get();
+    } catch (ExecutionException e) {
+      vertx.close();
+      if (e.getCause() instanceof IOException io) throw io;
+      throw new IOException("cannot listen on " + host + ":" + port, e.getCause());
+    } catch (InterruptedException e) {
+      vertx.close();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while binding " + host + ":" + port, e);
+    }
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return server.actualPort();
+  }
+
+  /** Connections open now. */
+  int openConnections() {
+    return open.get();
   }
 
   public void start(
       KafkaStreams streams, ProtocolCatalog catalog, SessionQuery sessions, Metrics metrics) {
-    server.createContext("/health/live", ex -> reply(ex, 200, Map.of("status", "UP")));
-    server.createContext(
-        "/health/ready",
-        ex -> {
-          boolean ok = streams.state() == KafkaStreams.State.RUNNING;
-          reply(
-              ex,
-              ok ? 200 : 503,
-              Map.of("status", ok ? "UP" : "DOWN", "streams", streams.state().name()));
-        });
-    HttpContext sessionsContext =
-        server.createContext(
-            "/sessions/",
-            ex -> {
-              String id =
-                  URLDecoder.decode(
-                      ex.getRequestURI().getRawPath().substring("/sessions/".length()),
-                      StandardCharsets.UTF_8);
-              SessionQuery.Answer a =
-                  sessions.session(id, ex.getRequestHeaders().containsKey(SessionQuery.FORWARDED));
-              reply(ex, a.status(), a.body());
-            });
-    HttpContext protocolsContext =
-        server.createContext(
-            "/protocols",
-            ex -> {
-              String rest = ex.getRequestURI().getPath().substring("/protocols".length());
-              if (rest.isEmpty() || rest.equals("/")) {
-                reply(ex, 200, catalog.all().stream().map(p -> summary(p, false)).toList());
-                return;
-              }
-              String name = rest.substring(1);
-              List<Protocol> versions =
-                  catalog.all().stream().filter(p -> p.name().equals(name)).toList();
-              if (versions.isEmpty()) {
-                reply(ex, 404, Map.of("error", "no protocol " + name));
-              } else {
-                reply(
-                    ex,
-                    200,
-                    Map.of(
-                        "name",
-                        name,
-                        "versions",
-                        versions.stream().map(p -> summary(p, true)).toList()));
-              }
-            });
     PrometheusRegistry registry = new PrometheusRegistry();
     metrics.registerTo(registry);
     registry.register(storedSessions(streams));
     registry.register(new KafkaStreamsMetrics(streams::metrics));
-    HttpContext metricsContext =
-        server.createContext(
-            "/metrics",
-            ex -> {
+    router = new Router(streams, catalog, sessions, registry);
+    LOG.info("HTTP API on http://{}:{}", host, port());
+  }
+
+  private void accepted(HttpConnection conn) {
+    if (open.incrementAndGet() > limits.maxConnections()) {
+      open.decrementAndGet();
+      LOG.debug("HTTP connection from {} refused: {} open", conn.remoteAddress(), open.get());
+      conn.close();
+      return;
+    }
+    conn.closeHandler(
+        v -> {
+          open.decrementAndGet();
+          disarm(conn);
+        });
+    arm(conn);
+  }
+
+  /** Closes {@code conn} unless a whole request arrives in time; keeps a running deadline. */
+  private void arm(HttpConnection conn) {
+    readDeadlines.computeIfAbsent(
+        conn,
+        c ->
+            vertx.setTimer(
+                limits.readTimeout().toMillis(),
+                id -> {
+                  readDeadlines.remove(c);
+                  LOG.debug("HTTP request from {} not read in time: closing", c.remoteAddress());
+                  c.close();
+                }));
+  }
+
+  private void disarm(HttpConnection conn) {
+    Long timer = readDeadlines.remove(conn);
+    if (timer != null) vertx.cancelTimer(timer);
+  }
+
+  private void received(HttpServerRequest req) {
+    HttpConnection conn = req.connection();
+    // the read deadline stops once this request is read, and starts again, for the next request on
+    // this connection, once it is also answered
+    boolean[] done = new boolean[2]; // read, answered
+    req.end()
+        .onSuccess(
+            v -> {
+              disarm(conn);
+              done[0] = true;
+              if (done[1]) arm(conn);
+            });
+    req.response()
+        .endHandler(
+            v -> {
+              done[1] = true;
+              if (done[0]) arm(conn);
+            });
+    Router r = router;
+    if (r == null) {
+      reply(req, 503, Map.of("error", "starting", "retry", true));
+    } else {
+      r.route(req);
+    }
+  }
+
+  /** The endpoints, once the stream threads and the catalog exist. */
+  private final class Router {
+    private final KafkaStreams streams;
+    private final ProtocolCatalog catalog;
+    private final SessionQuery sessions;
+    private final PrometheusRegistry registry;
+
+    Router(
+        KafkaStreams streams,
+        ProtocolCatalog catalog,
+        SessionQuery sessions,
+        PrometheusRegistry registry) {
+      this.streams = streams;
+      this.catalog = catalog;
+      this.sessions = sessions;
+      this.registry = registry;
+    }
+
+    void route(HttpServerRequest req) {
+      String path = req.path();
+      // the health checks: open, and answered on the event loop, never behind other work
+      if (path.equals("/health/live")) {
+        reply(req, 200, Map.of("status", "UP"));
+        return;
+      }
+      if (path.equals("/health/ready")) {
+        KafkaStreams.State state = streams.state();
+        boolean ok = state == KafkaStreams.State.RUNNING;
+        reply(req, ok ? 200 : 503, Map.of("status", ok ? "UP" : "DOWN", "streams", state.name()));
+        return;
+      }
+      if (!authorized(req)) {
+        req.response().putHeader("WWW-Authenticate", "Bearer realm=\"statewarden\"");
+        reply(req, 401, Map.of("error", "unauthorized: a bearer token is required"));
+        return;
+      }
+      if (path.startsWith("/sessions/")) {
+        String id;
+        try {
+          id = PathSegment.decode(path.substring("/sessions/".length()));
+        } catch (IllegalArgumentException e) {
+          boolean slash = path.indexOf('/', "/sessions/".length()) >= 0;
+          reply(
+              req,
+              slash ? 404 : 400,
+              Map.of(
+                  "error",
+                  slash
+                      ? "not found (a '/' in a session id is sent as %2F)"
+                      : "bad session id in the path: " + e.getMessage()));
+          return;
+        }
+        if (id.isEmpty()) {
+          reply(req, 404, Map.of("error", "not found"));
+          return;
+        }
+        boolean forwarded = req.headers().contains(SessionQuery.FORWARDED);
+        blocking(
+            req,
+            () -> {
+              SessionQuery.Answer a = sessions.session(id, forwarded);
+              return new Reply(a.status(), a.body());
+            });
+      } else if (path.equals("/protocols") || path.equals("/protocols/")) {
+        blocking(
+            req, () -> new Reply(200, catalog.all().stream().map(p -> summary(p, false)).toList()));
+      } else if (path.startsWith("/protocols/")) {
+        String name;
+        try {
+          name = PathSegment.decode(path.substring("/protocols/".length()));
+        } catch (IllegalArgumentException e) {
+          reply(req, 404, Map.of("error", "not found"));
+          return;
+        }
+        blocking(req, () -> protocol(name));
+      } else if (path.equals("/metrics")) {
+        blocking(
+            req,
+            () -> {
               byte[] bytes = PrometheusText.write(registry);
-              ex.getResponseHeaders().add("Content-Type", PrometheusText.CONTENT_TYPE);
-              ex.sendResponseHeaders(200, bytes.length);
-              try (OutputStream out = ex.getResponseBody()) {
-                out.write(bytes);
+              return new Reply(200, new Raw(PrometheusText.CONTENT_TYPE, bytes));
+            });
+      } else {
+        // anything else: 404, but only to callers with the token
+        reply(req, 404, Map.of("error", "not found"));
+      }
+    }
+
+    private Reply protocol(String name) {
+      List<Protocol> versions = catalog.all().stream().filter(p -> p.name().equals(name)).toList();
+      if (versions.isEmpty()) {
+        return new Reply(404, Map.of("error", "no protocol " + name));
+      }
+      return new Reply(
+          200,
+          Map.of("name", name, "versions", versions.stream().map(p -> summary(p, true)).toList()));
+    }
+  }
+
+  private record Reply(int status, Object body) {}
+
+  /** A body already encoded, with its content type. */
+  private record Raw(String contentType, byte[] bytes) {}
+
+  /** Runs {@code work} on a worker thread and answers with its result (500 if it throws). */
+  private void blocking(HttpServerRequest req, Supplier<Reply> work) {
+    vertx
+        .executeBlocking(work::get, false)
+        .onComplete(
+            done -> {
+              if (done.succeeded()) {
+                reply(req, done.result().status(), done.result().body());
+              } else {
+                LOG.warn("HTTP {} {} failed", req.method(), req.path(), done.cause());
+                reply(req, 500, Map.of("error", "internal error (logged)"));
               }
             });
-    // anything else: 404, but only to callers with the token
-    HttpContext rest =
-        server.createContext("/", ex -> reply(ex, 404, Map.of("error", "not found")));
-    for (HttpContext c : List.of(sessionsContext, protocolsContext, metricsContext, rest)) {
-      protect(c);
-    }
-    server.start();
-    LOG.info("HTTP API on http://{}:{}", server.getAddress().getHostString(), port());
+  }
+
+  private boolean authorized(HttpServerRequest req) {
+    if (expected == null) return true;
+    String given = req.getHeader("Authorization");
+    return given != null && MessageDigest.isEqual(expected, digest(given.strip()));
   }
 
   private static Map<String, Object> summary(Protocol p, boolean diagram) {
@@ -186,57 +372,43 @@ public final class HttpApi implements AutoCloseable {
         .build();
   }
 
-  static void reply(HttpExchange ex, int code, Object body) throws IOException {
-    byte[] bytes =
-        body instanceof SessionQuery.RawJson raw
-            ? raw.json().getBytes(StandardCharsets.UTF_8)
-            : JSON.writeValueAsBytes(body);
-    ex.getResponseHeaders().add("Content-Type", "application/json");
-    ex.sendResponseHeaders(code, bytes.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(bytes);
+  private static void reply(HttpServerRequest req, int code, Object body) {
+    HttpServerResponse res = req.response();
+    if (res.closed() || res.ended()) return; // the client left, or its deadline closed it
+    String type = "application/json";
+    byte[] bytes;
+    if (body instanceof Raw raw) {
+      type = raw.contentType();
+      bytes = raw.bytes();
+    } else if (body instanceof SessionQuery.RawJson raw) {
+      bytes = raw.json().getBytes(StandardCharsets.UTF_8);
+    } else {
+      try {
+        bytes = JSON.writeValueAsBytes(body);
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("Cannot write the answer as JSON", e);
+      }
     }
+    res.setStatusCode(code).putHeader("Content-Type", type).end(Buffer.buffer(bytes));
   }
 
-  /** Lets a request through only with the right bearer token; 401 otherwise. */
-  private static final class BearerAuth extends Filter {
-    // compare digests: MessageDigest.isEqual is constant time for equal lengths, and hashing
-    // first hides the token's length too
-    private final byte[] expected;
-
-    BearerAuth(String token) {
-      expected = sha256("Bearer " + token);
-    }
-
-    @Override
-    public void doFilter(HttpExchange ex, Chain chain) throws IOException {
-      String given = ex.getRequestHeaders().getFirst("Authorization");
-      if (given != null && MessageDigest.isEqual(expected, sha256(given.strip()))) {
-        chain.doFilter(ex);
-        return;
-      }
-      ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"statewarden\"");
-      ex.getRequestBody().close();
-      reply(ex, 401, Map.of("error", "unauthorized: a bearer token is required"));
-    }
-
-    @Override
-    public String description() {
-      return "bearer token";
-    }
-
-    private static byte[] sha256(String s) {
-      try {
-        return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
-      }
+  // bearer tokens are compared as digests: MessageDigest.isEqual is constant time for equal
+  // lengths, and hashing first hides the token's length too
+  private static byte[] digest(String s) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("HTTP API did not stop cleanly", e);
+      if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+    }
   }
 }

@@ -4,6 +4,7 @@ import io.statewarden.engine.Engine;
 import io.statewarden.engine.Session;
 import io.statewarden.state.SessionState;
 import io.statewarden.topology.TopologyFactory;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -21,6 +22,8 @@ import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Answers {@code GET /sessions/{id}}: from the local store when this instance owns the session's
@@ -28,6 +31,7 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * moving or restoring (never a stale or made-up answer).
  */
 public final class SessionQuery {
+  private static final Logger LOG = LoggerFactory.getLogger(SessionQuery.class);
   static final String FORWARDED = "X-Statewarden-Forwarded";
 
   /** Status and JSON body. */
@@ -61,8 +65,9 @@ public final class SessionQuery {
       md =
           streams.queryMetadataForKey(
               TopologyFactory.SESSIONS_STORE, id, Serdes.String().serializer());
-    } catch (IllegalStateException e) {
-      return unavailable("not started yet (" + streams.state() + ")");
+    } catch (IllegalStateException | InvalidStateStoreException e) {
+      // not started yet (StreamsNotStartedException), or stopping
+      return unavailable("the instance is not running (" + streams.state() + ")");
     }
     if (md == null || md == KeyQueryMetadata.NOT_AVAILABLE || md.activeHost() == null) {
       return unavailable("the session's partition has no owner right now (rebalancing)");
@@ -85,11 +90,13 @@ public final class SessionQuery {
       }
       return new Answer(200, view(s));
     } catch (InvalidStateStoreException e) {
-      return unavailable("the session store is migrating or restoring: " + e.getMessage());
+      LOG.debug("Session store not queryable for {}: {}", id, e.toString());
+      return unavailable("the session store is migrating or restoring");
     }
   }
 
-  private Answer forward(HostInfo owner, String id) {
+  /** Asks the owner; its answer is relayed as is. Package-private for tests. */
+  Answer forward(HostInfo owner, String id) {
     try {
       HttpRequest.Builder req =
           HttpRequest.newBuilder(
@@ -108,15 +115,25 @@ public final class SessionQuery {
       }
       HttpResponse<String> res = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
       return new Answer(res.statusCode(), new RawJson(res.body()));
-    } catch (Exception e) {
-      return unavailable(
-          "the owner " + owner.host() + ":" + owner.port() + " did not answer: " + e);
+    } catch (IOException e) {
+      // the owner's address and the failure go to the log, not to the client
+      LOG.warn(
+          "Forwarding the query for session {} to its owner {}:{} failed: {}",
+          id,
+          owner.host(),
+          owner.port(),
+          e.toString());
+      return unavailable("the instance that owns the session did not answer");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return unavailable("the instance is stopping");
     }
   }
 
   /** A body already in JSON, relayed as is. */
   public record RawJson(String json) {}
 
+  /** 503: the reason in general terms, never an address or an exception (those are logged). */
   private static Answer unavailable(String why) {
     return new Answer(503, Map.of("error", "state not available yet: " + why, "retry", true));
   }

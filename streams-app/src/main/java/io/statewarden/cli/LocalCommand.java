@@ -198,6 +198,10 @@ final class LocalCommand implements Callable<Integer> {
       stop.await();
       out.println("Stopping...");
       return 0;
+    } catch (org.apache.kafka.common.config.ConfigException e) {
+      // a STATEWARDEN_* variable that is wrong, or that opens the HTTP API beyond loopback
+      spec.commandLine().getErr().println("statewarden: " + e.getMessage());
+      return 1;
     } finally {
       for (int i = started.size() - 1; i >= 0; i--) {
         try {

@@ -79,6 +79,9 @@ public final class StatewardenConfig extends AbstractConfig {
   public static final String INSTANCE_ID = "statewarden.instance.id";
   public static final String HTTP_TOKEN = "statewarden.http.token";
   public static final String HTTP_TOKEN_FILE = "statewarden.http.token.file";
+  public static final String HTTP_ALLOW_ANONYMOUS = "statewarden.http.allow-anonymous";
+  public static final String HTTP_READ_TIMEOUT_MS = "statewarden.http.read.timeout.ms";
+  public static final String HTTP_MAX_CONNECTIONS = "statewarden.http.max.connections";
   public static final String STARTUP_TIMEOUT_MS = "statewarden.startup.timeout.ms";
   public static final String SIGNING_KEY = "statewarden.signing.key";
   public static final String SIGNING_KEY_FILE = "statewarden.signing.key.file";
@@ -253,6 +256,29 @@ public final class StatewardenConfig extends AbstractConfig {
                   + " mounted Kubernetes Secret; used when "
                   + HTTP_TOKEN
                   + " is unset.")
+          .define(
+              HTTP_ALLOW_ANONYMOUS,
+              Type.BOOLEAN,
+              false,
+              Importance.MEDIUM,
+              "Serve the HTTP API without a token on an address beyond loopback; without it, such"
+                  + " a start is refused (exit status 1).")
+          .define(
+              HTTP_READ_TIMEOUT_MS,
+              Type.LONG,
+              10_000L,
+              Range.atLeast(100),
+              Importance.LOW,
+              "Longest time an HTTP client may take to send a whole request, counted from"
+                  + " connecting or from the previous answer on the same connection; then the"
+                  + " connection is closed.")
+          .define(
+              HTTP_MAX_CONNECTIONS,
+              Type.INT,
+              1024,
+              Range.atLeast(1),
+              Importance.LOW,
+              "Most HTTP connections open at once; a connection past it is closed at once.")
           .define(
               STARTUP_TIMEOUT_MS,
               Type.LONG,
@@ -611,6 +637,34 @@ public final class StatewardenConfig extends AbstractConfig {
               + (Files.isDirectory(Path.of(file)) ? ": it is a directory" : "")
               + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
     }
+  }
+
+  /**
+   * Refuses to serve the HTTP API to anyone who can connect: bound beyond loopback, with neither
+   * {@link #HTTP_TOKEN} nor {@link #HTTP_TOKEN_FILE} set, unless {@link #HTTP_ALLOW_ANONYMOUS} says
+   * so. A host name counts as loopback only when it resolves to a loopback address.
+   *
+   * @throws ConfigException in one line, naming the settings that fix it
+   */
+  public void checkHttpExposure() {
+    String host = getString(HTTP_HOST);
+    Password p = getPassword(HTTP_TOKEN);
+    boolean token = (p != null && !p.value().isEmpty()) || !getString(HTTP_TOKEN_FILE).isEmpty();
+    if (token || getBoolean(HTTP_ALLOW_ANONYMOUS)) return;
+    java.net.InetSocketAddress bind = new java.net.InetSocketAddress(host, 0);
+    if (!bind.isUnresolved() && bind.getAddress().isLoopbackAddress()) return;
+    throw new ConfigException(
+        "the HTTP API would serve sessions and metrics on "
+            + host
+            + " ("
+            + HTTP_HOST
+            + ") to anyone who can connect: set "
+            + HTTP_TOKEN_FILE
+            + " or "
+            + HTTP_TOKEN
+            + ", bind 127.0.0.1, or set "
+            + HTTP_ALLOW_ANONYMOUS
+            + "=true to serve it without a token");
   }
 
   /**

@@ -44,7 +44,9 @@ public final class StatewardenApp implements AutoCloseable {
    * @throws ProtocolLoadException when a definition is bad; nothing is started then
    * @throws StartupException when Kafka refuses the credentials, or Kafka or the registry does not
    *     answer ({@link StartupException#unreachable()}); nothing is started then
-   * @throws ConfigException when a required setting is missing or malformed; nothing is started
+   * @throws ConfigException when a required setting is missing or malformed, or the HTTP API would
+   *     be open to anyone beyond loopback ({@link StatewardenConfig#checkHttpExposure}); nothing is
+   *     started
    */
   public static StatewardenApp start(StatewardenConfig config)
       throws ProtocolLoadException, IOException {
@@ -56,6 +58,7 @@ public final class StatewardenApp implements AutoCloseable {
     if (!missing.isEmpty()) {
       throw new ConfigException(missing.get(0));
     }
+    config.checkHttpExposure();
     List<String> keys = config.signingKeys();
     RecordMac mac = RecordMac.of(keys.get(0), keys.subList(1, keys.size()));
     AvroLimits.apply(config.getInt(StatewardenConfig.MAX_RECORD_BYTES));
@@ -89,13 +92,22 @@ public final class StatewardenApp implements AutoCloseable {
         new HttpApi(
             config.getString(StatewardenConfig.HTTP_HOST),
             config.getInt(StatewardenConfig.HTTP_PORT),
-            token);
+            token,
+            new HttpApi.Limits(
+                Duration.ofMillis(config.getLong(StatewardenConfig.HTTP_READ_TIMEOUT_MS)),
+                config.getInt(StatewardenConfig.HTTP_MAX_CONNECTIONS)));
     Properties props = new Properties();
     props.putAll(config.kafka());
     // interactive queries: where other instances reach this one's HTTP API
     HostInfo self = new HostInfo(config.advertisedHost(), http.port());
     props.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
-    KafkaStreams streams = new KafkaStreams(TopologyFactory.build(engine, settings), props);
+    KafkaStreams streams;
+    try {
+      streams = new KafkaStreams(TopologyFactory.build(engine, settings), props);
+    } catch (RuntimeException e) {
+      http.close(); // its event loop would keep the JVM up
+      throw e;
+    }
     // a failed stream thread is replaced; its tasks restart from their last commit
     streams.setUncaughtExceptionHandler(
         e -> {

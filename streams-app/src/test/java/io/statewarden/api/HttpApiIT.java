@@ -144,6 +144,31 @@ class HttpApiIT {
                 "statewarden_sessions_active{protocol=\"taleus-listener\",state=\"L_PROCESS_CONTACT\"} 0")
             .contains("kafka_stream_thread_metrics_process_total");
 
+        // ids with characters that mean something in a URL: read as path segments, from the
+        // instance that owns each and from the one that forwards
+        List<String> odd = List.of("q+1", "q/2", "q 3%", "q%2B4");
+        for (String id : odd) {
+          a.sendJson(id, Deployment.json(id, "e1", "taleus-listener", "InboundContact", "{}"), now);
+        }
+        a.awaitAvro(a.topics.transitions(), Transition.class, 64, Duration.ofSeconds(60));
+        for (String id : odd) {
+          String encoded =
+              java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8)
+                  .replace("+", "%20");
+          for (int port : new int[] {first.httpPort(), b.httpPort()}) {
+            HttpResponse<String> r =
+                Awaitility.await()
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() -> get(port, "/sessions/" + encoded), x -> x.statusCode() != 503);
+            assertThat(r.statusCode()).as("%s as %s: %s", id, encoded, r.body()).isEqualTo(200);
+            assertThat(JSON.readTree(r.body()).get("sessionId").asText()).isEqualTo(id);
+          }
+        }
+        // a '+' as it is stays a plus (a form decoder would make it a space)
+        HttpResponse<String> plus = get(b.httpPort(), "/sessions/q+1");
+        assertThat(plus.statusCode()).as(plus.body()).isEqualTo(200);
+        assertThat(JSON.readTree(plus.body()).get("sessionId").asText()).isEqualTo("q+1");
+
         StringWriter out = new StringWriter();
         int exit =
             TestAccess.commandLine()

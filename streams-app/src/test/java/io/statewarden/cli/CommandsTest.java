@@ -404,6 +404,39 @@ class CommandsTest {
       }
     }
 
+    @Test
+    void shouldRefuseAnHttpApiOpenToAnyoneInOneLineBeforeConnecting() throws Exception {
+      // given a port no broker listens on: a start that gets past the check says so (exit 3)
+      int closed;
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        closed = s.getLocalPort();
+      }
+      String[] open = with(run("127.0.0.1:" + closed, "1000"), "statewarden.http.host=0.0.0.0");
+
+      // when HTTP is bound to all interfaces without a token, then it is refused, in one line
+      assertThat(fails(1, open).err())
+          .isEqualTo(
+              "statewarden: the HTTP API would serve sessions and metrics on 0.0.0.0"
+                  + " (statewarden.http.host) to anyone who can connect: set"
+                  + " statewarden.http.token.file or statewarden.http.token, bind 127.0.0.1, or set"
+                  + " statewarden.http.allow-anonymous=true to serve it without a token\n");
+
+      // and with a token, or anonymous access asked for, the start goes on to the broker
+      for (String setting :
+          List.of("statewarden.http.token=t0ken", "statewarden.http.allow-anonymous=true")) {
+        assertThat(fails(3, with(open, setting)).err())
+            .as(setting)
+            .startsWith("statewarden: no Kafka broker answered");
+      }
+    }
+
+    String[] with(String[] args, String setting) {
+      List<String> all = new ArrayList<>(List.of(args));
+      all.add("-D");
+      all.add(setting);
+      return all.toArray(String[]::new);
+    }
+
     String[] run(String bootstrap, String timeoutMs) {
       return new String[] {
         "run",

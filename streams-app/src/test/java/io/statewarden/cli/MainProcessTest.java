@@ -97,4 +97,25 @@ class MainProcessTest {
             "statewarden: environment variable STATEWARDEN_BOOTSTRAP_SERVER stands for no known"
                 + " setting; did you mean STATEWARDEN_BOOTSTRAP_SERVERS (bootstrap.servers)?\n");
   }
+
+  @Test
+  void shouldRefuseToServeHttpBeyondLoopbackWithoutATokenAsTheImageWouldStart() throws Exception {
+    // given the image's own setting (deploy/Dockerfile) and nothing else about HTTP
+    Map<String, String> env =
+        Map.of(
+            "STATEWARDEN_HTTP_HOST", "0.0.0.0",
+            "STATEWARDEN_HTTP_PORT", "0",
+            "STATEWARDEN_BOOTSTRAP_SERVERS", "127.0.0.1:1",
+            "STATEWARDEN_APICURIO_REGISTRY_URL", "http://127.0.0.1:1/apis/registry/v3");
+
+    // when
+    Run r = java(env, "run").assertNoStackTrace();
+
+    // then it says so in one line and exits 1, before connecting to anything
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err())
+        .startsWith("statewarden: the HTTP API would serve sessions and metrics on 0.0.0.0")
+        .contains("statewarden.http.allow-anonymous=true");
+    assertThat(r.err().lines()).hasSize(1);
+  }
 }

@@ -173,4 +173,33 @@ class StatewardenConfigTest {
         .hasMessageContaining("no such token file")
         .hasMessageNotContaining("java.nio");
   }
+
+  @Test
+  void shouldRefuseAnHttpApiOpenBeyondLoopbackWithoutATokenUnlessAllowed() throws Exception {
+    // loopback needs nothing
+    for (String host : List.of("127.0.0.1", "localhost", "::1", "127.0.0.2")) {
+      StatewardenConfig.load(null, Map.of("STATEWARDEN_HTTP_HOST", host)).checkHttpExposure();
+    }
+    // beyond loopback: refused, in one line naming what fixes it
+    assertThatThrownBy(
+            () ->
+                StatewardenConfig.load(null, Map.of("STATEWARDEN_HTTP_HOST", "0.0.0.0"))
+                    .checkHttpExposure())
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "the HTTP API would serve sessions and metrics on 0.0.0.0 (statewarden.http.host) to"
+                + " anyone who can connect: set statewarden.http.token.file or"
+                + " statewarden.http.token, bind 127.0.0.1, or set"
+                + " statewarden.http.allow-anonymous=true to serve it without a token");
+    // unless a token is set (from the setting or a file) or anonymous access is asked for
+    for (Map<String, String> env :
+        List.of(
+            Map.of("STATEWARDEN_HTTP_TOKEN", "t"),
+            Map.of("STATEWARDEN_HTTP_TOKEN_FILE", "/run/secrets/token"),
+            Map.of("STATEWARDEN_HTTP_ALLOW__ANONYMOUS", "true"))) {
+      Map<String, String> all = new java.util.HashMap<>(env);
+      all.put("STATEWARDEN_HTTP_HOST", "0.0.0.0");
+      StatewardenConfig.load(null, all).checkHttpExposure();
+    }
+  }
 }
