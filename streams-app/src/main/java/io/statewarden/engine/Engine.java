@@ -211,7 +211,13 @@ public final class Engine {
                   "Expected state " + e.expectedState() + ", but the session does not exist yet")));
       return new Result(null, false, out);
     }
-    Session s = new Session(e.sessionId(), p.name(), p.version(), e.timestamp());
+    Session s =
+        new Session(
+            e.sessionId(),
+            Session.incarnation(e.timestamp(), e.eventId()),
+            p.name(),
+            p.version(),
+            e.timestamp());
     if (p.sessionTimeout() != null) {
       s.sessionDeadline = e.timestamp() + p.sessionTimeout().afterMillis();
     }
@@ -620,7 +626,8 @@ public final class Engine {
             at,
             target.isFinal(),
             target.outcome(),
-            snapshot));
+            snapshot,
+            s.incarnation));
     if (target.outcome() == io.statewarden.protocol.Outcome.BACKED_OUT) {
       out.add(
           new Backout(
@@ -633,7 +640,8 @@ public final class Engine {
               origin.deadline(),
               at,
               snapshot,
-              s.historyForOutput()));
+              s.historyForOutput(),
+              s.incarnation));
     }
   }
 
