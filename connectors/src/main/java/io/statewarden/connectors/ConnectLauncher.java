@@ -96,13 +96,6 @@ public final class ConnectLauncher implements Callable<Integer> {
   String sinkUser;
 
   @Option(
-      names = "--sink-password",
-      defaultValue = "${env:STATEWARDEN_SINK_PASSWORD:-}",
-      paramLabel = "PASSWORD",
-      description = "Sink database password (default: $STATEWARDEN_SINK_PASSWORD).")
-  String sinkPassword;
-
-  @Option(
       names = "--outbox-host",
       defaultValue = "127.0.0.1",
       paramLabel = "HOST",
@@ -130,13 +123,6 @@ public final class ConnectLauncher implements Callable<Integer> {
       description =
           "A user with REPLICATION that owns the outbox table (default ${DEFAULT-VALUE}).")
   String outboxUser;
-
-  @Option(
-      names = "--outbox-password",
-      defaultValue = "${env:STATEWARDEN_OUTBOX_PASSWORD:-}",
-      paramLabel = "PASSWORD",
-      description = "Its password (default: $STATEWARDEN_OUTBOX_PASSWORD).")
-  String outboxPassword;
 
   @Option(
       names = "--slot",
@@ -225,12 +211,10 @@ public final class ConnectLauncher implements Callable<Integer> {
         new Environment(
             sinkJdbcUrl,
             sinkUser,
-            sinkPassword,
             outboxHost,
             outboxPort,
             outboxDb,
             outboxUser,
-            outboxPassword,
             registryV2(registry),
             new OutputTopics(eventsJsonTopic, transitionsTopic, backoutsTopic, auditTopic),
             slot);
@@ -238,6 +222,18 @@ public final class ConnectLauncher implements Callable<Integer> {
         ConnectorConfig.readAll(configs).stream()
             .map(c -> env.apply(c).named(namePrefix + c.name()))
             .toList();
+    for (ConnectorConfig c : connectors) {
+      for (String variable : c.environmentReferences()) {
+        if (System.getenv(variable) == null) {
+          throw new IllegalArgumentException(
+              "Connector "
+                  + c.name()
+                  + " reads "
+                  + variable
+                  + " from the worker's environment, but it is not set");
+        }
+      }
+    }
     for (ConnectorConfig c : connectors) {
       worker.rest().put(c.name(), c.config());
     }

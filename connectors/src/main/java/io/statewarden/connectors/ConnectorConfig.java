@@ -80,6 +80,22 @@ public record ConnectorConfig(String name, Map<String, String> config) {
   }
 
   /**
+   * The environment variables this connector's settings reference as {@code ${env:NAME}}.
+   *
+   * @return the variable names, sorted, without repeats
+   */
+  public List<String> environmentReferences() {
+    return config.values().stream()
+        .flatMap(v -> ENV_REFERENCE.matcher(v).results().map(m -> m.group(1)))
+        .distinct()
+        .sorted()
+        .toList();
+  }
+
+  private static final java.util.regex.Pattern ENV_REFERENCE =
+      java.util.regex.Pattern.compile("\\$\\{env:([^}:]+)}");
+
+  /**
    * A copy with these settings replaced or added.
    *
    * @param overrides settings to set
