@@ -179,6 +179,14 @@ public final class ConnectLauncher implements Callable<Integer> {
       System.err.println("No plugin path: give --plugin-path or -D" + PLUGIN_PATH_PROPERTY);
       return 2;
     }
+    List<ConnectorConfig> connectors;
+    try {
+      connectors = configs == null ? List.of() : connectors();
+    } catch (IllegalArgumentException e) {
+      // refused before anything starts: a config to fix, in one line
+      System.err.println("statewarden-connect: " + e.getMessage());
+      return 2;
+    }
     ConnectWorker worker =
         ConnectWorker.start(
             new ConnectWorker.Settings(bootstrap, groupId, plugins, restPort, offsetFlushMs));
@@ -195,15 +203,19 @@ public final class ConnectLauncher implements Callable<Integer> {
       ProcessHandle.of(parentPid)
           .ifPresentOrElse(p -> p.onExit().thenRun(() -> System.exit(0)), () -> System.exit(0));
     }
-    if (configs != null) {
-      register(worker);
-    }
+    register(worker, connectors);
     System.out.println("Connect worker ready at http://127.0.0.1:" + worker.port() + "/");
     stopped.await();
     return 0;
   }
 
-  private void register(ConnectWorker worker) {
+  /**
+   * The connectors of {@code --configs} as this environment runs them.
+   *
+   * @throws IllegalArgumentException when there is no such directory, a connector holds a password
+   *     itself, or references an environment variable that is not set
+   */
+  private List<ConnectorConfig> connectors() {
     if (!Files.isDirectory(configs)) {
       throw new IllegalArgumentException("No connector config directory " + configs);
     }
@@ -234,6 +246,10 @@ public final class ConnectLauncher implements Callable<Integer> {
         }
       }
     }
+    return connectors;
+  }
+
+  private static void register(ConnectWorker worker, List<ConnectorConfig> connectors) {
     for (ConnectorConfig c : connectors) {
       worker.rest().put(c.name(), c.config());
     }

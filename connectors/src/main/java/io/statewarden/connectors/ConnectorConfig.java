@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -92,8 +93,7 @@ public record ConnectorConfig(String name, Map<String, String> config) {
         .toList();
   }
 
-  private static final java.util.regex.Pattern ENV_REFERENCE =
-      java.util.regex.Pattern.compile("\\$\\{env:([^}:]+)}");
+  private static final Pattern ENV_REFERENCE = Pattern.compile("\\$\\{env:([^}:]+)}");
 
   /**
    * A copy with these settings replaced or added.
