@@ -10,11 +10,12 @@ SELECT __connect_offset AS position, at, event_id, event_type, decision, reason,
  ORDER BY __connect_partition, __connect_offset;
 
 -- name: path-of-session
--- The states one session went through, with what moved it.
-SELECT seq, from_state, to_state, trigger, event_id, event_type, at, outcome
+-- The states one session id went through, with what moved it. A reused id (one incarnation
+-- after another) lists each incarnation's path, oldest first.
+SELECT incarnation, seq, from_state, to_state, trigger, event_id, event_type, at, outcome
   FROM session_transitions
  WHERE session_id = ?
- ORDER BY seq;
+ ORDER BY min(at) OVER (PARTITION BY incarnation), incarnation, seq;
 
 -- name: rejections-between
 -- What was rejected in a period, and why, grouped by reason.

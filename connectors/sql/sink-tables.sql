@@ -1,10 +1,14 @@
 -- The tables statewarden's JDBC sink connectors (config/*-sink.json) keep up to date.
 -- The sink configs say schema.evolution=none: create these first.
 
--- One row per transition (config/transitions-sink.json): upsert on (session_id, seq), so a
--- redelivered transition overwrites itself with the same values.
+-- One row per transition (config/transitions-sink.json): upsert on (session_id, incarnation,
+-- seq), so a redelivered transition overwrites itself with the same values, and a session id
+-- reused after its session was purged (a new incarnation, seq from 1 again) gets rows of its own.
 CREATE TABLE IF NOT EXISTS session_transitions (
   session_id        text        NOT NULL,
+  -- which life of the session id: '<creating event's timestamp millis>/<its eventId>'
+  -- ('' for sessions created before statewarden recorded incarnations)
+  incarnation       text        NOT NULL DEFAULT '',
   seq               bigint      NOT NULL,
   protocol          text        NOT NULL,
   protocol_version  integer     NOT NULL,
@@ -18,7 +22,7 @@ CREATE TABLE IF NOT EXISTS session_transitions (
   outcome           text,
   -- the session data after the move, as JSON (FieldsToJson)
   data              jsonb,
-  PRIMARY KEY (session_id, seq)
+  PRIMARY KEY (session_id, incarnation, seq)
 );
 -- "which sessions moved in this period", "which sessions of a protocol ended how"
 CREATE INDEX IF NOT EXISTS session_transitions_at ON session_transitions (at);
@@ -27,10 +31,12 @@ CREATE INDEX IF NOT EXISTS session_transitions_protocol_outcome
 -- "which transition did this event cause"
 CREATE INDEX IF NOT EXISTS session_transitions_event ON session_transitions (event_id);
 
--- The latest state of each session (config/sessions-sink.json): upsert on session_id from the
--- transitions topic, whose records of one session arrive in seq order.
+-- The latest state of each session id (config/sessions-sink.json): upsert on session_id from the
+-- transitions topic, whose records of one session arrive in seq order; a reused id shows its
+-- latest incarnation.
 CREATE TABLE IF NOT EXISTS sessions (
   session_id        text        PRIMARY KEY,
+  incarnation       text        NOT NULL DEFAULT '',
   protocol          text        NOT NULL,
   protocol_version  integer     NOT NULL,
   seq               bigint      NOT NULL,
@@ -43,9 +49,11 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE INDEX IF NOT EXISTS sessions_protocol_state ON sessions (protocol, state);
 CREATE INDEX IF NOT EXISTS sessions_updated_at ON sessions (updated_at);
 
--- One row per backed-out session (config/backouts-sink.json): a session backs out at most once.
+-- One row per backed-out session (config/backouts-sink.json): an incarnation of a session backs
+-- out at most once.
 CREATE TABLE IF NOT EXISTS session_backouts (
-  session_id        text        PRIMARY KEY,
+  session_id        text        NOT NULL,
+  incarnation       text        NOT NULL DEFAULT '',
   protocol          text        NOT NULL,
   protocol_version  integer     NOT NULL,
   seq               bigint      NOT NULL,
@@ -55,7 +63,8 @@ CREATE TABLE IF NOT EXISTS session_backouts (
   at                timestamp   NOT NULL,
   history           text[],
   -- the session data when it backed out, as JSON (FieldsToJson)
-  data              jsonb
+  data              jsonb,
+  PRIMARY KEY (session_id, incarnation)
 );
 CREATE INDEX IF NOT EXISTS session_backouts_at ON session_backouts (at);
 

@@ -96,13 +96,6 @@ public final class ConnectLauncher implements Callable<Integer> {
   String sinkUser;
 
   @Option(
-      names = "--sink-password",
-      defaultValue = "${env:STATEWARDEN_SINK_PASSWORD:-}",
-      paramLabel = "PASSWORD",
-      description = "Sink database password (default: $STATEWARDEN_SINK_PASSWORD).")
-  String sinkPassword;
-
-  @Option(
       names = "--outbox-host",
       defaultValue = "127.0.0.1",
       paramLabel = "HOST",
@@ -130,13 +123,6 @@ public final class ConnectLauncher implements Callable<Integer> {
       description =
           "A user with REPLICATION that owns the outbox table (default ${DEFAULT-VALUE}).")
   String outboxUser;
-
-  @Option(
-      names = "--outbox-password",
-      defaultValue = "${env:STATEWARDEN_OUTBOX_PASSWORD:-}",
-      paramLabel = "PASSWORD",
-      description = "Its password (default: $STATEWARDEN_OUTBOX_PASSWORD).")
-  String outboxPassword;
 
   @Option(
       names = "--slot",
@@ -193,6 +179,14 @@ public final class ConnectLauncher implements Callable<Integer> {
       System.err.println("No plugin path: give --plugin-path or -D" + PLUGIN_PATH_PROPERTY);
       return 2;
     }
+    List<ConnectorConfig> connectors;
+    try {
+      connectors = configs == null ? List.of() : connectors();
+    } catch (IllegalArgumentException e) {
+      // refused before anything starts: a config to fix, in one line
+      System.err.println("statewarden-connect: " + e.getMessage());
+      return 2;
+    }
     ConnectWorker worker =
         ConnectWorker.start(
             new ConnectWorker.Settings(bootstrap, groupId, plugins, restPort, offsetFlushMs));
@@ -209,15 +203,19 @@ public final class ConnectLauncher implements Callable<Integer> {
       ProcessHandle.of(parentPid)
           .ifPresentOrElse(p -> p.onExit().thenRun(() -> System.exit(0)), () -> System.exit(0));
     }
-    if (configs != null) {
-      register(worker);
-    }
+    register(worker, connectors);
     System.out.println("Connect worker ready at http://127.0.0.1:" + worker.port() + "/");
     stopped.await();
     return 0;
   }
 
-  private void register(ConnectWorker worker) {
+  /**
+   * The connectors of {@code --configs} as this environment runs them.
+   *
+   * @throws IllegalArgumentException when there is no such directory, a connector holds a password
+   *     itself, or references an environment variable that is not set
+   */
+  private List<ConnectorConfig> connectors() {
     if (!Files.isDirectory(configs)) {
       throw new IllegalArgumentException("No connector config directory " + configs);
     }
@@ -225,12 +223,10 @@ public final class ConnectLauncher implements Callable<Integer> {
         new Environment(
             sinkJdbcUrl,
             sinkUser,
-            sinkPassword,
             outboxHost,
             outboxPort,
             outboxDb,
             outboxUser,
-            outboxPassword,
             registryV2(registry),
             new OutputTopics(eventsJsonTopic, transitionsTopic, backoutsTopic, auditTopic),
             slot);
@@ -238,6 +234,22 @@ public final class ConnectLauncher implements Callable<Integer> {
         ConnectorConfig.readAll(configs).stream()
             .map(c -> env.apply(c).named(namePrefix + c.name()))
             .toList();
+    for (ConnectorConfig c : connectors) {
+      for (String variable : c.environmentReferences()) {
+        if (System.getenv(variable) == null) {
+          throw new IllegalArgumentException(
+              "Connector "
+                  + c.name()
+                  + " reads "
+                  + variable
+                  + " from the worker's environment, but it is not set");
+        }
+      }
+    }
+    return connectors;
+  }
+
+  private static void register(ConnectWorker worker, List<ConnectorConfig> connectors) {
     for (ConnectorConfig c : connectors) {
       worker.rest().put(c.name(), c.config());
     }

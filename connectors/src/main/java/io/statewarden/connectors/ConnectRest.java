@@ -65,6 +65,26 @@ public final class ConnectRest {
   }
 
   /**
+   * The connector's configuration as Connect stores and returns it ({@code GET
+   * /connectors/{name}/config}): config provider references unresolved.
+   *
+   * @param name the connector name
+   * @return the configuration
+   */
+  public JsonNode config(String name) {
+    HttpResponse<String> r = send("GET", "connectors/" + name + "/config", null);
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException(
+          "No config for connector " + name + ": HTTP " + r.statusCode() + " " + r.body());
+    }
+    try {
+      return JSON.readTree(r.body());
+    } catch (IOException e) {
+      throw new IllegalStateException("Unreadable config of " + name + ": " + r.body(), e);
+    }
+  }
+
+  /**
    * The connector's status document ({@code GET /connectors/{name}/status}).
    *
    * @param name the connector name

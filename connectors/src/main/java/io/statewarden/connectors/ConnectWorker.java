@@ -23,6 +23,12 @@ import org.slf4j.LoggerFactory;
 public final class ConnectWorker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectWorker.class);
 
+  /** Kafka's provider of {@code ${env:NAME}} references. */
+  static final String ENV_PROVIDER = "org.apache.kafka.common.config.provider.EnvVarConfigProvider";
+
+  /** The environment variables connector configs may reference. */
+  static final String SECRET_VARIABLES = "^STATEWARDEN_[A-Z0-9_]*(PASSWORD|SECRET)$";
+
   private final Connect<?> connect;
   private final URI url;
   private final int port;
@@ -79,6 +85,13 @@ public final class ConnectWorker implements AutoCloseable {
     p.put("rest.advertised.port", String.valueOf(settings.restPort()));
     p.put("offset.flush.interval.ms", String.valueOf(settings.offsetFlushMs()));
     p.put("connector.client.config.override.policy", "All");
+    // connector configs reference secrets as ${env:NAME}, resolved by the worker from its own
+    // environment when it starts a task: Connect's config topic and REST API only ever hold the
+    // reference. Only these names can be read, so a connector config cannot pull out other
+    // variables of the worker's environment.
+    p.put("config.providers", "env");
+    p.put("config.providers.env.class", ENV_PROVIDER);
+    p.put("config.providers.env.param.allowlist.pattern", SECRET_VARIABLES);
     // every plugin of the build has ServiceLoader manifests (the Apicurio converter's come from
     // connectors/apicurio-converter-plugin), so no plugin jar needs scanning
     p.put("plugin.discovery", "service_load");

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -78,6 +79,21 @@ public record ConnectorConfig(String name, Map<String, String> config) {
     }
     return value;
   }
+
+  /**
+   * The environment variables this connector's settings reference as {@code ${env:NAME}}.
+   *
+   * @return the variable names, sorted, without repeats
+   */
+  public List<String> environmentReferences() {
+    return config.values().stream()
+        .flatMap(v -> ENV_REFERENCE.matcher(v).results().map(m -> m.group(1)))
+        .distinct()
+        .sorted()
+        .toList();
+  }
+
+  private static final Pattern ENV_REFERENCE = Pattern.compile("\\$\\{env:([^}:]+)}");
 
   /**
    * A copy with these settings replaced or added.

@@ -1,6 +1,7 @@
 package io.statewarden.connectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -16,12 +17,10 @@ class ConnectorConfigTest {
       new Environment(
           "jdbc:postgresql://db:6543/reports",
           "sink",
-          "s3cret",
           "orders-db",
           7654,
           "shop",
           "cdc",
-          "pw",
           "http://registry:1/apis/registry/v2",
           new OutputTopics("p.events.json", "p.transitions", "p.backouts", "p.audit"),
           "slot_p");
@@ -76,6 +75,64 @@ class ConnectorConfigTest {
     assertThat(source.get("publication.name")).isEqualTo("slot_p");
     assertThat(source.get("transforms.outbox.route.topic.replacement")).isEqualTo("p.events.json");
     assertThat(source.config()).doesNotContainKey("connection.url");
+  }
+
+  @Test
+  void shouldReferenceEveryPasswordThroughTheWorkersConfigProvider() {
+    // given: the shipped files, as the launcher sends them
+    for (ConnectorConfig c : ConnectorConfig.readAll(CONFIGS)) {
+      ConnectorConfig sent = ENV.apply(c);
+
+      // then: no password in the config Connect stores and returns, only a reference
+      assertThat(Environment.literalSecrets(sent)).as(c.name()).isEmpty();
+      assertThat(sent.config())
+          .as(c.name())
+          .hasEntrySatisfying(
+              c.config().containsKey("connection.url")
+                  ? "connection.password"
+                  : "database.password",
+              v -> assertThat(v).matches("\\$\\{env:STATEWARDEN_(SINK|OUTBOX)_PASSWORD}"));
+      assertThat(sent.environmentReferences())
+          .isSubsetOf("STATEWARDEN_SINK_PASSWORD", "STATEWARDEN_OUTBOX_PASSWORD")
+          .allMatch(v -> v.matches(ConnectWorker.SECRET_VARIABLES));
+    }
+  }
+
+  @Test
+  void shouldRefuseAConnectorThatHoldsAPasswordItself() {
+    ConnectorConfig audit = ConnectorConfig.read(CONFIGS.resolve("audit-sink.json"));
+    ConnectorConfig literal = audit.with(Map.of("connection.password", "s3cret"));
+    ConnectorConfig secret =
+        audit.with(Map.of("value.converter.apicurio.auth.client.secret", "abc"));
+
+    assertThatThrownBy(() -> ENV.apply(literal))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("connection.password")
+        .hasMessageContaining("${env:")
+        .hasMessageNotContaining("s3cret");
+    assertThat(Environment.literalSecrets(secret))
+        .containsExactly("value.converter.apicurio.auth.client.secret");
+    assertThat(
+            Environment.literalSecrets(
+                audit.with(Map.of("connection.password", "${file:/etc/c/db.properties:pw}"))))
+        .isEmpty();
+  }
+
+  @Test
+  void shouldGiveTheWorkerAnEnvironmentProviderLimitedToSecretVariables() {
+    Map<String, String> p =
+        ConnectWorker.workerProperties(new ConnectWorker.Settings("b:1", "g", "/p", 8083, 1000));
+
+    assertThat(p)
+        .containsEntry("config.providers", "env")
+        .containsEntry(
+            "config.providers.env.class",
+            "org.apache.kafka.common.config.provider.EnvVarConfigProvider");
+    String allow = p.get("config.providers.env.param.allowlist.pattern");
+    assertThat("STATEWARDEN_SINK_PASSWORD").matches(allow);
+    assertThat("STATEWARDEN_REGISTRY_CLIENT_SECRET").matches(allow);
+    assertThat("JAVA_HOME").doesNotMatch(allow);
+    assertThat("STATEWARDEN_SINK_USER").doesNotMatch(allow);
   }
 
   @Test

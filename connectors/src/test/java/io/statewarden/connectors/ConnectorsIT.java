@@ -2,10 +2,16 @@ package io.statewarden.connectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.statewarden.config.StatewardenConfig;
 import io.statewarden.schema.AuditRecord;
 import io.statewarden.testsupport.Deployment;
 import io.statewarden.testsupport.KafkaInfra;
 import io.statewarden.testsupport.RealKafka;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -37,8 +43,12 @@ class ConnectorsIT {
   static final String L = "taleus-listener";
   static final String OUTBOX_DB = "orders";
   static final String SINK_DB = "statewarden";
+  static final String SINK_USER = "statewarden_sink";
+  static final String SINK_PASSWORD = "sink-" + java.util.UUID.randomUUID();
+  static final Duration RETENTION = Duration.ofSeconds(3);
 
   LocalPostgres postgres;
+  String groupId;
   Deployment statewarden;
   List<String> workerArgs;
   WorkerProcess worker;
@@ -61,14 +71,26 @@ class ConnectorsIT {
     postgres.createDatabase(SINK_DB);
     postgres.runScript(OUTBOX_DB, ItPaths.sql().resolve("outbox.sql"));
     postgres.runScript(SINK_DB, ItPaths.sql().resolve("sink-tables.sql"));
+    // the sinks log in as a user that must give its password (SCRAM over TCP), with the grants
+    // docs/connectors.md gives it: the worker can only do so by resolving the connector configs'
+    // ${env:STATEWARDEN_SINK_PASSWORD} from its own environment
+    postgres.createPasswordRole(SINK_USER, SINK_PASSWORD);
+    postgres.execute(
+        SINK_DB,
+        "GRANT SELECT, INSERT, UPDATE ON session_transitions, sessions, session_backouts,"
+            + " session_audit TO "
+            + SINK_USER);
     outbox = new Outbox(postgres, OUTBOX_DB);
     tables = new SinkTables(postgres, SINK_DB, ItPaths.sql().resolve("auditor-queries.sql"));
 
     statewarden = new Deployment(infra, dir.resolve("state"), 2);
+    // final sessions are purged soon, so that a test can reuse a session id
+    statewarden.extra.put(StatewardenConfig.RETENTION_MS, String.valueOf(RETENTION.toMillis()));
     statewarden.start();
     mirror = new Mirror(new TopicReader(infra), statewarden.topics, tables, WAIT);
 
     String id = infra.uniqueName("connect");
+    groupId = id;
     workerArgs =
         List.of(
             "--bootstrap=" + infra.bootstrapServers(),
@@ -78,7 +100,7 @@ class ConnectorsIT {
             "--configs=" + ItPaths.configs(),
             "--name-prefix=" + id + "-",
             "--sink-jdbc-url=" + postgres.jdbcUrl(SINK_DB),
-            "--sink-user=" + LocalPostgres.SUPERUSER,
+            "--sink-user=" + SINK_USER,
             "--outbox-port=" + postgres.port(),
             "--outbox-db=" + OUTBOX_DB,
             "--outbox-user=" + LocalPostgres.SUPERUSER,
@@ -98,7 +120,11 @@ class ConnectorsIT {
   }
 
   private void startWorker() {
-    worker = WorkerProcess.start(workerArgs, workerLog);
+    worker =
+        WorkerProcess.start(
+            workerArgs,
+            Map.of("STATEWARDEN_SINK_PASSWORD", SINK_PASSWORD, "STATEWARDEN_OUTBOX_PASSWORD", ""),
+            workerLog);
     for (String name : connectors) {
       try {
         Awaitility.await()
@@ -292,6 +318,96 @@ class ConnectorsIT {
     assertThat(tables.named("path-of-session", "audit-1"))
         .extracting(r -> r.get("seq") + ":" + r.get("to_state"))
         .isNotEmpty();
+  }
+
+  @Test
+  void shouldResolveThePasswordInTheWorkerAndNeverStoreOrReturnIt() throws Exception {
+    // given: the sinks write (they logged in with the password: the tests above see their rows)
+    outbox.commit(List.of(event("pw-1", "p1", "InboundContact", "{}")));
+    Awaitility.await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () ->
+                !tables
+                    .query("SELECT 1 FROM session_transitions WHERE session_id = 'pw-1'")
+                    .isEmpty());
+
+    // then: Connect's REST API returns the reference, not the password
+    for (String name : sinkTopics.keySet()) {
+      var config = worker.rest().config(name);
+      assertThat(config.path("connection.password").asText())
+          .isEqualTo("${env:STATEWARDEN_SINK_PASSWORD}");
+      assertThat(config.toString()).doesNotContain(SINK_PASSWORD);
+    }
+    // and its config topic never held it
+    List<String> stored =
+        statewarden.awaitRaw(groupId + ".configs", connectors.size(), WAIT).stream()
+            .filter(r -> r.value() != null)
+            .map(r -> new String(r.value(), StandardCharsets.UTF_8))
+            .toList();
+    assertThat(stored).anyMatch(v -> v.contains("${env:STATEWARDEN_SINK_PASSWORD}"));
+    assertThat(stored).noneMatch(v -> v.contains(SINK_PASSWORD));
+  }
+
+  @Test
+  void shouldKeepEachIncarnationOfAReusedSessionIdInRowsOfItsOwn() throws Exception {
+    Predicate<String> mine = "reuse-1"::equals;
+    // given: a session that stalls, is backed out by its 5 s deadline, and purged
+    outbox.commit(List.of(event("reuse-1", "i1", "InboundContact", "{}")));
+    Awaitility.await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> mirror.backoutKeys(mine).size() == 1);
+    Awaitility.await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> sessionStatus("reuse-1") == 404);
+
+    // when: the id is used again, and that session stalls too
+    outbox.commit(List.of(event("reuse-1", "i2", "InboundContact", "{}")));
+
+    // then: both lives keep their rows (seq 1 and 2 each), each under its own incarnation
+    Awaitility.await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> mirror.backoutKeys(mine).size() == 2);
+    mirror.awaitMatch(mine);
+    List<Map<String, Object>> path = tables.named("path-of-session", "reuse-1");
+    assertThat(path)
+        .extracting(r -> r.get("seq") + ":" + r.get("to_state") + ":" + r.get("event_id"))
+        .containsExactly(
+            "1:L_PROCESS_CONTACT:i1",
+            "2:L_TIMEOUT:null",
+            "1:L_PROCESS_CONTACT:i2",
+            "2:L_TIMEOUT:null");
+    String first = (String) path.get(0).get("incarnation");
+    String second = (String) path.get(2).get("incarnation");
+    assertThat(first).endsWith("/i1");
+    assertThat(second).endsWith("/i2");
+    assertThat(path.get(1).get("incarnation")).isEqualTo(first);
+    assertThat(path.get(3).get("incarnation")).isEqualTo(second);
+    assertThat(
+            tables.query(
+                "SELECT incarnation, stalled_state FROM session_backouts"
+                    + " WHERE session_id = 'reuse-1' ORDER BY at"))
+        .extracting(r -> r.get("incarnation") + ":" + r.get("stalled_state"))
+        .containsExactly(first + ":L_PROCESS_CONTACT", second + ":L_PROCESS_CONTACT");
+    assertThat(tables.query("SELECT incarnation FROM sessions WHERE session_id = 'reuse-1'"))
+        .extracting(r -> r.get("incarnation"))
+        .containsExactly(second);
+  }
+
+  /** The status code of GET /sessions/{id} on the statewarden instance. */
+  private int sessionStatus(String id) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:" + statewarden.app().httpPort() + "/sessions/" + id))
+                .build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
   }
 
   // ---------------------------------------------------------------------------------------------

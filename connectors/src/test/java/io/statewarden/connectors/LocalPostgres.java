@@ -138,6 +138,34 @@ final class LocalPostgres implements AutoCloseable {
     }
   }
 
+  /**
+   * Creates a login role that must give its password over TCP (SCRAM-SHA-256): a rule for it goes
+   * before the trust rules of pg_hba.conf, and the server reloads its configuration.
+   */
+  void createPasswordRole(String role, String password) throws SQLException, IOException {
+    try (Connection c = connect("postgres");
+        Statement s = c.createStatement()) {
+      s.execute("CREATE ROLE " + role + " LOGIN PASSWORD '" + password.replace("'", "''") + "'");
+    }
+    Path hba = dir.resolve("data/pg_hba.conf");
+    Files.writeString(
+        hba,
+        "host all " + role + " 127.0.0.1/32 scram-sha-256\n" + Files.readString(hba),
+        StandardCharsets.UTF_8);
+    try (Connection c = connect("postgres");
+        Statement s = c.createStatement()) {
+      s.execute("SELECT pg_reload_conf()");
+    }
+  }
+
+  /** Runs SQL statements as the superuser in {@code database}. */
+  void execute(String database, String sql) throws SQLException {
+    try (Connection c = connect(database);
+        Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
   /** Runs an SQL script (statements separated by {@code ;} at line ends) in {@code database}. */
   void runScript(String database, Path script) throws SQLException, IOException {
     String sql = Files.readString(script, StandardCharsets.UTF_8);

@@ -8,7 +8,6 @@ import io.statewarden.schema.Backout;
 import io.statewarden.schema.Transition;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
@@ -51,6 +50,7 @@ final class Mirror {
                 String.join(
                     "|",
                     t.getSessionId(),
+                    t.getIncarnation(),
                     String.valueOf(t.getSeq()),
                     String.valueOf(t.getFrom()),
                     t.getTo(),
@@ -64,7 +64,8 @@ final class Mirror {
   List<String> transitionRows(Predicate<String> sessions) {
     return tables
         .query(
-            "SELECT session_id, seq, from_state, to_state, trigger, event_id, is_final"
+            "SELECT session_id, incarnation, seq, from_state, to_state, trigger, event_id,"
+                + " is_final"
                 + " FROM session_transitions")
         .stream()
         .filter(r -> sessions.test((String) r.get("session_id")))
@@ -105,7 +106,7 @@ final class Mirror {
         .toList();
   }
 
-  Set<String> backoutKeys(Predicate<String> sessions) {
+  List<String> backoutKeys(Predicate<String> sessions) {
     return reader.readAll(topics.backouts(), Backout.class).stream()
         .filter(b -> sessions.test(b.getSessionId()))
         .map(
@@ -113,18 +114,21 @@ final class Mirror {
                 String.join(
                     "|",
                     b.getSessionId(),
+                    b.getIncarnation(),
                     String.valueOf(b.getSeq()),
                     b.getStalledState(),
                     b.getReason().name()))
-        .collect(Collectors.toSet());
+        .sorted()
+        .toList();
   }
 
-  Set<String> backoutRows(Predicate<String> sessions) {
+  List<String> backoutRows(Predicate<String> sessions) {
     return tables
-        .query("SELECT session_id, seq, stalled_state, reason FROM session_backouts")
+        .query("SELECT session_id, incarnation, seq, stalled_state, reason FROM session_backouts")
         .stream()
         .filter(r -> sessions.test((String) r.get("session_id")))
         .map(r -> r.values().stream().map(String::valueOf).collect(Collectors.joining("|")))
-        .collect(Collectors.toSet());
+        .sorted()
+        .toList();
   }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,10 +33,10 @@ final class WorkerProcess implements AutoCloseable {
   }
 
   /**
-   * Starts the launcher with these arguments (besides the REST port and the plugin path) and waits
-   * for its REST API.
+   * Starts the launcher with these arguments (besides the REST port and the plugin path) and these
+   * environment variables, and waits for its REST API.
    */
-  static WorkerProcess start(List<String> args, Path log) {
+  static WorkerProcess start(List<String> args, Map<String, String> env, Path log) {
     int port = ConnectWorker.freeLoopbackPort();
     List<String> command = new ArrayList<>();
     command.add(ItPaths.launcher().toString());
@@ -46,6 +47,7 @@ final class WorkerProcess implements AutoCloseable {
     long started = System.nanoTime();
     try {
       ProcessBuilder builder = new ProcessBuilder(command);
+      builder.environment().putAll(env);
       builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
       builder.environment().put("JAVA_OPTS", "-Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
       Process p =

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.openshift.api.model.monitoring.v1.PodMonitor;
 import io.strimzi.api.kafka.model.kafka.Kafka;
@@ -55,6 +56,7 @@ final class Manifests {
           Map.entry("apps/v1/Deployment", Deployment.class),
           Map.entry("apps/v1/StatefulSet", StatefulSet.class),
           Map.entry("policy/v1/PodDisruptionBudget", PodDisruptionBudget.class),
+          Map.entry("networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class),
           Map.entry("monitoring.coreos.com/v1/PodMonitor", PodMonitor.class),
           Map.entry("kafka.strimzi.io/v1beta2/Kafka", Kafka.class),
           Map.entry("kafka.strimzi.io/v1beta2/KafkaNodePool", KafkaNodePool.class),

@@ -148,6 +148,7 @@ public final class SessionQuery {
     v.put("seq", s.seq());
     v.put("data", s.data());
     v.put("createdAt", s.createdAt());
+    v.put("incarnation", s.incarnation());
     v.put("enteredAt", s.enteredAt());
     Map<String, Object> deadlines = new LinkedHashMap<>();
     deadlines.put("state", s.stateDeadline() == Session.NONE ? null : s.stateDeadline());

@@ -232,7 +232,13 @@ public final class Engine {
                   "Expected state " + e.expectedState() + ", but the session does not exist yet")));
       return new Result(null, false, out);
     }
-    Session s = new Session(e.sessionId(), p.name(), p.version(), e.timestamp());
+    Session s =
+        new Session(
+            e.sessionId(),
+            Session.incarnation(e.timestamp(), e.eventId()),
+            p.name(),
+            p.version(),
+            e.timestamp());
     if (p.sessionTimeout() != null) {
       s.sessionDeadline = e.timestamp() + p.sessionTimeout().afterMillis();
     }
@@ -647,7 +653,8 @@ public final class Engine {
             at,
             target.isFinal(),
             target.outcome(),
-            snapshot));
+            snapshot,
+            s.incarnation));
     if (target.outcome() == io.statewarden.protocol.Outcome.BACKED_OUT) {
       out.add(
           new Backout(
@@ -660,7 +667,8 @@ public final class Engine {
               origin.deadline(),
               at,
               snapshot,
-              s.historyForOutput()));
+              s.historyForOutput(),
+              s.incarnation));
     }
   }
 

@@ -65,7 +65,8 @@ public sealed interface Output permits Output.Transition, Output.Backout, Output
       long at,
       boolean isFinal,
       io.statewarden.protocol.Outcome outcome,
-      Map<String, Object> data)
+      Map<String, Object> data,
+      String incarnation)
       implements Output {}
 
   record Backout(
@@ -78,7 +79,8 @@ public sealed interface Output permits Output.Transition, Output.Backout, Output
       Long deadline,
       long at,
       Map<String, Object> data,
-      List<String> history)
+      List<String> history,
+      String incarnation)
       implements Output {}
 
   record Audit(

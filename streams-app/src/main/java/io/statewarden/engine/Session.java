@@ -16,7 +16,18 @@ public final class Session {
   /** No deadline. */
   public static final long NONE = Long.MIN_VALUE;
 
+  /** The incarnation of a session created before incarnations were recorded (format 1). */
+  public static final String LEGACY_INCARNATION = "";
+
   final String id;
+
+  /**
+   * Which life of this session id this is: {@link #incarnation(long, String)} of the event that
+   * created it, so that a session id reused after its session was purged starts a new incarnation
+   * (decision 12). Decided by the creating input alone, so a replay gives the same value.
+   */
+  final String incarnation;
+
   final String protocol;
   final int version;
   String state;
@@ -35,11 +46,24 @@ public final class Session {
   final ArrayDeque<String> history;
 
   Session(String id, String protocol, int version, long createdAt) {
-    this(id, protocol, version, createdAt, Map.of(), new ArrayDeque<>(), new ArrayDeque<>());
+    this(id, LEGACY_INCARNATION, protocol, version, createdAt);
+  }
+
+  Session(String id, String incarnation, String protocol, int version, long createdAt) {
+    this(
+        id,
+        incarnation,
+        protocol,
+        version,
+        createdAt,
+        Map.of(),
+        new ArrayDeque<>(),
+        new ArrayDeque<>());
   }
 
   Session(
       String id,
+      String incarnation,
       String protocol,
       int version,
       long createdAt,
@@ -47,6 +71,7 @@ public final class Session {
       ArrayDeque<String> eventIds,
       ArrayDeque<String> history) {
     this.id = id;
+    this.incarnation = incarnation;
     this.protocol = protocol;
     this.version = version;
     this.createdAt = createdAt;
@@ -59,6 +84,7 @@ public final class Session {
     Session s =
         new Session(
             id,
+            incarnation,
             protocol,
             version,
             createdAt,
@@ -77,6 +103,19 @@ public final class Session {
 
   public String id() {
     return id;
+  }
+
+  /** See {@link #incarnation(long, String)}; {@link #LEGACY_INCARNATION} for older sessions. */
+  public String incarnation() {
+    return incarnation;
+  }
+
+  /**
+   * The incarnation of a session created by an event: its record timestamp (epoch millis) and its
+   * event id, as {@code <timestamp>/<eventId>}.
+   */
+  public static String incarnation(long createdAt, String eventId) {
+    return createdAt + "/" + eventId;
   }
 
   public String protocol() {
@@ -160,6 +199,7 @@ public final class Session {
         && sessionDeadline == s.sessionDeadline
         && closedAt == s.closedAt
         && id.equals(s.id)
+        && incarnation.equals(s.incarnation)
         && protocol.equals(s.protocol)
         && Objects.equals(state, s.state)
         && outcome == s.outcome

@@ -15,9 +15,15 @@ import java.util.LinkedHashMap;
  * (varint), state, seq (varlong), createdAt, enteredAt (zigzag varlongs), stateDeadline,
  * sessionDeadline, closedAt (zigzag varlong, {@code NONE} as 0 flag), outcome (byte, 0 = none),
  * data (count, then key + tagged value), event ids (count, strings), history (count, strings).
+ *
+ * <p>Format 2 (written since decision 12): format 1 followed by the incarnation (string). Format 1
+ * is still read, as a session of incarnation {@link Session#LEGACY_INCARNATION}.
  */
 public final class SessionCodec {
-  public static final byte FORMAT = 1;
+  public static final byte FORMAT = 2;
+
+  /** The format before incarnations; still read. */
+  static final byte FORMAT_1 = 1;
 
   private static final byte T_NULL = 0;
   private static final byte T_FALSE = 1;
@@ -69,6 +75,7 @@ public final class SessionCodec {
     s.eventIds.forEach(w::str);
     w.varlong(s.history.size());
     s.history.forEach(w::str);
+    w.str(s.incarnation);
   }
 
   private static void data(java.util.Map<String, Object> data, Writer w) {
@@ -103,9 +110,11 @@ public final class SessionCodec {
     try {
       Reader r = new Reader(bytes);
       byte format = r.b();
-      if (format != FORMAT) {
+      if (format != FORMAT && format != FORMAT_1) {
         throw new IllegalArgumentException(
             "Expected session format "
+                + FORMAT_1
+                + " or "
                 + FORMAT
                 + ", but got "
                 + format
@@ -143,12 +152,20 @@ public final class SessionCodec {
       for (long i = r.varlong(); i > 0; i--) ids.add(r.str());
       ArrayDeque<String> history = new ArrayDeque<>();
       for (long i = r.varlong(); i > 0; i--) history.add(r.str());
+      String incarnation = format == FORMAT_1 ? Session.LEGACY_INCARNATION : r.str();
       if (r.pos != bytes.length) {
         throw new IllegalArgumentException((bytes.length - r.pos) + " trailing bytes");
       }
       Session s =
           new Session(
-              id, protocol, version, createdAt, Collections.unmodifiableMap(data), ids, history);
+              id,
+              incarnation,
+              protocol,
+              version,
+              createdAt,
+              Collections.unmodifiableMap(data),
+              ids,
+              history);
       s.state = state;
       s.seq = seq;
       s.enteredAt = enteredAt;

@@ -34,6 +34,7 @@ public final class OutputJson {
       m.put("final", t.isFinal());
       m.put("outcome", t.outcome() == null ? null : t.outcome().name());
       m.put("data", sorted(t.data()));
+      m.put("incarnation", t.incarnation());
     } else if (o instanceof Output.Backout b) {
       m.put("kind", "backout");
       m.put("sessionId", b.sessionId());
@@ -46,6 +47,7 @@ public final class OutputJson {
       m.put("at", b.at());
       m.put("data", sorted(b.data()));
       m.put("history", b.history());
+      m.put("incarnation", b.incarnation());
     } else if (o instanceof Output.Audit a) {
       m.put("kind", "audit");
       m.put("sessionId", a.sessionId());

@@ -8,6 +8,7 @@ import io.statewarden.schema.AuditRecord;
 import io.statewarden.schema.Backout;
 import io.statewarden.schema.ProtocolEvent;
 import io.statewarden.schema.Transition;
+import io.statewarden.topology.RegistryPreflight;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -17,7 +18,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,8 +35,9 @@ import org.apache.avro.Schema;
  * serializer's {@code apicurio.registry.dereference-schema=true} prints it, so that statewarden's
  * own serializers find it by content (decision 0011).
  *
- * <p>Speaks the Apicurio Registry v3 REST API with the JDK's HTTP client; authenticates with {@code
- * apicurio.registry.auth.username} / {@code .password} (HTTP Basic) when they are set.
+ * <p>Speaks the Apicurio Registry v3 REST API with the JDK's HTTP client; authenticates the way the
+ * serdes are configured to (an OAuth2 client-credentials token, or HTTP Basic), see {@link
+ * RegistryPreflight#authorization}.
  */
 public final class SchemaPublisher {
   public static final String GROUP = "default";
@@ -74,22 +75,15 @@ public final class SchemaPublisher {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String base;
-  private final String authorization;
+  private final Map<String, ?> serdeConfig;
+  private String authorization;
+  private boolean authorized;
   private final Duration timeout;
   private final HttpClient http;
 
   public SchemaPublisher(String url, Map<String, ?> serdeConfig, Duration timeout) {
     this.base = url.strip().replaceAll("/+$", "");
-    Object user = serdeConfig.get("apicurio.registry.auth.username");
-    Object password = serdeConfig.get("apicurio.registry.auth.password");
-    this.authorization =
-        user == null
-            ? null
-            : "Basic "
-                + Base64.getEncoder()
-                    .encodeToString(
-                        (user + ":" + (password == null ? "" : password))
-                            .getBytes(StandardCharsets.UTF_8));
+    this.serdeConfig = serdeConfig;
     this.timeout = timeout;
     this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
   }
@@ -219,9 +213,14 @@ public final class SchemaPublisher {
                     ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
     if (body != null) b.header("Content-Type", "application/json");
-    if (authorization != null) b.header("Authorization", authorization);
     HttpResponse<String> r;
     try {
+      if (!authorized) {
+        // the serdes' credentials: an OAuth2 token from their token endpoint, or HTTP Basic
+        authorization = RegistryPreflight.authorization(http, serdeConfig, timeout);
+        authorized = true;
+      }
+      if (authorization != null) b.header("Authorization", authorization);
       r = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new Unreachable(

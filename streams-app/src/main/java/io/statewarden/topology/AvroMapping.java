@@ -74,6 +74,7 @@ public final class AvroMapping {
           .setFinal$(t.isFinal())
           .setOutcome(t.outcome() == null ? null : Outcome.valueOf(t.outcome().name()))
           .setData(data(t.data()))
+          .setIncarnation(t.incarnation())
           .build();
     }
     if (o instanceof Output.Backout b) {
@@ -88,6 +89,7 @@ public final class AvroMapping {
           .setAt(Instant.ofEpochMilli(b.at()))
           .setData(data(b.data()))
           .setHistory(b.history())
+          .setIncarnation(b.incarnation())
           .build();
     }
     Output.Audit a = (Output.Audit) o;

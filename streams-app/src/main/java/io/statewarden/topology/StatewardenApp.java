@@ -67,7 +67,7 @@ public final class StatewardenApp implements AutoCloseable {
     Duration startupTimeout =
         Duration.ofMillis(config.getLong(StatewardenConfig.STARTUP_TIMEOUT_MS));
     KafkaPreflight.check(config.kafka(), startupTimeout);
-    RegistryPreflight.check(config.registryUrl().strip(), startupTimeout);
+    RegistryPreflight.check(config.registryUrl().strip(), config.kafka(), startupTimeout);
     publishSchemas(config, config.topics());
     StreamsConfig clients = new StreamsConfig(config.kafka());
     String clientId = clients.getString(StreamsConfig.APPLICATION_ID_CONFIG);

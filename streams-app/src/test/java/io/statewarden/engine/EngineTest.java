@@ -392,6 +392,51 @@ class EngineTest {
       assertThat(purged.session()).isNull();
       assertThat(purged.outputs()).isEmpty();
     }
+
+    @Test
+    void shouldStartANewIncarnationWhenAPurgedSessionIdIsReused() {
+      // given: a session that backs out, is purged, and whose id is then used again
+      Session first = open();
+      Result stalled = engine.onTimer(first, 11_000);
+      long purgeAt = 11_000 + Duration.ofDays(7).toMillis();
+      assertThat(engine.onTime(stalled.session(), purgeAt).session()).isNull();
+
+      // when
+      Result again = engine.onEvent(null, ev("s", "e9", "Open", purgeAt + 5));
+      Result againStalled = engine.onTimer(again.session(), purgeAt + 10_005);
+
+      // then: both lives start at seq 1, each output names its own incarnation
+      assertThat(first.incarnation()).isEqualTo("1000/e1");
+      assertThat(again.session().incarnation()).isEqualTo((purgeAt + 5) + "/e9");
+      assertThat(only(stalled, Transition.class))
+          .extracting(Transition::incarnation)
+          .containsOnly("1000/e1");
+      assertThat(only(stalled, Backout.class))
+          .extracting(Backout::incarnation)
+          .containsExactly("1000/e1");
+      assertThat(only(again, Transition.class))
+          .extracting(t -> t.seq() + "@" + t.incarnation())
+          .containsExactly("1@" + (purgeAt + 5) + "/e9");
+      assertThat(only(againStalled, Backout.class))
+          .extracting(Backout::incarnation)
+          .containsExactly((purgeAt + 5) + "/e9");
+    }
+
+    @Test
+    void shouldDeriveTheIncarnationFromTheCreatingInputAlone() {
+      // the same creating event gives the same incarnation (replay), another event another one
+      Session a = engine.onEvent(null, ev("s", "e1", "Open", 1_000)).session();
+      Session b = engine.onEvent(null, ev("s", "e1", "Open", 1_000)).session();
+      Session later = engine.onEvent(null, ev("s", "e1", "Open", 1_001)).session();
+      Session other = engine.onEvent(null, ev("s", "e2", "Open", 1_000)).session();
+
+      assertThat(a.incarnation()).isEqualTo(b.incarnation());
+      assertThat(later.incarnation()).isNotEqualTo(a.incarnation());
+      assertThat(other.incarnation()).isNotEqualTo(a.incarnation());
+      // kept through moves
+      assertThat(engine.onEvent(a, ev("s", "e3", "Stay", 2_000)).session().incarnation())
+          .isEqualTo(a.incarnation());
+    }
   }
 
   @Test

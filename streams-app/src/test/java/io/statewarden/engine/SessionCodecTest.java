@@ -10,7 +10,11 @@ import org.junit.jupiter.api.Test;
 
 class SessionCodecTest {
   static Session sample() {
-    Session s = new Session("sess-1", "taleus-listener", 2, 1_000);
+    return sample("1000/e1");
+  }
+
+  static Session sample(String incarnation) {
+    Session s = new Session("sess-1", incarnation, "taleus-listener", 2, 1_000);
     s.state = "L_SEND_RESPONSE";
     s.seq = 2;
     s.enteredAt = 2_000;
@@ -47,10 +51,31 @@ class SessionCodecTest {
     assertThat(SessionCodec.decode(SessionCodec.encode(s))).isEqualTo(s);
   }
 
+  /**
+   * Format 2: format 1 with the incarnation appended. If this changes, bump FORMAT and keep a
+   * reader for 1 and 2.
+   */
+  static final String FORMAT_2 =
+      "0206736573732d310f74616c6575732d6c697374656e6572020f4c5f53454e445f524553504f4e5345"
+          + "02d00fa01f01b06d01b0e40300000504726f6c650504666f696c016e0309017804000000000000f83f"
+          + "026f6b02046e6f6e65000202653102653202114c5f50524f434553535f434f4e544143540f4c5f5345"
+          + "4e445f524553504f4e5345"
+          + "07313030302f6531";
+
   @Test
-  void shouldKeepFormatOneStable() {
-    assertThat(HexFormat.of().formatHex(SessionCodec.encode(sample()))).isEqualTo(FORMAT_1);
-    assertThat(SessionCodec.decode(HexFormat.of().parseHex(FORMAT_1))).isEqualTo(sample());
+  void shouldKeepFormatTwoStable() {
+    assertThat(HexFormat.of().formatHex(SessionCodec.encode(sample()))).isEqualTo(FORMAT_2);
+    assertThat(SessionCodec.decode(HexFormat.of().parseHex(FORMAT_2))).isEqualTo(sample());
+  }
+
+  @Test
+  void shouldStillReadFormatOneAsALegacyIncarnation() {
+    Session old = SessionCodec.decode(HexFormat.of().parseHex(FORMAT_1));
+
+    assertThat(old).isEqualTo(sample(Session.LEGACY_INCARNATION));
+    assertThat(old.incarnation()).isEmpty();
+    // written back, it keeps its (legacy) incarnation
+    assertThat(SessionCodec.decode(SessionCodec.encode(old))).isEqualTo(old);
   }
 
   @Test
@@ -66,7 +91,7 @@ class SessionCodecTest {
 
   @Test
   void shouldBeCompact() {
-    assertThat(SessionCodec.encode(sample()).length).isLessThan(140);
+    assertThat(SessionCodec.encode(sample()).length).isLessThan(150);
     assertThat(sample().data()).containsEntry("n", -5L).isInstanceOf(Map.class);
   }
 }

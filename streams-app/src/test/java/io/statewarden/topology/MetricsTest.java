@@ -106,7 +106,20 @@ class MetricsTest {
     Metrics m = new Metrics();
     m.record(
         new Output.Transition(
-            "s", protocol, 1, 1, null, state, Trigger.EVENT, "e", "T", 0, false, null, Map.of()));
+            "s",
+            protocol,
+            1,
+            1,
+            null,
+            state,
+            Trigger.EVENT,
+            "e",
+            "T",
+            0,
+            false,
+            null,
+            Map.of(),
+            "0/e"));
     m.taskStarted("0_0", () -> 0).add(protocol, state, 1);
 
     // when

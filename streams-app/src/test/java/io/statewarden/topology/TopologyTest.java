@@ -382,7 +382,12 @@ class TopologyTest {
 
     assertThat(sessions().get("s1")).isNull();
     send("s1", "e3", "InboundContact", T + 40_000);
-    assertThat(transitions()).last().satisfies(t -> assertThat(t.getSeq()).isEqualTo(1));
+    // a new life of the id: seq starts again, under a new incarnation (decision 12)
+    assertThat(transitions())
+        .extracting(t -> t.getSeq() + "@" + t.getIncarnation())
+        .containsExactly("1@" + T + "/e1", "2@" + T + "/e1", "1@" + (T + 40_000) + "/e3");
+    assertThat(SessionCodec.decode(sessions().get("s1")).incarnation())
+        .isEqualTo((T + 40_000) + "/e3");
   }
 
   @Test
