@@ -106,7 +106,8 @@ class MainProcessTest {
             "STATEWARDEN_HTTP_HOST", "0.0.0.0",
             "STATEWARDEN_HTTP_PORT", "0",
             "STATEWARDEN_BOOTSTRAP_SERVERS", "127.0.0.1:1",
-            "STATEWARDEN_APICURIO_REGISTRY_URL", "http://127.0.0.1:1/apis/registry/v3");
+            "STATEWARDEN_APICURIO_REGISTRY_URL", "http://127.0.0.1:1/apis/registry/v3",
+            "STATEWARDEN_SIGNING_KEY", "test-signing-key-0123456789abcdef0123456789");
 
     // when
     Run r = java(env, "run").assertNoStackTrace();
