@@ -202,4 +202,28 @@ class StatewardenConfigTest {
       StatewardenConfig.load(null, all).checkHttpExposure();
     }
   }
+
+  @Test
+  void shouldReadTheSigningKeyFirstThenEarlierKeysFromSettingAndFile() throws Exception {
+    String current = "current-key-0123456789abcdef0123456789";
+    String a = "earlier-a-0123456789abcdef0123456789";
+    String b = "earlier-b-0123456789abcdef0123456789";
+    String c = "earlier-c-0123456789abcdef0123456789";
+    Path keyFile = Files.writeString(dir.resolve("current"), "\n" + current + "\n");
+    Path earlier = Files.writeString(dir.resolve("previous"), b + "\n\n  " + c + "\n");
+
+    StatewardenConfig cfg =
+        StatewardenConfig.load(
+            null,
+            Map.of(
+                "STATEWARDEN_SIGNING_KEY_FILE", keyFile.toString(),
+                "STATEWARDEN_SIGNING_PREVIOUS_KEYS", a,
+                "STATEWARDEN_SIGNING_PREVIOUS_KEYS_FILE", earlier.toString()));
+
+    assertThat(cfg.signingKeys()).containsExactly(current, a, b, c);
+    assertThat(cfg.values().toString()).doesNotContain(a).doesNotContain(current);
+    assertThat(cfg.missingClusterSettings()).noneMatch(l -> l.contains("signing"));
+    assertThat(StatewardenConfig.load(null, Map.of()).missingClusterSettings())
+        .anyMatch(l -> l.startsWith("statewarden.signing.key is not set"));
+  }
 }
