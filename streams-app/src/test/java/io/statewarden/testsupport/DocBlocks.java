@@ -54,9 +54,10 @@ public final class DocBlocks {
    * trailing backslash joined.
    */
   public static List<String> commands(String block) {
-    return List.of(
-            block.replaceAll("\\\\\n\\s*", " ").lines().map(String::strip).toArray(String[]::new))
-        .stream()
+    return block
+        .replaceAll("[ \\t]*\\\\\n\\s*", " ")
+        .lines()
+        .map(String::strip)
         .filter(l -> !l.isEmpty() && !l.startsWith("#"))
         .toList();
   }
