@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.statewarden.api.SessionQuery.Answer;
 import io.statewarden.protocol.MermaidDiagram;
 import io.statewarden.protocol.Protocol;
 import io.statewarden.protocol.ProtocolCatalog;
@@ -268,15 +269,11 @@ public final class HttpApi implements AutoCloseable {
           return;
         }
         boolean forwarded = req.headers().contains(SessionQuery.FORWARDED);
-        blocking(
-            req,
-            () -> {
-              SessionQuery.Answer a = sessions.session(id, forwarded);
-              return new Reply(a.status(), a.body());
-            });
+        blocking(req, () -> sessions.session(id, forwarded));
       } else if (path.equals("/protocols") || path.equals("/protocols/")) {
         blocking(
-            req, () -> new Reply(200, catalog.all().stream().map(p -> summary(p, false)).toList()));
+            req,
+            () -> new Answer(200, catalog.all().stream().map(p -> summary(p, false)).toList()));
       } else if (path.startsWith("/protocols/")) {
         String name;
         try {
@@ -291,7 +288,7 @@ public final class HttpApi implements AutoCloseable {
             req,
             () -> {
               byte[] bytes = PrometheusText.write(registry);
-              return new Reply(200, new Raw(PrometheusText.CONTENT_TYPE, bytes));
+              return new Answer(200, new Raw(PrometheusText.CONTENT_TYPE, bytes));
             });
       } else {
         // anything else: 404, but only to callers with the token
@@ -299,24 +296,22 @@ public final class HttpApi implements AutoCloseable {
       }
     }
 
-    private Reply protocol(String name) {
+    private Answer protocol(String name) {
       List<Protocol> versions = catalog.all().stream().filter(p -> p.name().equals(name)).toList();
       if (versions.isEmpty()) {
-        return new Reply(404, Map.of("error", "no protocol " + name));
+        return new Answer(404, Map.of("error", "no protocol " + name));
       }
-      return new Reply(
+      return new Answer(
           200,
           Map.of("name", name, "versions", versions.stream().map(p -> summary(p, true)).toList()));
     }
   }
 
-  private record Reply(int status, Object body) {}
-
   /** A body already encoded, with its content type. */
   private record Raw(String contentType, byte[] bytes) {}
 
   /** Runs {@code work} on a worker thread and answers with its result (500 if it throws). */
-  private void blocking(HttpServerRequest req, Supplier<Reply> work) {
+  private void blocking(HttpServerRequest req, Supplier<Answer> work) {
     vertx
         .executeBlocking(work::get, false)
         .onComplete(
