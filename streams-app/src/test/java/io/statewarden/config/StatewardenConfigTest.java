@@ -133,9 +133,21 @@ class StatewardenConfigTest {
   void shouldBuildEngineLimitsFromSettings() {
     var c =
         new StatewardenConfig(
-            Map.of(StatewardenConfig.HISTORY_LIMIT, "5", StatewardenConfig.RETENTION_MS, "1000"));
+            Map.of(
+                StatewardenConfig.HISTORY_LIMIT,
+                "5",
+                StatewardenConfig.RETENTION_MS,
+                "1000",
+                StatewardenConfig.SESSION_MAX_BYTES,
+                "4096"));
     assertThat(c.engine().historyLimit()).isEqualTo(5);
     assertThat(c.engine().retention().toMillis()).isEqualTo(1000);
+    assertThat(c.engine().maxSessionBytes()).isEqualTo(4096);
+    assertThat(new StatewardenConfig(Map.of()).engine().maxSessionBytes()).isEqualTo(512 * 1024);
+    assertThatThrownBy(
+            () -> new StatewardenConfig(Map.of(StatewardenConfig.SESSION_MAX_BYTES, "0")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(StatewardenConfig.SESSION_MAX_BYTES);
   }
 
   @Test

@@ -185,6 +185,7 @@ class EngineProperties {
       if (res.changed() && res.session() != null) {
         s = res.session();
         assertThat(SessionCodec.decode(SessionCodec.encode(s))).isEqualTo(s);
+        assertThat(SessionCodec.size(s)).isEqualTo(SessionCodec.encode(s).length);
       }
     }
   }
