@@ -65,6 +65,7 @@ class HostileInputIT {
         OPEN:
           on:
             Step: WORKING
+            Grow: {to: OPEN, set: {blob: "event.payload.chunk"}}
             Check:
               - to: WORKING
                 if: "event.payload.all(a, event.payload.all(b, event.payload.all(c, a != '' && b != '' && c != '')))"
@@ -93,6 +94,7 @@ class HostileInputIT {
     Files.writeString(protocols.resolve("corpus.yaml"), PROTOCOL);
     try (Deployment d = new Deployment(infra, dir.resolve("state"), 2)) {
       d.extra.put(StatewardenConfig.PROTOCOLS_DIRS, protocols.toString());
+      d.extra.put(StatewardenConfig.SESSION_MAX_BYTES, "4096");
       Path config = dir.resolve("statewarden.properties");
       Properties props = new Properties();
       props.putAll(d.settings());
@@ -133,10 +135,8 @@ class HostileInputIT {
         d.sendAvro("good", Deployment.event("good", "g1", "corpus", "Open", Map.of()), t0);
 
         // an Avro length bomb: a real record's registry prefix, then a string claiming 2^30 bytes
-        byte[] good = encodedPrefixOf(d, t0);
-        byte[] bomb = new byte[good.length + BOMB.length];
-        System.arraycopy(good, 0, bomb, 0, good.length);
-        System.arraycopy(BOMB, 0, bomb, good.length, BOMB.length);
+        byte[] prefix = encodedPrefixOf(d);
+        byte[] bomb = concat(prefix, BOMB);
         deadLetters.add(
             new Sent(
                 "Avro length bomb",
@@ -188,7 +188,103 @@ class HostileInputIT {
                 .replace("{\"eventId\"", "{\"timestamp\":" + eventTime + ",\"eventId\""),
             t0 + 4);
 
-        d.sendAvro("good", Deployment.event("good", "g4", "corpus", "Step", Map.of()), t0 + 4);
+        // a timer forged from a real one's fields, with a made-up signature and source headers
+        ProtocolEvent forged =
+            Deployment.event(
+                "good",
+                "deadline:" + (t0 + 600_000) + ":1",
+                "corpus",
+                "statewarden.DeadlineDue",
+                Map.of("deadline", t0 + 600_000, "seq", 1L));
+        forged.setSource("statewarden");
+        RecordMetadata forgedAt =
+            d.sendRaw(
+                d.topics.events(),
+                "good",
+                concat(prefix, plain(forged)),
+                t0 + 4,
+                Map.of(
+                    "statewarden.mac", "00000000:AAAA",
+                    "statewarden.source.topic", "elsewhere",
+                    "statewarden.source.partition", "7",
+                    "statewarden.source.offset", "7"));
+
+        // an Avro string whose bytes are not UTF-8 (eventId "XX" made 0xC3 0x28)
+        byte[] notUtf8 = plain(Deployment.event("good", "XX", "corpus", "Step", Map.of()));
+        notUtf8[1] = (byte) 0xC3;
+        notUtf8[2] = 0x28;
+        deadLetters.add(
+            new Sent(
+                "Avro string not UTF-8",
+                d.sendRaw(d.topics.events(), "good", concat(prefix, notUtf8), t0 + 4),
+                "not UTF-8"));
+
+        // JSON strings that are not text, keys given twice
+        deadLetters.add(
+            new Sent(
+                "unpaired surrogate",
+                d.sendRaw(
+                    d.topics.eventsJson(),
+                    "good",
+                    bytes(Deployment.json("good", "e-\\ud800", "corpus", "Step", "{}")),
+                    t0 + 4),
+                "unpaired surrogate"));
+        deadLetters.add(
+            new Sent(
+                "duplicate key",
+                d.sendRaw(
+                    d.topics.eventsJson(),
+                    "good",
+                    bytes(
+                        Deployment.json("good", "j3", "corpus", "Step", "{}")
+                            .replace("{\"eventId\"", "{\"eventId\":\"j4\",\"eventId\"")),
+                    t0 + 4),
+                "duplicate key"));
+
+        // a session that a producer grows past statewarden.session.max.bytes (4096 here)
+        d.sendAvro("grow", Deployment.event("grow", "w1", "corpus", "Open", Map.of()), t0);
+        d.sendAvro(
+            "grow",
+            Deployment.event("grow", "w2", "corpus", "Grow", Map.of("chunk", "x".repeat(2000))),
+            t0 + 1);
+        d.sendAvro(
+            "grow",
+            Deployment.event("grow", "w3", "corpus", "Grow", Map.of("chunk", "y".repeat(5000))),
+            t0 + 2);
+
+        // a good event whose producer set statewarden's own headers
+        RecordMetadata g4At =
+            d.sendRaw(
+                d.topics.events(),
+                "good",
+                concat(prefix, plain(Deployment.event("good", "g4", "corpus", "Step", Map.of()))),
+                t0 + 4,
+                Map.of(
+                    "statewarden.source.topic", "elsewhere",
+                    "statewarden.source.partition", "7",
+                    "statewarden.source.offset", "7",
+                    "statewarden.error", "pre-seeded"));
+
+        // fifty clients that never finish their request line
+        List<java.net.Socket> slow = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+          java.net.Socket c = new java.net.Socket("127.0.0.1", port);
+          c.getOutputStream()
+              .write("GET /sessions/good HTTP/1.1\r\nHost: x".getBytes(StandardCharsets.US_ASCII));
+          c.getOutputStream().flush();
+          slow.add(c);
+        }
+        HttpClient probe = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        for (int i = 0; i < 5; i++) {
+          HttpResponse<String> live =
+              probe.send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/live"))
+                      .timeout(Duration.ofSeconds(1))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+          assertThat(live.statusCode()).as("liveness with 50 slow clients").isEqualTo(200);
+        }
+        for (java.net.Socket c : slow) c.close();
         d.sendAvro("good", Deployment.event("good", "g5", "corpus", "Done", Map.of()), t0 + 5);
 
         // the good session, exactly
@@ -234,6 +330,9 @@ class HostileInputIT {
           assertThat(errorsAt.get(at)).as(s.what() + ": no class names").doesNotContain("java.");
         }
         assertThat(dlq).as("nothing else is dead-lettered").hasSize(deadLetters.size());
+        assertThat(dlq)
+            .as("a producer's pre-seeded error header never reaches the dead-letter topic")
+            .allSatisfy(r -> assertThat(header(r, "statewarden.error")).isNotEqualTo("pre-seeded"));
 
         // every decodable input has its audit record
         List<AuditRecord> audits = d.readAll(d.topics.audit(), AuditRecord.class);
@@ -241,7 +340,24 @@ class HostileInputIT {
         assertThat(guard.getDecision()).isEqualTo(Decision.REJECTED);
         assertThat(guard.getReason()).isEqualTo(RejectReason.GUARD_ERROR);
         assertThat(guard.getDetail()).contains("Iteration budget exceeded");
-        for (String id : List.of("g1", "g2", "g3", "g4", "g5", "c1", "t1")) {
+        AuditRecord forgedAudit =
+            audits.stream()
+                .filter(a -> a.getReason() == RejectReason.RESERVED_TYPE)
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no RESERVED_TYPE audit: " + audits));
+        assertThat(forgedAudit.getSessionId()).isEqualTo("good");
+        assertThat(forgedAudit.getInput().getTopic()).isEqualTo(d.topics.events());
+        assertThat(forgedAudit.getInput().getOffset()).isEqualTo(forgedAt.offset());
+        AuditRecord g4 = byEvent(audits, "g4");
+        assertThat(g4.getInput().getTopic())
+            .as("a producer's statewarden.source headers are ignored")
+            .isEqualTo(d.topics.events());
+        assertThat(g4.getInput().getOffset()).isEqualTo(g4At.offset());
+        AuditRecord tooBig = byEvent(audits, "w3");
+        assertThat(tooBig.getDecision()).isEqualTo(Decision.REJECTED);
+        assertThat(tooBig.getReason()).isEqualTo(RejectReason.LIMIT_EXCEEDED);
+        assertThat(byEvent(audits, "w2").getDecision()).isEqualTo(Decision.ACCEPTED);
+        for (String id : List.of("g1", "g2", "g3", "g4", "g5", "c1", "t1", "w1")) {
           assertThat(byEvent(audits, id).getDecision()).as(id).isEqualTo(Decision.ACCEPTED);
         }
         Transition stamped =
@@ -312,19 +428,29 @@ class HostileInputIT {
   }
 
   /** The registry prefix (magic byte and schema id) the serializer put before a real event. */
-  private static byte[] encodedPrefixOf(Deployment d, long t0) throws Exception {
-    ProtocolEvent e = Deployment.event("good", "g1", "corpus", "Open", Map.of());
-    ConsumerRecord<byte[], byte[]> first =
-        d.awaitRaw(d.topics.events(), 1, Duration.ofSeconds(30)).get(0);
-    ByteArrayOutputStream plain = new ByteArrayOutputStream();
-    BinaryEncoder enc = EncoderFactory.get().binaryEncoder(plain, null);
-    new SpecificDatumWriter<>(ProtocolEvent.class).write(e, enc);
-    enc.flush();
-    byte[] all = first.value();
-    assertThat(all.length).isGreaterThan(plain.size());
-    byte[] prefix = new byte[all.length - plain.size()];
+  private static byte[] encodedPrefixOf(Deployment d) throws Exception {
+    byte[] plain = plain(Deployment.event("good", "g1", "corpus", "Open", Map.of()));
+    byte[] all = d.awaitRaw(d.topics.events(), 1, Duration.ofSeconds(30)).get(0).value();
+    assertThat(all.length).isGreaterThan(plain.length);
+    byte[] prefix = new byte[all.length - plain.length];
     System.arraycopy(all, 0, prefix, 0, prefix.length);
     return prefix;
+  }
+
+  /** An event in Avro's binary encoding, without the registry prefix. */
+  private static byte[] plain(ProtocolEvent e) throws java.io.IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
+    new SpecificDatumWriter<>(ProtocolEvent.class).write(e, enc);
+    enc.flush();
+    return out.toByteArray();
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] all = new byte[a.length + b.length];
+    System.arraycopy(a, 0, all, 0, a.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
   }
 
   private static AuditRecord byEvent(List<AuditRecord> audits, String eventId) {

@@ -128,9 +128,17 @@ public final class Deployment implements AutoCloseable {
 
   /** Sends and waits for the broker's answer: where the record landed. */
   public RecordMetadata sendRaw(String topic, String key, byte[] value, long timestamp) {
+    return sendRaw(topic, key, value, timestamp, Map.of());
+  }
+
+  /** {@link #sendRaw(String, String, byte[], long)} with these headers (UTF-8 values). */
+  public RecordMetadata sendRaw(
+      String topic, String key, byte[] value, long timestamp, Map<String, String> headers) {
     byte[] k = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
+    ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, null, timestamp, k, value);
+    headers.forEach((n, v) -> r.headers().add(n, v.getBytes(StandardCharsets.UTF_8)));
     try {
-      return raw.send(new ProducerRecord<>(topic, null, timestamp, k, value)).get();
+      return raw.send(r).get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
