@@ -67,6 +67,7 @@ final class Utf8CheckingReader<T> implements DatumReader<T> {
   /** Passes everything through; checks strings. */
   private static final class Checking extends Decoder {
     private final Decoder in;
+    private Utf8 scratch; // as BinaryDecoder.readString() reuses one
 
     Checking(Decoder in) {
       this.in = in;
@@ -79,7 +80,8 @@ final class Utf8CheckingReader<T> implements DatumReader<T> {
 
     @Override
     public String readString() throws IOException {
-      return check(in.readString(null)).toString();
+      scratch = check(in.readString(scratch));
+      return scratch.toString();
     }
 
     @Override
