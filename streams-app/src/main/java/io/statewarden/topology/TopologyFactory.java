@@ -160,7 +160,18 @@ public final class TopologyFactory {
                     }
                   });
           // the event time is the JSON "timestamp" when present, else the record's: the
-          // normalized record carries it, so live, replay and simulate agree
+          // normalized record carries it, so live, replay and simulate agree. It may be earlier
+          // than the record's, never later: the broker bounds how far ahead a record timestamp may
+          // be (message.timestamp.after.max.ms), and a later JSON time would escape that bound and
+          // fire the session's deadlines early (deadline before late events)
+          if (e.timestamp() > ts) {
+            throw new IllegalArgumentException(
+                "timestamp "
+                    + java.time.Instant.ofEpochMilli(e.timestamp())
+                    + " is later than the record's timestamp "
+                    + java.time.Instant.ofEpochMilli(ts)
+                    + ": an event's time may be earlier than its record's, never later");
+          }
           return new DecodeProcessor.Stamped(AvroMapping.toAvro(e), e.timestamp());
         };
 

@@ -117,4 +117,31 @@ class JsonTopicStringsTest {
             "text after the JSON value, at column [0-9]+: one record \\(or scenario line\\) holds one value");
     assertThat(audit.readRecordsToList()).extracting(TestRecord::key).containsExactly("s4");
   }
+
+  @Test
+  void shouldDeadLetterAJsonTimestampLaterThanTheRecordsAndTakeAnEarlierOne() {
+    long t0 = T0.toEpochMilli();
+    // when: one event claims a time a minute after its record's, one a minute before
+    json.pipeInput(
+        "s1",
+        contact("s1", "{}").replace("\"timestamp\":" + t0, "\"timestamp\":" + (t0 + 60_000)),
+        T0);
+    json.pipeInput(
+        "s2",
+        contact("s2", "{}").replace("\"timestamp\":" + t0, "\"timestamp\":" + (t0 - 60_000)),
+        T0);
+
+    // then the later one is refused (it would pass the broker's bound on future timestamps and
+    // fire the session's deadlines early), the earlier one is the event's time
+    assertThat(deadLetterErrors())
+        .containsExactly(
+            "timestamp "
+                + java.time.Instant.ofEpochMilli(t0 + 60_000)
+                + " is later than the record's timestamp "
+                + java.time.Instant.ofEpochMilli(t0)
+                + ": an event's time may be earlier than its record's, never later");
+    List<TestRecord<String, byte[]>> audits = audit.readRecordsToList();
+    assertThat(audits).extracting(TestRecord::key).containsExactly("s2");
+    assertThat(audits.get(0).timestamp()).isEqualTo(t0 - 60_000);
+  }
 }
