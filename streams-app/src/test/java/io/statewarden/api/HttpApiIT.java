@@ -108,6 +108,7 @@ class HttpApiIT {
                         assertThat(t.getSessionId()).isEqualTo(id);
                         assertThat(t.getSeq()).isEqualTo(seq);
                         assertThat(t.getTo()).isEqualTo(s.get("state").asText());
+                        assertThat(t.getIncarnation()).isEqualTo(s.get("incarnation").asText());
                       });
               assertThat(s.get("protocolVersion").asInt()).isEqualTo(1);
               assertThat(s.get("history")).hasSize((int) seq);
