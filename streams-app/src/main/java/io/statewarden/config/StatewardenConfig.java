@@ -31,8 +31,8 @@ import org.apache.kafka.streams.StreamsConfig;
  *
  * <p>Sources, later wins: built-in defaults, a properties file, environment variables. An
  * environment variable {@code STATEWARDEN_A_B} sets {@code statewarden.a.b} when that is a declared
- * key, else {@code a.b}; {@code __} stands for {@code -} ({@code
- * STATEWARDEN_HTTP_ALLOW__ANONYMOUS} sets {@code statewarden.http.allow-anonymous}).
+ * key, else {@code a.b}; {@code __} stands for {@code -} ({@code STATEWARDEN_HTTP_ALLOW__ANONYMOUS}
+ * sets {@code statewarden.http.allow-anonymous}).
  *
  * <p>Names are checked on start: an undeclared {@code statewarden.*} key, from any source, and a
  * {@code STATEWARDEN_*} variable that stands for no known setting (see {@link KnownSettings}) are
