@@ -38,7 +38,7 @@ public final class ConnectLauncher implements Callable<Integer> {
 
   @Option(
       names = "--group-id",
-      defaultValue = "statewarden-connect",
+      defaultValue = "connect-statewarden",
       paramLabel = "ID",
       description =
           "Connect group id, also naming its config, offset and status topics (default ${DEFAULT-VALUE}).")

@@ -261,4 +261,57 @@ class DeployEdgesTest {
       }
     }
   }
+
+  /**
+   * No Kafka user's prefix grant reaches another user's topics or groups: the statewarden user may
+   * create and write every topic named {@code statewarden-*} (its Kafka Streams internal topics),
+   * so Connect's config topic, which holds connector configs the workers act on, must not be so
+   * named.
+   */
+  @org.junit.jupiter.api.Test
+  void shouldKeepEachUsersPrefixGrantsOffTheOtherUsersTopicsAndGroups() throws Exception {
+    // given every KafkaUser's ACLs
+    Map<String, List<com.fasterxml.jackson.databind.JsonNode>> acls = new java.util.TreeMap<>();
+    for (Manifests.Doc d : Manifests.all()) {
+      if (d.kind().equals("kafka.strimzi.io/v1beta2/KafkaUser")) {
+        List<com.fasterxml.jackson.databind.JsonNode> list = new ArrayList<>();
+        d.tree().path("spec").path("authorization").path("acls").forEach(list::add);
+        acls.put(d.name(), list);
+      }
+    }
+    assertThat(acls).containsKeys("statewarden", "statewarden-connect");
+
+    // then no user's prefixed resource covers a resource another user names
+    List<String> overlaps = new ArrayList<>();
+    acls.forEach(
+        (user, own) ->
+            own.stream()
+                .filter(a -> a.path("resource").path("patternType").asText().equals("prefix"))
+                .forEach(
+                    prefix ->
+                        acls.forEach(
+                            (other, theirs) -> {
+                              if (other.equals(user)) return;
+                              for (var a : theirs) {
+                                var r = a.path("resource");
+                                if (r.path("type")
+                                        .asText()
+                                        .equals(prefix.path("resource").path("type").asText())
+                                    && r.path("name")
+                                        .asText()
+                                        .startsWith(
+                                            prefix.path("resource").path("name").asText())) {
+                                  overlaps.add(
+                                      user
+                                          + "'s "
+                                          + prefix.path("resource")
+                                          + " covers "
+                                          + other
+                                          + "'s "
+                                          + r);
+                                }
+                              }
+                            })));
+    assertThat(overlaps).isEmpty();
+  }
 }
