@@ -178,6 +178,7 @@ final class LocalCommand implements Callable<Integer> {
       settings.put("bootstrap.servers", kafka.bootstrapServers());
       settings.put("apicurio.registry.url", registry.url());
       settings.put("state.dir", data.resolve("streams").toString());
+      settings.put(StatewardenConfig.HTTP_HOST, "127.0.0.1"); // as printed below, whatever the env
       settings.put(StatewardenConfig.HTTP_PORT, String.valueOf(httpPort));
       settings.put("replication.factor", "1");
       settings.put(StatewardenConfig.SIGNING_KEY_FILE, signingKeyFile(data).toString());
@@ -198,6 +199,10 @@ final class LocalCommand implements Callable<Integer> {
       stop.await();
       out.println("Stopping...");
       return 0;
+    } catch (io.statewarden.topology.StartupException e) {
+      // e.g. the registry refused the schemas: one line, the exit status run gives it
+      spec.commandLine().getErr().println("statewarden: " + e.getMessage());
+      return e.unreachable() ? 3 : 1;
     } catch (org.apache.kafka.common.config.ConfigException e) {
       // a STATEWARDEN_* variable that is wrong, or that opens the HTTP API beyond loopback
       spec.commandLine().getErr().println("statewarden: " + e.getMessage());

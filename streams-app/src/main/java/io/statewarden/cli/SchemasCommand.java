@@ -2,6 +2,7 @@ package io.statewarden.cli;
 
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.registry.SchemaPublisher;
+import io.statewarden.topology.StartupException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Map;
@@ -74,6 +75,9 @@ final class SchemasCommand implements Callable<Integer> {
         throw new CommandFailure(3, "statewarden: " + e.getMessage(), e);
       } catch (SchemaPublisher.Refused e) {
         throw new CommandFailure(1, "statewarden: " + e.getMessage(), e);
+      } catch (StartupException e) {
+        // the token endpoint refused, or the client credentials are incomplete
+        throw new CommandFailure(e.unreachable() ? 3 : 1, "statewarden: " + e.getMessage(), e);
       }
       versions.forEach(
           (artifact, version) ->

@@ -52,6 +52,8 @@ public final class Replayer {
 
   public Summary replay(String outputPrefix, String applicationId, From from, Duration idleTimeout)
       throws ProtocolLoadException, InterruptedException, ExecutionException {
+    // as run does: Kafka or the registry not answering is one line and exit 3, not a timeout
+    StatewardenApp.preflight(config);
     Topics live = config.topics();
     Topics out = live.withOutputPrefix(outputPrefix);
     // the whole client configuration (TLS, SASL, admin.* overrides), as Kafka Streams' own admin

@@ -64,10 +64,7 @@ public final class StatewardenApp implements AutoCloseable {
     AvroLimits.apply(config.getInt(StatewardenConfig.MAX_RECORD_BYTES));
     Metrics metrics = new Metrics();
     String token = config.httpToken();
-    Duration startupTimeout =
-        Duration.ofMillis(config.getLong(StatewardenConfig.STARTUP_TIMEOUT_MS));
-    KafkaPreflight.check(config.kafka(), startupTimeout);
-    RegistryPreflight.check(config.registryUrl().strip(), config.kafka(), startupTimeout);
+    preflight(config);
     publishSchemas(config, config.topics());
     StreamsConfig clients = new StreamsConfig(config.kafka());
     String clientId = clients.getString(StreamsConfig.APPLICATION_ID_CONFIG);
@@ -139,6 +136,19 @@ public final class StatewardenApp implements AutoCloseable {
   }
 
   /**
+   * Kafka and the registry answer, and take statewarden's credentials, within {@value
+   * StatewardenConfig#STARTUP_TIMEOUT_MS}: before {@code run} or {@code replay} starts a client.
+   *
+   * @throws StartupException when one does not answer ({@link StartupException#unreachable()}) or
+   *     refuses the credentials
+   */
+  public static void preflight(StatewardenConfig config) {
+    Duration timeout = Duration.ofMillis(config.getLong(StatewardenConfig.STARTUP_TIMEOUT_MS));
+    KafkaPreflight.check(config.kafka(), timeout);
+    RegistryPreflight.check(config.registryUrl().strip(), config.kafka(), timeout);
+  }
+
+  /**
    * The contract's schemas in the registry before the first record is read or written, so that a
    * producer that may only look schemas up works from its first event, and statewarden's own
    * serializers, which only look up (decision 0011), find them. When {@value
@@ -163,7 +173,9 @@ public final class StatewardenApp implements AutoCloseable {
                   + String.join(", ", missing)
                   + " with this statewarden's schema, and "
                   + StatewardenConfig.SCHEMAS_PUBLISH
-                  + " is false; publish them with 'statewarden schemas publish'",
+                  + " is false; publish them with 'statewarden schemas publish"
+                  + prefixOption(config.topics(), topics)
+                  + "'",
               null);
         }
         return;
@@ -183,6 +195,14 @@ public final class StatewardenApp implements AutoCloseable {
                   : ""),
           e);
     }
+  }
+
+  /** {@code " --output-prefix P"} when {@code topics} are a replay's prefixed outputs. */
+  private static String prefixOption(Topics live, Topics topics) {
+    String t = topics.transitions();
+    return t.equals(live.transitions())
+        ? ""
+        : " --output-prefix " + t.substring(0, t.length() - live.transitions().length());
   }
 
   public KafkaStreams streams() {

@@ -40,6 +40,7 @@ class HttpAuthIT {
   static final String JAAS_SECRET = "jaas-pw-never-logged";
   static final String SSL_SECRET = "ssl-pw-never-logged";
   static final String REGISTRY_SECRET = "registry-pw-never-logged";
+  static final String REGISTRY_CLIENT_SECRET = "registry-client-secret-never-logged";
 
   final HttpClient http = HttpClient.newHttpClient();
 
@@ -79,6 +80,9 @@ class HttpAuthIT {
       a.extra.put("ssl.key.password", SSL_SECRET);
       a.extra.put("apicurio.registry.auth.username", "registry-user");
       a.extra.put("apicurio.registry.auth.password", REGISTRY_SECRET);
+      // the OAuth2 client secret too; without a token endpoint the serdes use Basic, as here
+      a.extra.put("apicurio.registry.auth.client.id", "registry-client");
+      a.extra.put("apicurio.registry.auth.client.secret", REGISTRY_CLIENT_SECRET);
       a.start();
       Map<String, String> second = a.settings();
       second.remove(StatewardenConfig.HTTP_TOKEN_FILE);
@@ -161,6 +165,7 @@ class HttpAuthIT {
         .doesNotContain(TOKEN)
         .doesNotContain(JAAS_SECRET)
         .doesNotContain(SSL_SECRET)
-        .doesNotContain(REGISTRY_SECRET);
+        .doesNotContain(REGISTRY_SECRET)
+        .doesNotContain(REGISTRY_CLIENT_SECRET);
   }
 }

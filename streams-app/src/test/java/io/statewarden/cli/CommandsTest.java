@@ -520,6 +520,56 @@ class CommandsTest {
   }
 
   @Nested
+  class SchemasWithClientCredentials {
+    @Test
+    void shouldSayInOneLineThatTheTokenEndpointRefusedOrTheClientIsIncomplete() throws Exception {
+      // given an OIDC issuer that refuses every client (and a registry that is never reached)
+      HttpServer issuer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      issuer.createContext(
+          "/token",
+          x -> {
+            x.getRequestBody().readAllBytes();
+            byte[] body = "{\"error\":\"unauthorized_client\"}".getBytes(StandardCharsets.UTF_8);
+            x.sendResponseHeaders(401, body.length);
+            x.getResponseBody().write(body);
+            x.close();
+          });
+      issuer.start();
+      try {
+        String token = "http://127.0.0.1:" + issuer.getAddress().getPort() + "/token";
+        String[] publish = {
+          "schemas",
+          "publish",
+          "-D",
+          "apicurio.registry.url=http://127.0.0.1:1/apis/registry/v3",
+          "-D",
+          "apicurio.registry.auth.service.token.endpoint=" + token,
+          "-D",
+          "apicurio.registry.auth.client.id=statewarden"
+        };
+
+        // when the secret is missing, then exit 1 naming the settings
+        assertThat(fails(1, publish).err())
+            .isEqualTo(
+                "statewarden: apicurio.registry.auth.service.token.endpoint is set, so"
+                    + " apicurio.registry.auth.client.id and apicurio.registry.auth.client.secret"
+                    + " must be too\n");
+
+        // when the issuer refuses the client, then exit 1 naming the endpoint and the client
+        List<String> withSecret = new ArrayList<>(List.of(publish));
+        withSecret.addAll(List.of("-D", "apicurio.registry.auth.client.secret=wrong-secret"));
+        assertThat(fails(1, withSecret.toArray(String[]::new)).err())
+            .startsWith("statewarden: the OIDC token endpoint " + token)
+            .contains("client 'statewarden'")
+            .endsWith(": HTTP 401\n")
+            .doesNotContain("wrong-secret");
+      } finally {
+        issuer.stop(0);
+      }
+    }
+  }
+
+  @Nested
   class Replay {
     @Test
     void shouldRefuseBadArgumentsBeforeConnecting() {
@@ -548,6 +598,43 @@ class CommandsTest {
       assertThat(fails(1, "replay", "--output-prefix", "r1").err())
           .startsWith("statewarden: apicurio.registry.url is not set; ")
           .contains("\nstatewarden: bootstrap.servers is not set; ");
+    }
+
+    @Test
+    void shouldSayInOneLineThatNoBrokerAnsweredAsRunDoes() throws Exception {
+      // given a port nothing listens on
+      int closed;
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        closed = s.getLocalPort();
+      }
+
+      // when
+      long began = System.nanoTime();
+      Run r =
+          fails(
+              3,
+              "replay",
+              "--output-prefix",
+              "r1.",
+              "-D",
+              "bootstrap.servers=127.0.0.1:" + closed,
+              "-D",
+              "apicurio.registry.url=http://127.0.0.1:1/apis/registry/v3",
+              "-D",
+              "statewarden.startup.timeout.ms=1000",
+              "-D",
+              "statewarden.signing.key=" + KEY,
+              "-D",
+              "state.dir=" + dir.resolve("state"));
+
+      // then the same line as run, within the startup timeout rather than the admin client's
+      assertThat(r.err())
+          .isEqualTo(
+              "statewarden: no Kafka broker answered at 127.0.0.1:"
+                  + closed
+                  + " (bootstrap.servers) within 1 s: connection refused\n");
+      assertThat(java.time.Duration.ofNanos(System.nanoTime() - began))
+          .isLessThan(java.time.Duration.ofSeconds(15));
     }
   }
 

@@ -421,14 +421,26 @@ class SecureKafkaIT {
       assertThat(rejected.getDecision()).isEqualTo(Decision.REJECTED);
       assertThat(rejected.getInput().getTopic()).isEqualTo(t.events());
       assertThat(rejected.getStateBefore()).isEqualTo(rejected.getStateAfter());
-      assertThat(
-              awaitAudit(
-                      infra,
-                      a ->
-                          a.getSessionId().equals("secure-0")
-                              && a.getDecision() == Decision.DEADLINE_FIRED)
-                  .getAt())
-          .isEqualTo(java.time.Instant.ofEpochMilli(now + 5_000));
+      AuditRecord fired =
+          awaitAudit(
+              infra,
+              a ->
+                  a.getSessionId().equals("secure-0")
+                      && a.getDecision() == Decision.DEADLINE_FIRED);
+      java.time.Instant deadline = java.time.Instant.ofEpochMilli(now + 5_000);
+      assertThat(fired.getAt()).isEqualTo(deadline);
+      // `at` is the deadline whichever record fires it; the wall clock it was processed at is
+      // not: a forged timer believed would fire when it was read (before the deadline, as the
+      // rejection shows it was read), the real one only once the wall clock reaches the deadline
+      assertThat(fired.getProcessedAt())
+          .as(
+              "the deadline fired at %s, its forged timer was read at %s",
+              fired.getProcessedAt(), rejected.getProcessedAt())
+          .isAfterOrEqualTo(deadline)
+          .isAfterOrEqualTo(rejected.getProcessedAt());
+      System.out.printf(
+          "SecureKafkaIT: forged timer read %d ms before its deadline%n",
+          deadline.toEpochMilli() - rejected.getProcessedAt().toEpochMilli());
 
       // without a grant: writing an output or reading the audit trail is refused
       for (String user : List.of("intruder", "statewarden-consumer", "statewarden-producer")) {
