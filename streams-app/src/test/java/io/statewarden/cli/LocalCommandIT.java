@@ -222,8 +222,14 @@ class LocalCommandIT {
     assertThat(Ports.isFree(kafkaPort) && Ports.isFree(registryPort) && Ports.isFree(httpPort))
         .as("ports released")
         .isTrue();
+    // Kafka Streams rightly warns about a state directory under the OS temp directory: that is
+    // where ./target is when the checkout itself is there (a CI clone under /tmp)
+    boolean underTemp =
+        data.startsWith(Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath());
     assertThat(problems(lines))
         .as("warnings, errors and stack traces of a clean start and stop")
+        .filteredOn(
+            l -> !(underTemp && l.contains("Using an OS temp directory in the state.dir property")))
         .isEmpty();
   }
 
