@@ -34,6 +34,9 @@ public final class Main {
    * what a command prints without a line end (a {@code print}, not a {@code println}) is not lost.
    */
   public static void main(String[] args) {
+    // java.util.logging (the Apicurio schema resolver logs with it) through SLF4J to logback
+    org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+    org.slf4j.bridge.SLF4JBridgeHandler.install();
     PrintWriter out =
         new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
     PrintWriter err =

@@ -52,6 +52,15 @@ class LocalCommandIT {
       Pattern.compile(
           "^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (TRACE|DEBUG|INFO|WARN|ERROR) +(\\S+) - (.*)$");
 
+  /**
+   * A line of java.util.logging's default console format ({@code Nov 26, 2026 5:52:52 PM
+   * some.Logger method} then {@code INFO: ...}): a library logging past logback's levels and
+   * format.
+   */
+  private static final Pattern JUL_LINE =
+      Pattern.compile(
+          "^([A-Z][a-z]{2} \\d{1,2}, \\d{4} \\d{1,2}:\\d{2}:\\d{2} [AP]M |(SEVERE|WARNING|INFO|CONFIG|FINE): )");
+
   private static final Pattern STACK_TRACE =
       Pattern.compile(
           "^(\\tat |\\s*Caused by: |\\s*Suppressed: |\\t\\.\\.\\. \\d+ more|Exception in thread )"
@@ -91,7 +100,9 @@ class LocalCommandIT {
                 && EXPECTED_WARNINGS.stream()
                     .anyMatch(w -> m.group(2).equals(w.get(0)) && m.group(3).startsWith(w.get(1)));
         if (bad && !expected) out.add(l);
-      } else if (STACK_TRACE.matcher(l).find() || l.startsWith("while stopping: ")) {
+      } else if (STACK_TRACE.matcher(l).find()
+          || l.startsWith("while stopping: ")
+          || JUL_LINE.matcher(l).find()) {
         out.add(l);
       }
     }
