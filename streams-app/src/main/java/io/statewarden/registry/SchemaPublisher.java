@@ -239,22 +239,7 @@ public final class SchemaPublisher {
     for (int s : ok) {
       if (r.statusCode() == s) return r;
     }
-    if (r.statusCode() >= 500) {
-      // the registry is there but cannot serve now: a failure around us, like no answer
-      throw new Unreachable(
-          "the schema registry at "
-              + base
-              + " answered "
-              + r.statusCode()
-              + " to "
-              + method
-              + " "
-              + path
-              + detail(r.body()),
-          null);
-    }
-    throw new Refused(
-        r.statusCode(),
+    String answer =
         "the schema registry at "
             + base
             + " answered "
@@ -263,7 +248,12 @@ public final class SchemaPublisher {
             + method
             + " "
             + path
-            + detail(r.body()));
+            + detail(r.body());
+    if (r.statusCode() >= 500) {
+      // the registry is there but cannot serve now: a failure around us, like no answer
+      throw new Unreachable(answer, null);
+    }
+    throw new Refused(r.statusCode(), answer);
   }
 
   private static String detail(String body) {
