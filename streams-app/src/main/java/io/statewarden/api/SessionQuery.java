@@ -45,10 +45,6 @@ public final class SessionQuery {
 
   private final String token;
 
-  public SessionQuery(KafkaStreams streams, Engine engine, HostInfo self) {
-    this(streams, engine, self, null);
-  }
-
   /**
    * @param token the HTTP API bearer token, sent when forwarding to the owner; null for none
    */

@@ -1,5 +1,6 @@
 package io.statewarden.cli;
 
+import io.statewarden.config.Environment;
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.protocol.TextFiles;
 import java.io.IOException;
@@ -55,7 +56,7 @@ final class ConfigOptions {
    */
   StatewardenConfig load() {
     try {
-      return StatewardenConfig.load(config, System.getenv(), overrides, protocols);
+      return StatewardenConfig.load(config, Environment.variables(), overrides, protocols);
     } catch (IOException e) {
       throw new CommandFailure(
           1, "statewarden: --config " + config + ": " + TextFiles.describe(config, e), e);

@@ -1,5 +1,7 @@
 package io.statewarden.cli;
 
+import io.statewarden.app.StatewardenApp;
+import io.statewarden.config.Environment;
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.config.Topics;
 import io.statewarden.local.DemoTraffic;
@@ -9,7 +11,6 @@ import io.statewarden.local.OutputTail;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.protocol.ProtocolLoadException;
 import io.statewarden.topology.RecordMac;
-import io.statewarden.topology.StatewardenApp;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -182,7 +183,8 @@ final class LocalCommand implements Callable<Integer> {
       settings.put(StatewardenConfig.HTTP_PORT, String.valueOf(httpPort));
       settings.put("replication.factor", "1");
       settings.put(StatewardenConfig.SIGNING_KEY_FILE, signingKeyFile(data).toString());
-      StatewardenConfig config = StatewardenConfig.load(null, System.getenv(), settings, protocols);
+      StatewardenConfig config =
+          StatewardenConfig.load(null, Environment.variables(), settings, protocols);
       StatewardenApp app = StatewardenApp.start(config);
       started.add(app);
       out.println("statewarden HTTP:  http://127.0.0.1:" + app.httpPort() + " (/health/ready)");
@@ -199,7 +201,7 @@ final class LocalCommand implements Callable<Integer> {
       stop.await();
       out.println("Stopping...");
       return 0;
-    } catch (io.statewarden.topology.StartupException e) {
+    } catch (io.statewarden.app.StartupException e) {
       // e.g. the registry refused the schemas: one line, the exit status run gives it
       spec.commandLine().getErr().println("statewarden: " + e.getMessage());
       return e.unreachable() ? 3 : 1;

@@ -1,10 +1,10 @@
 package io.statewarden.cli;
 
+import io.statewarden.app.StartupException;
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.protocol.ProtocolLoadException;
 import io.statewarden.replay.Replayer;
 import io.statewarden.replay.Verifier;
-import io.statewarden.topology.StartupException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,9 +1,9 @@
 package io.statewarden.cli;
 
+import io.statewarden.app.StartupException;
+import io.statewarden.app.StatewardenApp;
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.protocol.ProtocolLoadException;
-import io.statewarden.topology.StartupException;
-import io.statewarden.topology.StatewardenApp;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;

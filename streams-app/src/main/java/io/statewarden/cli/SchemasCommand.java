@@ -1,8 +1,8 @@
 package io.statewarden.cli;
 
+import io.statewarden.app.StartupException;
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.registry.SchemaPublisher;
-import io.statewarden.topology.StartupException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Map;

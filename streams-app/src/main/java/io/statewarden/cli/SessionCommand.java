@@ -1,5 +1,6 @@
 package io.statewarden.cli;
 
+import io.statewarden.config.Environment;
 import io.statewarden.protocol.TextFiles;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -54,7 +55,8 @@ final class SessionCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     URI base = base();
-    String token = tokenFile != null ? token(tokenFile) : System.getenv("STATEWARDEN_HTTP_TOKEN");
+    String token =
+        tokenFile != null ? token(tokenFile) : Environment.variable("STATEWARDEN_HTTP_TOKEN");
     URI uri =
         URI.create(
             base.toString().replaceAll("/+$", "")

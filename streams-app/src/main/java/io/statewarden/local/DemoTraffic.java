@@ -2,8 +2,8 @@ package io.statewarden.local;
 
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.statewarden.config.Topics;
+import io.statewarden.registry.RegistryClientSettings;
 import io.statewarden.schema.ProtocolEvent;
-import io.statewarden.topology.RegistryClientSettings;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;

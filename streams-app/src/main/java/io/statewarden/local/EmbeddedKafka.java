@@ -1,5 +1,6 @@
 package io.statewarden.local;
 
+import io.statewarden.app.TopicAdmin;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -2,9 +2,9 @@ package io.statewarden.local;
 
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.statewarden.config.Topics;
+import io.statewarden.registry.RegistryClientSettings;
 import io.statewarden.schema.Backout;
 import io.statewarden.schema.Transition;
-import io.statewarden.topology.RegistryClientSettings;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;

@@ -8,7 +8,6 @@ import io.statewarden.schema.AuditRecord;
 import io.statewarden.schema.Backout;
 import io.statewarden.schema.ProtocolEvent;
 import io.statewarden.schema.Transition;
-import io.statewarden.topology.RegistryPreflight;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;

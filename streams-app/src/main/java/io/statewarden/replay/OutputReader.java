@@ -1,7 +1,7 @@
 package io.statewarden.replay;
 
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
-import io.statewarden.topology.RegistryClientSettings;
+import io.statewarden.registry.RegistryClientSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,13 +1,14 @@
 package io.statewarden.replay;
 
+import io.statewarden.app.StatewardenApp;
+import io.statewarden.app.TopicAdmin;
+import io.statewarden.config.Environment;
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.config.Topics;
 import io.statewarden.engine.Engine;
-import io.statewarden.local.TopicAdmin;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.protocol.ProtocolLoadException;
 import io.statewarden.topology.RecordMac;
-import io.statewarden.topology.StatewardenApp;
 import io.statewarden.topology.TopologyFactory;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -147,7 +148,7 @@ public final class Replayer {
   }
 
   private KafkaStreams start(Topics out, String applicationId) throws ProtocolLoadException {
-    io.statewarden.topology.AvroLimits.apply(config.getInt(StatewardenConfig.MAX_RECORD_BYTES));
+    io.statewarden.config.AvroLimits.apply(config.getInt(StatewardenConfig.MAX_RECORD_BYTES));
     ProtocolCatalog catalog =
         ProtocolCatalog.load(
             config.getList(StatewardenConfig.PROTOCOLS_DIRS).stream().map(Path::of).toList());
@@ -170,7 +171,7 @@ public final class Replayer {
             .kafka()
             .getOrDefault(
                 StreamsConfig.STATE_DIR_CONFIG,
-                System.getProperty("java.io.tmpdir") + "/kafka-streams");
+                Environment.tempDir().resolve("kafka-streams").toString());
     props.put(StreamsConfig.STATE_DIR_CONFIG, Path.of(stateDir.toString(), "replay").toString());
     KafkaStreams streams = new KafkaStreams(TopologyFactory.build(engine, settings, false), props);
     streams.start();

@@ -6,6 +6,7 @@ import io.statewarden.engine.Output;
 import io.statewarden.engine.Result;
 import io.statewarden.engine.Session;
 import io.statewarden.json.EventJson;
+import io.statewarden.metrics.Metrics;
 import io.statewarden.state.MutableSessionState;
 import io.statewarden.state.StoreSessionState;
 import java.nio.charset.StandardCharsets;

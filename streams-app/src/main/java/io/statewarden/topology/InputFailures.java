@@ -2,6 +2,7 @@ package io.statewarden.topology;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.microsoft.kiota.ApiException;
+import io.statewarden.registry.RegistryClientSettings;
 import io.vertx.core.http.HttpClosedException;
 import java.io.CharConversionException;
 import java.io.EOFException;

@@ -6,6 +6,8 @@ import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.statewarden.config.Topics;
 import io.statewarden.engine.Engine;
 import io.statewarden.json.EventJson;
+import io.statewarden.metrics.Metrics;
+import io.statewarden.registry.RegistryClientSettings;
 import io.statewarden.schema.ProtocolEvent;
 import java.util.HashMap;
 import java.util.List;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.statewarden.app.StatewardenApp;
 import io.statewarden.cli.TestAccess;
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.schema.Transition;
@@ -11,7 +12,6 @@ import io.statewarden.testsupport.Deployment;
 import io.statewarden.testsupport.KafkaInfra;
 import io.statewarden.testsupport.PrometheusTextParser;
 import io.statewarden.testsupport.RealKafka;
-import io.statewarden.topology.StatewardenApp;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;

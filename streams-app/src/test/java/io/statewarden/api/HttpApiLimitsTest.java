@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.statewarden.engine.Engine;
 import io.statewarden.engine.EngineConfig;
+import io.statewarden.metrics.Metrics;
 import io.statewarden.protocol.ProtocolCatalog;
-import io.statewarden.topology.Metrics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -70,7 +70,8 @@ class HttpApiLimitsTest {
         new SessionQuery(
             streams,
             new Engine(catalog, EngineConfig.DEFAULTS),
-            new HostInfo("127.0.0.1", api.port())),
+            new HostInfo("127.0.0.1", api.port()),
+            null),
         new Metrics());
     return api;
   }
@@ -289,7 +290,7 @@ class HttpApiLimitsTest {
     }
     SessionQuery query =
         new SessionQuery(
-            null, null, new HostInfo("127.0.0.1", api.port())); // forward() reads neither
+            null, null, new HostInfo("127.0.0.1", api.port()), null); // forward() reads neither
     SessionQuery.Answer a = query.forward(new HostInfo("127.0.0.1", closed), "s1");
     assertThat(a.status()).isEqualTo(503);
     assertThat(a.body().toString())

@@ -1,5 +1,6 @@
 package io.statewarden.bench;
 
+import io.statewarden.app.StatewardenApp;
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.engine.Engine;
 import io.statewarden.engine.EngineConfig;
@@ -8,7 +9,6 @@ import io.statewarden.local.EmbeddedKafka;
 import io.statewarden.local.EmbeddedRegistry;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.schema.ProtocolEvent;
-import io.statewarden.topology.StatewardenApp;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;

@@ -1,6 +1,6 @@
 package io.statewarden.bench;
 
-import io.statewarden.topology.StatewardenApp;
+import io.statewarden.app.StatewardenApp;
 import io.statewarden.topology.TopologyFactory;
 import java.net.URI;
 import java.net.http.HttpClient;

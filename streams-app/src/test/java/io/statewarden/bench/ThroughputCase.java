@@ -1,6 +1,6 @@
 package io.statewarden.bench;
 
-import io.statewarden.topology.StatewardenApp;
+import io.statewarden.app.StatewardenApp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -18,7 +18,7 @@ class LocalOutputProblemsTest {
             "14:15:32.712 INFO  i.s.local.EmbeddedKafka - Kafka started",
             "transition demo-taleus-listener-0               #1  [*] -> L_PROCESS_CONTACT",
             "14:15:39.453 WARN  o.a.k.streams.StreamsConfig - Processing exception handler is not",
-            "14:15:40.000 ERROR i.s.topology.StatewardenApp - Stream thread failed; replacing it",
+            "14:15:40.000 ERROR i.s.app.StatewardenApp - Stream thread failed; replacing it",
             "java.lang.IllegalStateException: broken",
             "\tat io.statewarden.X.y(X.java:1)",
             "Caused by: java.io.IOException: gone",

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.statewarden.app.StartupException;
+import io.statewarden.app.StatewardenApp;
 import io.statewarden.cli.TestAccess;
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.config.Topics;
@@ -16,8 +18,6 @@ import io.statewarden.testsupport.Deployment;
 import io.statewarden.testsupport.KafkaInfra;
 import io.statewarden.testsupport.RealKafka;
 import io.statewarden.topology.RecordMac;
-import io.statewarden.topology.StartupException;
-import io.statewarden.topology.StatewardenApp;
 import io.statewarden.topology.TimerRecords;
 import java.io.IOException;
 import java.io.InputStream;

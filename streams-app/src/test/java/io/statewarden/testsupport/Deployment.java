@@ -2,10 +2,10 @@ package io.statewarden.testsupport;
 
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.statewarden.app.StatewardenApp;
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.config.Topics;
 import io.statewarden.schema.ProtocolEvent;
-import io.statewarden.topology.StatewardenApp;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

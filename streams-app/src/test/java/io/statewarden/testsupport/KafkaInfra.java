@@ -1,6 +1,6 @@
 package io.statewarden.testsupport;
 
-import io.statewarden.local.TopicAdmin;
+import io.statewarden.app.TopicAdmin;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;

@@ -2,6 +2,7 @@ package io.statewarden.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.statewarden.config.AvroLimits;
 import io.statewarden.config.Topics;
 import io.statewarden.engine.Engine;
 import io.statewarden.engine.EngineConfig;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.statewarden.engine.Engine;
 import io.statewarden.engine.EngineConfig;
 import io.statewarden.engine.Event;
+import io.statewarden.metrics.MetricsTest;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.protocol.ProtocolLoader;
 import io.statewarden.schema.AuditRecord;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.statewarden.registry.RegistryClientSettings;
 import io.statewarden.schema.ProtocolEvent;
 import io.vertx.core.Vertx;
 import java.io.IOException;

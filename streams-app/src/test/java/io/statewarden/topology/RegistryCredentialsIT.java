@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.statewarden.registry.RegistryClientSettings;
 import io.statewarden.schema.ProtocolEvent;
 import io.statewarden.testsupport.Deployment;
 import io.statewarden.testsupport.KafkaInfra;

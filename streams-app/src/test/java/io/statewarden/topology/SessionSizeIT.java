@@ -2,6 +2,7 @@ package io.statewarden.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.statewarden.app.StatewardenApp;
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.schema.AuditRecord;
 import io.statewarden.schema.Decision;

@@ -4,6 +4,8 @@ import io.statewarden.config.Topics;
 import io.statewarden.engine.Engine;
 import io.statewarden.engine.Event;
 import io.statewarden.engine.InputRef;
+import io.statewarden.metrics.Metrics;
+import io.statewarden.metrics.MetricsTest;
 import io.statewarden.schema.AuditRecord;
 import io.statewarden.schema.Backout;
 import io.statewarden.schema.ProtocolEvent;

@@ -3,6 +3,7 @@ package io.statewarden.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
+import io.statewarden.app.StatewardenApp;
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.replay.OutputReader;
 import io.statewarden.schema.AuditRecord;

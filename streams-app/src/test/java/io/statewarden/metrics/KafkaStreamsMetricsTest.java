@@ -1,4 +1,4 @@
-package io.statewarden.api;
+package io.statewarden.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

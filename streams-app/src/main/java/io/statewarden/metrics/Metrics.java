@@ -1,4 +1,4 @@
-package io.statewarden.topology;
+package io.statewarden.metrics;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -53,7 +53,7 @@ public final class Metrics {
   /** Pending deadlines in each task's index on this instance. */
   private final Map<String, IntSupplier> pendingByTask = new ConcurrentHashMap<>();
 
-  void record(Output o) {
+  public void record(Output o) {
     if (o instanceof Output.Audit a) {
       String reason = a.reason() == null ? "" : a.reason().name();
       decisions.labelValues(String.valueOf(a.decision()), reason).inc();
@@ -62,20 +62,20 @@ public final class Metrics {
     }
   }
 
-  void lateness(long ms) {
+  public void lateness(long ms) {
     lateness.observe(Math.max(0, ms) / 1000.0);
   }
 
   /** A stored session could not be decoded and was moved to the dead-letter topic. */
-  void quarantined() {
+  public void quarantined() {
     quarantined.inc();
   }
 
   /** A protocol and one of its states. */
-  record State(String protocol, String state) {}
+  public record State(String protocol, String state) {}
 
   /** The active (not final) sessions of one task by protocol and state; its processor counts. */
-  static final class Active implements io.statewarden.state.StoreSessionState.Counts {
+  public static final class Active implements io.statewarden.state.StoreSessionState.Counts {
     private final Map<State, LongAdder> counts = new ConcurrentHashMap<>();
 
     /** One more (or, with -1, one less) session in {@code state} of {@code protocol}. */
@@ -86,7 +86,7 @@ public final class Metrics {
   }
 
   /** A task started: its processor counts its active sessions and keeps its deadline index. */
-  Active taskStarted(String task, IntSupplier pendingDeadlines) {
+  public Active taskStarted(String task, IntSupplier pendingDeadlines) {
     Active a = new Active();
     activeByTask.put(task, a);
     pendingByTask.put(task, pendingDeadlines);
@@ -94,14 +94,14 @@ public final class Metrics {
   }
 
   /** The task moved to another instance or closed: its sessions are counted there now. */
-  void taskClosed(String task) {
+  public void taskClosed(String task) {
     activeByTask.remove(task);
     pendingByTask.remove(task);
   }
 
   /**
    * Registers these metrics with {@code registry}, which writes them (see {@link
-   * io.statewarden.api.PrometheusText}).
+   * io.statewarden.metrics.PrometheusText}).
    */
   public void registerTo(PrometheusRegistry registry) {
     registry.register(decisions);

@@ -1,4 +1,4 @@
-package io.statewarden.api;
+package io.statewarden.metrics;
 
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;

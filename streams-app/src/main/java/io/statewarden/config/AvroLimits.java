@@ -1,4 +1,4 @@
-package io.statewarden.topology;
+package io.statewarden.config;
 
 import java.lang.reflect.Method;
 import org.apache.avro.SystemLimitException;

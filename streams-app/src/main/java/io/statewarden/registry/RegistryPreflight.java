@@ -1,8 +1,9 @@
-package io.statewarden.topology;
+package io.statewarden.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.apicurio.registry.resolver.config.SchemaResolverConfig;
+import io.statewarden.app.StartupException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -43,7 +44,7 @@ public final class RegistryPreflight {
   private RegistryPreflight() {}
 
   /** {@link #check(String, Map, Duration)} without credentials. */
-  static void check(String url, Duration timeout) {
+  public static void check(String url, Duration timeout) {
     check(url, Map.of(), timeout);
   }
 
@@ -53,7 +54,7 @@ public final class RegistryPreflight {
    *     {@code timeout} ({@link StartupException#unreachable()}), answers 404 (the URL is not the
    *     v3 API), or refuses the credentials
    */
-  static void check(String url, Map<String, ?> serdeConfig, Duration timeout) {
+  public static void check(String url, Map<String, ?> serdeConfig, Duration timeout) {
     String base = url.replaceAll("/+$", "");
     long deadline = System.nanoTime() + timeout.toNanos();
     HttpClient client =
@@ -120,7 +121,7 @@ public final class RegistryPreflight {
                 + " ("
                 + URL
                 + ") did not answer within "
-                + KafkaPreflight.seconds(timeout)
+                + seconds(timeout)
                 + ": "
                 + last,
             null);
@@ -227,5 +228,10 @@ public final class RegistryPreflight {
 
   private static String form(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  /** {@code d} in seconds, for messages: "30 s", "2.5 s". */
+  public static String seconds(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : (d.toMillis() / 1000.0) + " s";
   }
 }

@@ -1,4 +1,4 @@
-package io.statewarden.topology;
+package io.statewarden.app;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

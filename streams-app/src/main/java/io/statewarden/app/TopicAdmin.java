@@ -1,4 +1,4 @@
-package io.statewarden.local;
+package io.statewarden.app;
 
 import java.time.Duration;
 import java.util.ArrayList;

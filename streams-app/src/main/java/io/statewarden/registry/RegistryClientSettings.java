@@ -1,4 +1,4 @@
-package io.statewarden.topology;
+package io.statewarden.registry;
 
 import io.apicurio.registry.resolver.config.SchemaResolverConfig;
 import io.vertx.core.Vertx;

@@ -1,4 +1,4 @@
-package io.statewarden.topology;
+package io.statewarden.app;
 
 /**
  * statewarden cannot start; the message says why and what to check. {@link #unreachable()} tells a

@@ -1,5 +1,6 @@
-package io.statewarden.topology;
+package io.statewarden.app;
 
+import io.statewarden.registry.RegistryPreflight;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -95,7 +96,7 @@ final class KafkaPreflight {
         "Kafka at "
             + where
             + " accepted a connection but did not answer within "
-            + seconds(timeout)
+            + RegistryPreflight.seconds(timeout)
             + "; check that "
             + CommonClientConfigs.SECURITY_PROTOCOL_CONFIG
             + " ("
@@ -155,7 +156,7 @@ final class KafkaPreflight {
                 + " ("
                 + CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG
                 + ") within "
-                + seconds(timeout)
+                + RegistryPreflight.seconds(timeout)
                 + ": "
                 + (last == null ? "no answer" : last),
             null);
@@ -167,9 +168,5 @@ final class KafkaPreflight {
         throw new StartupException("Interrupted while waiting for Kafka", e);
       }
     }
-  }
-
-  static String seconds(Duration d) {
-    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : (d.toMillis() / 1000.0) + " s";
   }
 }

@@ -1,4 +1,4 @@
-package io.statewarden.api;
+package io.statewarden.metrics;
 
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -26,13 +26,13 @@ import org.slf4j.LoggerFactory;
  * other one a gauge. Metrics that are not numbers, NaN or infinite are left out, as is a metric
  * whose sanitized name and labels repeat another's.
  */
-final class KafkaStreamsMetrics implements MultiCollector {
+public final class KafkaStreamsMetrics implements MultiCollector {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaStreamsMetrics.class);
   private static final String TOTAL = "_total";
 
   private final Supplier<Map<MetricName, ? extends Metric>> metrics;
 
-  KafkaStreamsMetrics(Supplier<Map<MetricName, ? extends Metric>> metrics) {
+  public KafkaStreamsMetrics(Supplier<Map<MetricName, ? extends Metric>> metrics) {
     this.metrics = metrics;
   }
 

@@ -1,9 +1,8 @@
-package io.statewarden.topology;
+package io.statewarden.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.statewarden.api.PrometheusText;
 import io.statewarden.engine.Output;
 import io.statewarden.engine.Output.Decision;
 import io.statewarden.engine.Output.Reason;
@@ -15,16 +14,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class MetricsTest {
+public class MetricsTest {
   /** What {@code /metrics} writes for these metrics, read back strictly. */
-  static Map<String, Family> scrape(Metrics m) {
+  public static Map<String, Family> scrape(Metrics m) {
     PrometheusRegistry registry = new PrometheusRegistry();
     m.registerTo(registry);
     return PrometheusTextParser.parse(
         new String(PrometheusText.write(registry), StandardCharsets.UTF_8));
   }
 
-  static double value(Map<String, Family> families, String family, Map<String, String> labels) {
+  public static double value(
+      Map<String, Family> families, String family, Map<String, String> labels) {
     return families.get(family).samples().stream()
         .filter(s -> s.labels().equals(labels))
         .mapToDouble(Sample::value)
@@ -32,7 +32,7 @@ class MetricsTest {
         .orElseThrow(() -> new AssertionError("no " + family + labels + " in " + families));
   }
 
-  static double value(Map<String, Family> families, String sample, String... labels) {
+  public static double value(Map<String, Family> families, String sample, String... labels) {
     Map<String, String> l = new java.util.TreeMap<>();
     for (int i = 0; i < labels.length; i += 2) l.put(labels[i], labels[i + 1]);
     return families.values().stream()

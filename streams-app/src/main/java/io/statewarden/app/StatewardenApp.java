@@ -1,13 +1,19 @@
-package io.statewarden.topology;
+package io.statewarden.app;
 
 import io.statewarden.api.HttpApi;
 import io.statewarden.api.SessionQuery;
+import io.statewarden.config.AvroLimits;
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.config.Topics;
 import io.statewarden.engine.Engine;
+import io.statewarden.metrics.Metrics;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.protocol.ProtocolLoadException;
+import io.statewarden.registry.RegistryPreflight;
 import io.statewarden.registry.SchemaPublisher;
+import io.statewarden.topology.OffsetCatchUp;
+import io.statewarden.topology.RecordMac;
+import io.statewarden.topology.TopologyFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
