@@ -1,6 +1,5 @@
 package io.statewarden.app;
 
-import io.statewarden.registry.RegistryPreflight;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -96,7 +95,7 @@ final class KafkaPreflight {
         "Kafka at "
             + where
             + " accepted a connection but did not answer within "
-            + RegistryPreflight.seconds(timeout)
+            + seconds(timeout)
             + "; check that "
             + CommonClientConfigs.SECURITY_PROTOCOL_CONFIG
             + " ("
@@ -156,7 +155,7 @@ final class KafkaPreflight {
                 + " ("
                 + CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG
                 + ") within "
-                + RegistryPreflight.seconds(timeout)
+                + seconds(timeout)
                 + ": "
                 + (last == null ? "no answer" : last),
             null);
@@ -168,5 +167,10 @@ final class KafkaPreflight {
         throw new StartupException("Interrupted while waiting for Kafka", e);
       }
     }
+  }
+
+  /** {@code d} in seconds, for messages: "30 s", "2.5 s". */
+  static String seconds(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : (d.toMillis() / 1000.0) + " s";
   }
 }

@@ -9,7 +9,7 @@ import io.statewarden.engine.Engine;
 import io.statewarden.metrics.Metrics;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.protocol.ProtocolLoadException;
-import io.statewarden.registry.RegistryPreflight;
+import io.statewarden.registry.RegistryAuth;
 import io.statewarden.registry.SchemaPublisher;
 import io.statewarden.topology.OffsetCatchUp;
 import io.statewarden.topology.RecordMac;
@@ -190,6 +190,8 @@ public final class StatewardenApp implements AutoCloseable {
       LOG.info("Schemas published (compatibility {}): {}", SchemaPublisher.COMPATIBILITY, versions);
     } catch (SchemaPublisher.Unreachable e) {
       throw StartupException.unreachable(e.getMessage(), e);
+    } catch (RegistryAuth.Failed e) {
+      throw new StartupException(e.getMessage(), null);
     } catch (SchemaPublisher.Refused e) {
       throw new StartupException(
           e.getMessage()

@@ -1,7 +1,7 @@
 package io.statewarden.cli;
 
-import io.statewarden.app.StartupException;
 import io.statewarden.config.StatewardenConfig;
+import io.statewarden.registry.RegistryAuth;
 import io.statewarden.registry.SchemaPublisher;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -75,9 +75,9 @@ final class SchemasCommand implements Callable<Integer> {
         throw new CommandFailure(3, "statewarden: " + e.getMessage(), e);
       } catch (SchemaPublisher.Refused e) {
         throw new CommandFailure(1, "statewarden: " + e.getMessage(), e);
-      } catch (StartupException e) {
+      } catch (RegistryAuth.Failed e) {
         // the token endpoint refused, or the client credentials are incomplete
-        throw new CommandFailure(e.unreachable() ? 3 : 1, "statewarden: " + e.getMessage(), e);
+        throw new CommandFailure(1, "statewarden: " + e.getMessage(), e);
       }
       versions.forEach(
           (artifact, version) ->

@@ -36,7 +36,7 @@ import org.apache.avro.Schema;
  *
  * <p>Speaks the Apicurio Registry v3 REST API with the JDK's HTTP client; authenticates the way the
  * serdes are configured to (an OAuth2 client-credentials token, or HTTP Basic), see {@link
- * RegistryPreflight#authorization}.
+ * RegistryAuth#authorization}.
  */
 public final class SchemaPublisher {
   public static final String GROUP = "default";
@@ -216,7 +216,7 @@ public final class SchemaPublisher {
     try {
       if (!authorized) {
         // the serdes' credentials: an OAuth2 token from their token endpoint, or HTTP Basic
-        authorization = RegistryPreflight.authorization(http, serdeConfig, timeout);
+        authorization = RegistryAuth.authorization(http, serdeConfig, timeout);
         authorized = true;
       }
       if (authorization != null) b.header("Authorization", authorization);

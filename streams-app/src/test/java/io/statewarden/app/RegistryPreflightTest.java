@@ -1,11 +1,10 @@
-package io.statewarden.registry;
+package io.statewarden.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
-import io.statewarden.app.StartupException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -64,7 +63,7 @@ class RegistryPreflightTest {
     } finally {
       server.stop(0);
     }
-    assertThat(RegistryPreflight.seconds(Duration.ofSeconds(30))).isEqualTo("30 s");
+    assertThat(KafkaPreflight.seconds(Duration.ofSeconds(30))).isEqualTo("30 s");
   }
 
   /**
