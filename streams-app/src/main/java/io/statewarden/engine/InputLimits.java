@@ -1,12 +1,19 @@
 package io.statewarden.engine;
 
-import io.statewarden.engine.Engine.Rejection;
 import io.statewarden.engine.Output.Reason;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /** Rejects malformed or oversized events before they reach a session (SPEC section 8). */
 final class InputLimits {
+  /** Why an event is refused before it reaches a session; the reason is never null. */
+  record Rejection(Reason reason, String detail) {
+    Rejection {
+      Objects.requireNonNull(reason, "reason");
+    }
+  }
+
   private final EngineConfig config;
 
   InputLimits(EngineConfig config) {
