@@ -13,8 +13,9 @@ import java.util.LinkedHashMap;
  *
  * <p>Format 1: version byte, then id, protocol (strings: varint length + UTF-8), protocol version
  * (varint), state, seq (varlong), createdAt, enteredAt (zigzag varlongs), stateDeadline,
- * sessionDeadline, closedAt (zigzag varlong, {@code NONE} as 0 flag), outcome (byte, 0 = none),
- * data (count, then key + tagged value), event ids (count, strings), history (count, strings).
+ * sessionDeadline, closedAt (zigzag varlong, {@code NONE} as 0 flag), outcome (byte, 0 = none, else
+ * {@link Outcome#code()} + 1), data (count, then key + tagged value), event ids (count, strings),
+ * history (count, strings).
  *
  * <p>Format 2 (written since decision 12): format 1 followed by the incarnation (string). Format 1
  * is still read, as a session of incarnation {@link Session#LEGACY_INCARNATION}.
@@ -69,7 +70,7 @@ public final class SessionCodec {
     w.optionalTime(s.stateDeadline);
     w.optionalTime(s.sessionDeadline);
     w.optionalTime(s.closedAt);
-    w.b((byte) (s.outcome == null ? 0 : s.outcome.ordinal() + 1));
+    w.b((byte) (s.outcome == null ? 0 : s.outcome.code() + 1));
     data(s.data, w);
     w.varlong(s.eventIds.size());
     s.eventIds.forEach(w::str);
@@ -172,7 +173,7 @@ public final class SessionCodec {
       s.stateDeadline = stateDeadline;
       s.sessionDeadline = sessionDeadline;
       s.closedAt = closedAt;
-      s.outcome = outcome == 0 ? null : Outcome.values()[outcome - 1];
+      s.outcome = outcome == 0 ? null : Outcome.fromCode(outcome - 1);
       return s;
     } catch (ArrayIndexOutOfBoundsException | NegativeArraySizeException e) {
       throw new IllegalArgumentException("truncated or corrupt session bytes", e);
