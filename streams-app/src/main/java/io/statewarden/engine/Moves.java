@@ -86,54 +86,36 @@ final class Moves {
       List<Output> out) {
     int mark = out.size();
     try {
-      return chain(protocol, session, to, data, cause, origin, event, out);
+      enter(protocol, session, to, data, cause, origin, out);
+      for (int step = 0; step <= 64; step++) {
+        StateDef state = protocol.state(session.state);
+        if (state.isFinal() || state.always().isEmpty()) {
+          return origin.error();
+        }
+        Candidate chosen;
+        Map<String, Object> next;
+        try {
+          chosen = Guards.choose(state.always(), event, session);
+          if (chosen == null) {
+            return origin.error();
+          }
+          next = Guards.assign(chosen, event, session);
+        } catch (EvaluationException ex) {
+          String message = "always in " + session.state + ": " + ex.getMessage();
+          if (protocol.onError() == null || origin.error() != null) {
+            throw new EvaluationException(
+                origin.error() == null ? message : origin.error() + "; then " + message, ex);
+          }
+          origin = Origin.error(session.state, origin.deadline(), message);
+          Cause routed = cause.as(Trigger.ERROR);
+          enter(protocol, session, protocol.onError(), session.data, routed, origin, out);
+          continue;
+        }
+        enter(protocol, session, chosen.to(), next, cause.as(Trigger.ALWAYS), origin, out);
+      }
     } catch (EvaluationException | TooLarge failed) {
       out.subList(mark, out.size()).clear();
       throw failed;
-    }
-  }
-
-  private String chain(
-      Protocol protocol,
-      Session session,
-      String to,
-      Map<String, Object> data,
-      Cause cause,
-      Origin origin,
-      EventView event,
-      List<Output> out) {
-    enter(protocol, session, to, data, cause, origin, out);
-    for (int step = 0; step <= 64; step++) {
-      StateDef state = protocol.state(session.state);
-      if (state.isFinal() || state.always().isEmpty()) {
-        return origin.error();
-      }
-      Candidate chosen;
-      Map<String, Object> next;
-      try {
-        chosen = Guards.choose(state.always(), event, session);
-        if (chosen == null) {
-          return origin.error();
-        }
-        next = Guards.assign(chosen, event, session);
-      } catch (EvaluationException ex) {
-        String message = "always in " + session.state + ": " + ex.getMessage();
-        if (protocol.onError() == null || origin.error() != null) {
-          throw new EvaluationException(
-              origin.error() == null ? message : origin.error() + "; then " + message, ex);
-        }
-        origin = Origin.error(session.state, origin.deadline(), message);
-        enter(
-            protocol,
-            session,
-            protocol.onError(),
-            session.data,
-            cause.as(Trigger.ERROR),
-            origin,
-            out);
-        continue;
-      }
-      enter(protocol, session, chosen.to(), next, cause.as(Trigger.ALWAYS), origin, out);
     }
     throw new IllegalStateException(
         "Expected always chains in "
