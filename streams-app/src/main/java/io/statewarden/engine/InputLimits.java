@@ -1,90 +1,94 @@
 package io.statewarden.engine;
 
-import io.statewarden.engine.Engine.Rejection;
 import io.statewarden.engine.Output.Reason;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /** Rejects malformed or oversized events before they reach a session (SPEC section 8). */
 final class InputLimits {
+  /** Why an event is refused before it reaches a session; the reason is never null. */
+  record Rejection(Reason reason, String detail) {
+    Rejection {
+      Objects.requireNonNull(reason, "reason");
+    }
+  }
+
   private final EngineConfig config;
 
   InputLimits(EngineConfig config) {
     this.config = config;
   }
 
-  Optional<Rejection> check(Event e) {
+  /**
+   * The first thing wrong with the event, in a fixed order (the same answer on every run: a replay
+   * compares audit records), or empty.
+   */
+  Optional<Rejection> check(Event event) {
     String missing =
-        e.eventId() == null || e.eventId().isEmpty()
+        event.eventId() == null || event.eventId().isEmpty()
             ? "eventId"
-            : e.sessionId() == null || e.sessionId().isEmpty()
+            : event.sessionId() == null || event.sessionId().isEmpty()
                 ? "sessionId"
-                : e.protocol() == null || e.protocol().isEmpty()
+                : event.protocol() == null || event.protocol().isEmpty()
                     ? "protocol"
-                    : e.type() == null || e.type().isEmpty() ? "type" : null;
+                    : event.type() == null || event.type().isEmpty() ? "type" : null;
     if (missing != null) {
       return reject(Reason.INVALID_EVENT, "Expected a non-empty " + missing + ", but got none");
     }
-    if (e.key() != null && !e.key().equals(e.sessionId())) {
+    if (event.key() != null && !event.key().equals(event.sessionId())) {
       return reject(
           Reason.KEY_MISMATCH,
           "Expected record key to equal sessionId '"
-              + clip(e.sessionId())
+              + clip(event.sessionId())
               + "', but key is '"
-              + clip(e.key())
+              + clip(event.key())
               + "'");
     }
-    for (var f :
-        Map.of(
-                "eventId",
-                e.eventId(),
-                "sessionId",
-                e.sessionId(),
-                "protocol",
-                e.protocol(),
-                "type",
-                e.type())
-            .entrySet()) {
-      Optional<Rejection> r = id(f.getKey(), f.getValue());
-      if (r.isPresent()) return r;
+    Optional<Rejection> badId =
+        id("eventId", event.eventId())
+            .or(() -> id("sessionId", event.sessionId()))
+            .or(() -> id("protocol", event.protocol()))
+            .or(() -> id("type", event.type()))
+            .or(
+                () ->
+                    event.expectedState() == null
+                        ? Optional.empty()
+                        : id("expectedState", event.expectedState()));
+    if (badId.isPresent()) {
+      return badId;
     }
-    if (e.expectedState() != null) {
-      Optional<Rejection> r = id("expectedState", e.expectedState());
-      if (r.isPresent()) return r;
-    }
-    if (e.payload().size() > config.maxPayloadEntries()) {
+    Map<String, Object> payload = event.payload();
+    if (payload.size() > config.maxPayloadEntries()) {
       return reject(
           Reason.LIMIT_EXCEEDED,
-          "payload has "
-              + e.payload().size()
-              + " entries; the limit is "
-              + config.maxPayloadEntries());
+          "payload has " + payload.size() + " entries; the limit is " + config.maxPayloadEntries());
     }
-    for (var entry : e.payload().entrySet()) {
-      Optional<Rejection> r = id("payload key", entry.getKey());
-      if (r.isPresent()) return r;
-      Object v = entry.getValue();
-      if (v instanceof String s) {
-        if (s.length() > config.maxStringLength()) {
+    for (var entry : payload.entrySet()) {
+      Optional<Rejection> badKey = id("payload key", entry.getKey());
+      if (badKey.isPresent()) return badKey;
+      Object value = entry.getValue();
+      if (value instanceof String string) {
+        if (string.length() > config.maxStringLength()) {
           return reject(
               Reason.LIMIT_EXCEEDED,
               "payload."
                   + clip(entry.getKey())
                   + " has "
-                  + s.length()
+                  + string.length()
                   + " characters; the limit is "
                   + config.maxStringLength());
         }
-      } else if (v != null
-          && !(v instanceof Boolean)
-          && !(v instanceof Long)
-          && !(v instanceof Double)) {
+      } else if (value != null
+          && !(value instanceof Boolean)
+          && !(value instanceof Long)
+          && !(value instanceof Double)) {
         return reject(
             Reason.INVALID_EVENT,
             "payload."
                 + clip(entry.getKey())
                 + " is "
-                + kind(v)
+                + kind(value)
                 + "; payload values are null, boolean, long, double or string");
       }
     }

@@ -8,6 +8,12 @@ public sealed interface Output permits Output.Transition, Output.Backout, Output
 
   String sessionId();
 
+  /**
+   * When it happened (epoch millis): the time of the event or deadline that caused it. The record
+   * the topology publishes carries it as its timestamp.
+   */
+  long at();
+
   enum Trigger {
     EVENT,
     ALWAYS,

@@ -13,8 +13,9 @@ import java.util.LinkedHashMap;
  *
  * <p>Format 1: version byte, then id, protocol (strings: varint length + UTF-8), protocol version
  * (varint), state, seq (varlong), createdAt, enteredAt (zigzag varlongs), stateDeadline,
- * sessionDeadline, closedAt (zigzag varlong, {@code NONE} as 0 flag), outcome (byte, 0 = none),
- * data (count, then key + tagged value), event ids (count, strings), history (count, strings).
+ * sessionDeadline, closedAt (zigzag varlong, {@code NONE} as 0 flag), outcome (byte, 0 = none, else
+ * {@link Outcome#code()} + 1), data (count, then key + tagged value), event ids (count, strings),
+ * history (count, strings).
  *
  * <p>Format 2 (written since decision 12): format 1 followed by the incarnation (string). Format 1
  * is still read, as a session of incarnation {@link Session#LEGACY_INCARNATION}.
@@ -69,7 +70,7 @@ public final class SessionCodec {
     w.optionalTime(s.stateDeadline);
     w.optionalTime(s.sessionDeadline);
     w.optionalTime(s.closedAt);
-    w.b((byte) (s.outcome == null ? 0 : s.outcome.ordinal() + 1));
+    w.b((byte) (s.outcome == null ? 0 : s.outcome.code() + 1));
     data(s.data, w);
     w.varlong(s.eventIds.size());
     s.eventIds.forEach(w::str);
@@ -108,8 +109,8 @@ public final class SessionCodec {
    */
   public static Session decode(byte[] bytes) {
     try {
-      Reader r = new Reader(bytes);
-      byte format = r.b();
+      Reader reader = new Reader(bytes);
+      byte format = reader.b();
       if (format != FORMAT && format != FORMAT_1) {
         throw new IllegalArgumentException(
             "Expected session format "
@@ -120,43 +121,43 @@ public final class SessionCodec {
                 + format
                 + " (written by a newer version?)");
       }
-      String id = r.str();
-      String protocol = r.str();
-      int version = (int) r.varlong();
-      String state = r.str();
-      long seq = r.varlong();
-      long createdAt = r.zigzag();
-      long enteredAt = r.zigzag();
-      long stateDeadline = r.optionalTime();
-      long sessionDeadline = r.optionalTime();
-      long closedAt = r.optionalTime();
-      int outcome = r.b();
-      int n = (int) r.varlong();
-      LinkedHashMap<String, Object> data = new LinkedHashMap<>(Math.max(4, n * 2));
-      for (int i = 0; i < n; i++) {
-        String k = r.str();
-        byte tag = r.b();
+      String id = reader.str();
+      String protocol = reader.str();
+      int version = (int) reader.varlong();
+      String state = reader.str();
+      long seq = reader.varlong();
+      long createdAt = reader.zigzag();
+      long enteredAt = reader.zigzag();
+      long stateDeadline = reader.optionalTime();
+      long sessionDeadline = reader.optionalTime();
+      long closedAt = reader.optionalTime();
+      int outcome = reader.b();
+      int entries = (int) reader.varlong();
+      LinkedHashMap<String, Object> data = new LinkedHashMap<>(Math.max(4, entries * 2));
+      for (int i = 0; i < entries; i++) {
+        String key = reader.str();
+        byte tag = reader.b();
         data.put(
-            k,
+            key,
             switch (tag) {
               case T_NULL -> null;
               case T_FALSE -> Boolean.FALSE;
               case T_TRUE -> Boolean.TRUE;
-              case T_LONG -> r.zigzag();
-              case T_DOUBLE -> Double.longBitsToDouble(r.fixed64());
-              case T_STRING -> r.str();
+              case T_LONG -> reader.zigzag();
+              case T_DOUBLE -> Double.longBitsToDouble(reader.fixed64());
+              case T_STRING -> reader.str();
               default -> throw new IllegalArgumentException("unknown value tag " + tag);
             });
       }
       ArrayDeque<String> ids = new ArrayDeque<>();
-      for (long i = r.varlong(); i > 0; i--) ids.add(r.str());
+      for (long i = reader.varlong(); i > 0; i--) ids.add(reader.str());
       ArrayDeque<String> history = new ArrayDeque<>();
-      for (long i = r.varlong(); i > 0; i--) history.add(r.str());
-      String incarnation = format == FORMAT_1 ? Session.LEGACY_INCARNATION : r.str();
-      if (r.pos != bytes.length) {
-        throw new IllegalArgumentException((bytes.length - r.pos) + " trailing bytes");
+      for (long i = reader.varlong(); i > 0; i--) history.add(reader.str());
+      String incarnation = format == FORMAT_1 ? Session.LEGACY_INCARNATION : reader.str();
+      if (reader.pos != bytes.length) {
+        throw new IllegalArgumentException((bytes.length - reader.pos) + " trailing bytes");
       }
-      Session s =
+      Session session =
           new Session(
               id,
               incarnation,
@@ -166,14 +167,14 @@ public final class SessionCodec {
               Collections.unmodifiableMap(data),
               ids,
               history);
-      s.state = state;
-      s.seq = seq;
-      s.enteredAt = enteredAt;
-      s.stateDeadline = stateDeadline;
-      s.sessionDeadline = sessionDeadline;
-      s.closedAt = closedAt;
-      s.outcome = outcome == 0 ? null : Outcome.values()[outcome - 1];
-      return s;
+      session.state = state;
+      session.seq = seq;
+      session.enteredAt = enteredAt;
+      session.stateDeadline = stateDeadline;
+      session.sessionDeadline = sessionDeadline;
+      session.closedAt = closedAt;
+      session.outcome = outcome == 0 ? null : Outcome.fromCode(outcome - 1);
+      return session;
     } catch (ArrayIndexOutOfBoundsException | NegativeArraySizeException e) {
       throw new IllegalArgumentException("truncated or corrupt session bytes", e);
     }

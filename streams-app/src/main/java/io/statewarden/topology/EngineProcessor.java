@@ -127,11 +127,7 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
     List<Record<String, Object>> out = new ArrayList<>(r.outputs().size());
     for (Output o : r.outputs()) {
       Object avro = AvroMapping.record(o, processedAt, settings.instanceId());
-      long at =
-          o instanceof Output.Transition t
-              ? t.at()
-              : o instanceof Output.Backout b ? b.at() : ((Output.Audit) o).at();
-      out.add(new Record<>(o.sessionId(), avro, at));
+      out.add(new Record<>(o.sessionId(), avro, o.at()));
     }
     return out;
   }

@@ -664,6 +664,20 @@ class EngineTest {
     }
 
     @Test
+    void shouldNameTheFirstBadIdInAFixedOrder() {
+      // given an event whose every id is too long
+      String tooLong = "x".repeat(EngineConfig.DEFAULTS.maxIdLength() + 1);
+      Event bad =
+          new Event(null, tooLong, tooLong, tooLong, null, tooLong, null, tooLong, null, 1, null);
+
+      // then the rejection names eventId, the first: the same audit on every run and in a replay
+      // (the order of the ids was Map.of's, which changes from one JVM to the next)
+      Audit audit = audit(engine.onEvent(null, bad));
+      assertThat(audit.reason()).isEqualTo(Reason.LIMIT_EXCEEDED);
+      assertThat(audit.detail()).startsWith("eventId has 257 characters");
+    }
+
+    @Test
     void shouldRejectOddUnicodeInIds() {
       for (String bad : List.of("a\u0000b", "a\nb", "\uD800x", "x\uDC00", "bad\uFFFD")) {
         Result r = engine.onEvent(null, ev(bad, "e1", "Open", 1));

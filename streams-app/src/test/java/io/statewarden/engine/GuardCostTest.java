@@ -30,7 +30,7 @@ class GuardCostTest {
     Engine engine = EngineTest.engine(NESTED);
     Session s = engine.onEvent(null, Event.of("s", "e1", "costly", "Open", 1)).session();
     Map<String, Object> payload = new HashMap<>();
-    for (int i = 0; i < engine.config().maxPayloadEntries(); i++) {
+    for (int i = 0; i < EngineConfig.DEFAULTS.maxPayloadEntries(); i++) {
       payload.put("k" + i, (long) i);
     }
     Event go = Event.of("s", "e2", "costly", "Go", 2).withPayload(payload);

@@ -68,6 +68,78 @@ class SessionCodecTest {
     assertThat(SessionCodec.decode(HexFormat.of().parseHex(FORMAT_2))).isEqualTo(sample());
   }
 
+  /** A session that ended: FAILED by a state timeout at 7 s, its deadlines cleared. */
+  static Session finalSample(Outcome outcome) {
+    Session s = sample();
+    s.state = "L_TIMED_OUT";
+    s.seq = 3;
+    s.enteredAt = 7_000;
+    s.stateDeadline = Session.NONE;
+    s.sessionDeadline = Session.NONE;
+    s.closedAt = 7_000;
+    s.outcome = outcome;
+    s.history.add("L_TIMED_OUT");
+    return s;
+  }
+
+  /**
+   * Format 2 of a final session: closedAt set, the outcome stored as its code + 1 (FAILED: 02). If
+   * this changes, bump FORMAT and keep a reader for 1 and 2.
+   */
+  static final String FORMAT_2_FINAL =
+      "0206736573732d310f74616c6575732d6c697374656e6572020b4c5f54494d45445f4f5554"
+          + "03d00fb06d000001b06d" // seq, createdAt, enteredAt, no deadlines, closedAt 7000
+          + "02" // the outcome: FAILED
+          + "0504726f6c650504666f696c016e0309017804000000000000f83f026f6b02046e6f6e650002026531"
+          + "02653203114c5f50524f434553535f434f4e544143540f4c5f53454e445f524553504f4e53450b4c5f"
+          + "54494d45445f4f555407313030302f6531";
+
+  @Test
+  void shouldKeepFormatTwoStableForAFinalSession() {
+    Session ended = finalSample(Outcome.FAILED);
+
+    assertThat(HexFormat.of().formatHex(SessionCodec.encode(ended))).isEqualTo(FORMAT_2_FINAL);
+    Session read = SessionCodec.decode(HexFormat.of().parseHex(FORMAT_2_FINAL));
+    assertThat(read).isEqualTo(ended);
+    assertThat(read.outcome()).isEqualTo(Outcome.FAILED);
+    assertThat(read.closedAt()).isEqualTo(7_000);
+  }
+
+  /**
+   * Stored sessions carry these numbers: reordering the constants of {@link Outcome} must not
+   * change them, and no constant may be renumbered or added without a code of its own.
+   */
+  @Test
+  void shouldKeepTheStoredCodeOfEveryOutcome() {
+    Map<Outcome, Integer> codes = new java.util.EnumMap<>(Outcome.class);
+    for (Outcome outcome : Outcome.values()) {
+      codes.put(outcome, outcome.code());
+      assertThat(Outcome.fromCode(outcome.code())).isSameAs(outcome);
+    }
+
+    assertThat(codes)
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(Outcome.COMPLETED, 0, Outcome.FAILED, 1, Outcome.BACKED_OUT, 2));
+    for (Outcome outcome : Outcome.values()) {
+      assertThat(SessionCodec.decode(SessionCodec.encode(finalSample(outcome))).outcome())
+          .isEqualTo(outcome);
+    }
+  }
+
+  @Test
+  void shouldRefuseAnOutcomeCodeItDoesNotKnow() {
+    byte[] failed = SessionCodec.encode(finalSample(Outcome.FAILED));
+    int outcomeByte =
+        java.util.Arrays.mismatch(failed, SessionCodec.encode(finalSample(Outcome.COMPLETED)));
+    assertThat(failed[outcomeByte]).isEqualTo((byte) 2); // FAILED: code 1, stored as 2
+    failed[outcomeByte] = 4; // code 3: no outcome has it (yet)
+
+    assertThatThrownBy(() -> SessionCodec.decode(failed))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Expected an outcome code")
+        .hasMessageContaining("but got 3");
+  }
+
   @Test
   void shouldStillReadFormatOneAsALegacyIncarnation() {
     Session old = SessionCodec.decode(HexFormat.of().parseHex(FORMAT_1));
