@@ -7,6 +7,9 @@ import io.statewarden.engine.Output.Decision;
 import io.statewarden.engine.Output.Reason;
 import io.statewarden.engine.Output.Transition;
 import io.statewarden.engine.Output.Trigger;
+import io.statewarden.engine.ProtocolArbitraries.GeneratedProtocol;
+import io.statewarden.engine.ProtocolArbitraries.Input;
+import io.statewarden.engine.ProtocolArbitraries.Step;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.protocol.ProtocolLoader;
 import java.util.ArrayList;
@@ -14,11 +17,12 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
 
 /**
  * The engine's invariants over generated protocols and event sequences: seq gapless from 1, final
@@ -28,15 +32,40 @@ import net.jqwik.api.Property;
  */
 class EngineProperties {
 
+  @Provide
+  Arbitrary<GeneratedProtocol> protocols() {
+    return ProtocolArbitraries.protocols();
+  }
+
+  @Provide
+  Arbitrary<GeneratedProtocol> freeProtocols() {
+    return ProtocolArbitraries.protocols(false);
+  }
+
+  @Provide
+  Arbitrary<List<Step>> schedules() {
+    return ProtocolArbitraries.schedules(60);
+  }
+
+  @Provide
+  Arbitrary<List<Step>> shortSchedules() {
+    return ProtocolArbitraries.schedules(40);
+  }
+
+  @Provide
+  Arbitrary<List<Step>> shorterSchedules() {
+    return ProtocolArbitraries.schedules(30);
+  }
+
   /** Runs the steps; sessions pass through the codec between steps, as they would via RocksDB. */
-  static List<List<Output>> run(Engine engine, List<RandomProtocols.Step> steps) {
+  static List<List<Output>> run(Engine engine, List<Input> steps) {
     Map<String, byte[]> store = new TreeMap<>();
     List<List<Output>> perStep = new ArrayList<>();
-    for (RandomProtocols.Step step : steps) {
+    for (Input step : steps) {
       List<Output> out = new ArrayList<>();
       if (step.event() == null) {
         for (String id : new ArrayList<>(store.keySet())) {
-          Result r = engine.onTime(SessionCodec.decode(store.get(id)), step.advanceTo());
+          Result r = engine.onTime(SessionCodec.decode(store.get(id)), step.at());
           keep(store, id, r);
           out.addAll(r.outputs());
         }
@@ -64,12 +93,13 @@ class EngineProperties {
   }
 
   @Property(tries = 400)
-  void invariantsHoldForGeneratedProtocols(@ForAll long seed) throws Exception {
-    Random r = new Random(seed);
-    boolean forwardOnly = r.nextBoolean();
-    String yaml = RandomProtocols.protocol(r, "gen", forwardOnly);
+  void invariantsHoldForGeneratedProtocols(
+      @ForAll("protocols") GeneratedProtocol protocol, @ForAll("schedules") List<Step> schedule)
+      throws Exception {
+    boolean forwardOnly = protocol.forwardOnly();
+    String yaml = protocol.yaml();
     Engine engine = engineFor(yaml);
-    List<RandomProtocols.Step> steps = RandomProtocols.steps(r, "gen", 60);
+    List<Input> steps = ProtocolArbitraries.inputs(schedule);
 
     List<List<Output>> outputs = run(engine, steps);
 
@@ -150,12 +180,13 @@ class EngineProperties {
   }
 
   @Property(tries = 200)
-  void duplicatesNeverChangeTheSession(@ForAll long seed) throws Exception {
-    Random r = new Random(seed);
-    Engine engine = engineFor(RandomProtocols.protocol(r, "gen", r.nextBoolean()));
+  void duplicatesNeverChangeTheSession(
+      @ForAll("protocols") GeneratedProtocol protocol,
+      @ForAll("shortSchedules") List<Step> schedule)
+      throws Exception {
+    Engine engine = engineFor(protocol.yaml());
     Session s = null;
-    long t = 1_000;
-    for (RandomProtocols.Step step : RandomProtocols.steps(r, "gen", 40)) {
+    for (Input step : ProtocolArbitraries.inputs(schedule)) {
       if (step.event() == null || !step.event().sessionId().equals("s0")) continue;
       Event e = step.event();
       Result first = engine.onEvent(s, e);
@@ -170,16 +201,16 @@ class EngineProperties {
   }
 
   @Property(tries = 300)
-  void codecRoundTripsEverySessionTheEngineMakes(@ForAll long seed) throws Exception {
-    Random r = new Random(seed);
-    Engine engine = engineFor(RandomProtocols.protocol(r, "gen", false));
+  void codecRoundTripsEverySessionTheEngineMakes(
+      @ForAll("freeProtocols") GeneratedProtocol protocol,
+      @ForAll("shorterSchedules") List<Step> schedule)
+      throws Exception {
+    Engine engine = engineFor(protocol.yaml());
     Session s = null;
-    for (RandomProtocols.Step step : RandomProtocols.steps(r, "gen", 30)) {
+    for (Input step : ProtocolArbitraries.inputs(schedule)) {
       Result res =
           step.event() == null || s == null
-              ? (s == null
-                  ? new Result(null, false, List.of())
-                  : engine.onTime(s, step.advanceTo()))
+              ? (s == null ? new Result(null, false, List.of()) : engine.onTime(s, step.at()))
               : engine.onEvent(s, step.event().withKey(s.id()).withPayload(Map.of("v", 1L)));
       if (step.event() != null && s == null) res = engine.onEvent(null, step.event());
       if (res.changed() && res.session() != null) {
