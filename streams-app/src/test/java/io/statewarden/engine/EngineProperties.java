@@ -23,6 +23,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.ShrinkingMode;
 
 /**
  * The engine's invariants over generated protocols and event sequences: seq gapless from 1, final
@@ -87,12 +88,22 @@ class EngineProperties {
     else store.put(id, SessionCodec.encode(r.session()));
   }
 
-  static Engine engineFor(String yaml) throws Exception {
-    return new Engine(
-        ProtocolCatalog.of(new ProtocolLoader().load("gen.yaml", yaml)), EngineConfig.DEFAULTS);
+  private static String lastYaml;
+  private static Engine lastEngine;
+
+  /** The engine of a protocol, kept for the next call: shrinking runs one protocol many times. */
+  static synchronized Engine engineFor(String yaml) throws Exception {
+    if (!yaml.equals(lastYaml)) {
+      lastEngine =
+          new Engine(
+              ProtocolCatalog.of(new ProtocolLoader().load("gen.yaml", yaml)),
+              EngineConfig.DEFAULTS);
+      lastYaml = yaml;
+    }
+    return lastEngine;
   }
 
-  @Property(tries = 400)
+  @Property(tries = 400, shrinking = ShrinkingMode.FULL)
   void invariantsHoldForGeneratedProtocols(
       @ForAll("protocols") GeneratedProtocol protocol, @ForAll("schedules") List<Step> schedule)
       throws Exception {
@@ -179,7 +190,7 @@ class EngineProperties {
     assertThat(run(engine, steps)).as("same input, same output").isEqualTo(outputs);
   }
 
-  @Property(tries = 200)
+  @Property(tries = 200, shrinking = ShrinkingMode.FULL)
   void duplicatesNeverChangeTheSession(
       @ForAll("protocols") GeneratedProtocol protocol,
       @ForAll("shortSchedules") List<Step> schedule)
@@ -200,7 +211,7 @@ class EngineProperties {
     }
   }
 
-  @Property(tries = 300)
+  @Property(tries = 300, shrinking = ShrinkingMode.FULL)
   void codecRoundTripsEverySessionTheEngineMakes(
       @ForAll("freeProtocols") GeneratedProtocol protocol,
       @ForAll("shorterSchedules") List<Step> schedule)

@@ -19,6 +19,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
@@ -227,7 +228,7 @@ class SessionSizeTest {
    * step is the deadline's when it falls due before the step's event (or early, when drawn so); the
    * first event of each session is its Open, whatever the step's type.
    */
-  @Property(tries = 300)
+  @Property(tries = 300, shrinking = ShrinkingMode.FULL)
   void shouldRefuseExactlyTheMovesThatEnlargeTheDataPastTheLimit(
       @ForAll @IntRange(min = 80, max = 679) int limit, @ForAll("growth") List<Grow> steps) {
     Engine limited = engine(limit);
