@@ -15,9 +15,9 @@ import net.jqwik.api.arbitraries.ListArbitrary;
 /**
  * jqwik generators of valid protocol definitions and of event schedules, built from {@link
  * Arbitrary}s so that a failing case shrinks to a small one: fewer states, fewer handlers, no
- * timeouts, no guards, fewer and earlier steps. A protocol has states S0..Sn-1 plus three finals,
- * guarded moves, per-state timeouts (to a state or to an event the state handles), always moves, an
- * optional session timeout, and a forward-only graph when asked.
+ * timeouts, no guards, fewer steps with shorter gaps. A protocol has states S0..Sn-1 plus three
+ * finals, guarded moves, per-state timeouts (to a state or to an event the state handles), always
+ * moves, an optional session timeout, and a forward-only graph when asked.
  *
  * <p>Moves name their target relative to the state they leave ({@link Target}), so dropping a state
  * while shrinking leaves every other state valid. Printed, a protocol is its YAML and a step one
@@ -156,11 +156,16 @@ final class ProtocolArbitraries {
 
   /** Protocols of 2 to 6 states, forward-only or not. */
   static Arbitrary<GeneratedProtocol> protocols() {
-    return Arbitraries.of(false, true).flatMap(ProtocolArbitraries::protocols);
+    return protocols(Arbitraries.of(false, true));
   }
 
   static Arbitrary<GeneratedProtocol> protocols(boolean forwardOnly) {
+    return protocols(Arbitraries.just(forwardOnly));
+  }
+
+  private static Arbitrary<GeneratedProtocol> protocols(Arbitrary<Boolean> forwardOnly) {
     return Combinators.combine(
+            forwardOnly,
             Arbitraries.of(false, true),
             ints(20, 79).injectNull(0.5),
             state()
@@ -168,9 +173,7 @@ final class ProtocolArbitraries {
                 .ofMinSize(2)
                 .ofMaxSize(6)
                 .withSizeDistribution(RandomDistribution.uniform()))
-        .as(
-            (onError, timeout, states) ->
-                new GeneratedProtocol(forwardOnly, onError, timeout, states));
+        .as(GeneratedProtocol::new);
   }
 
   static Arbitrary<State> state() {
