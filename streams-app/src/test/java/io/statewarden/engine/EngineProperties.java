@@ -7,6 +7,9 @@ import io.statewarden.engine.Output.Decision;
 import io.statewarden.engine.Output.Reason;
 import io.statewarden.engine.Output.Transition;
 import io.statewarden.engine.Output.Trigger;
+import io.statewarden.engine.ProtocolArbitraries.GeneratedProtocol;
+import io.statewarden.engine.ProtocolArbitraries.Input;
+import io.statewarden.engine.ProtocolArbitraries.Step;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.protocol.ProtocolLoader;
 import java.util.ArrayList;
@@ -14,11 +17,13 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.ShrinkingMode;
 
 /**
  * The engine's invariants over generated protocols and event sequences: seq gapless from 1, final
@@ -28,15 +33,40 @@ import net.jqwik.api.Property;
  */
 class EngineProperties {
 
+  @Provide
+  Arbitrary<GeneratedProtocol> protocols() {
+    return ProtocolArbitraries.protocols();
+  }
+
+  @Provide
+  Arbitrary<GeneratedProtocol> freeProtocols() {
+    return ProtocolArbitraries.protocols(false);
+  }
+
+  @Provide
+  Arbitrary<List<Step>> schedules() {
+    return ProtocolArbitraries.schedules(60);
+  }
+
+  @Provide
+  Arbitrary<List<Step>> shortSchedules() {
+    return ProtocolArbitraries.schedules(40);
+  }
+
+  @Provide
+  Arbitrary<List<Step>> shorterSchedules() {
+    return ProtocolArbitraries.schedules(30);
+  }
+
   /** Runs the steps; sessions pass through the codec between steps, as they would via RocksDB. */
-  static List<List<Output>> run(Engine engine, List<RandomProtocols.Step> steps) {
+  static List<List<Output>> run(Engine engine, List<Input> steps) {
     Map<String, byte[]> store = new TreeMap<>();
     List<List<Output>> perStep = new ArrayList<>();
-    for (RandomProtocols.Step step : steps) {
+    for (Input step : steps) {
       List<Output> out = new ArrayList<>();
       if (step.event() == null) {
         for (String id : new ArrayList<>(store.keySet())) {
-          Result r = engine.onTime(SessionCodec.decode(store.get(id)), step.advanceTo());
+          Result r = engine.onTime(SessionCodec.decode(store.get(id)), step.at());
           keep(store, id, r);
           out.addAll(r.outputs());
         }
@@ -58,18 +88,29 @@ class EngineProperties {
     else store.put(id, SessionCodec.encode(r.session()));
   }
 
-  static Engine engineFor(String yaml) throws Exception {
-    return new Engine(
-        ProtocolCatalog.of(new ProtocolLoader().load("gen.yaml", yaml)), EngineConfig.DEFAULTS);
+  private static String lastYaml;
+  private static Engine lastEngine;
+
+  /** The engine of a protocol, kept for the next call: shrinking runs one protocol many times. */
+  static synchronized Engine engineFor(String yaml) throws Exception {
+    if (!yaml.equals(lastYaml)) {
+      lastEngine =
+          new Engine(
+              ProtocolCatalog.of(new ProtocolLoader().load("gen.yaml", yaml)),
+              EngineConfig.DEFAULTS);
+      lastYaml = yaml;
+    }
+    return lastEngine;
   }
 
-  @Property(tries = 400)
-  void invariantsHoldForGeneratedProtocols(@ForAll long seed) throws Exception {
-    Random r = new Random(seed);
-    boolean forwardOnly = r.nextBoolean();
-    String yaml = RandomProtocols.protocol(r, "gen", forwardOnly);
+  @Property(tries = 400, shrinking = ShrinkingMode.FULL)
+  void invariantsHoldForGeneratedProtocols(
+      @ForAll("protocols") GeneratedProtocol protocol, @ForAll("schedules") List<Step> schedule)
+      throws Exception {
+    boolean forwardOnly = protocol.forwardOnly();
+    String yaml = protocol.yaml();
     Engine engine = engineFor(yaml);
-    List<RandomProtocols.Step> steps = RandomProtocols.steps(r, "gen", 60);
+    List<Input> steps = ProtocolArbitraries.inputs(schedule);
 
     List<List<Output>> outputs = run(engine, steps);
 
@@ -149,13 +190,14 @@ class EngineProperties {
     assertThat(run(engine, steps)).as("same input, same output").isEqualTo(outputs);
   }
 
-  @Property(tries = 200)
-  void duplicatesNeverChangeTheSession(@ForAll long seed) throws Exception {
-    Random r = new Random(seed);
-    Engine engine = engineFor(RandomProtocols.protocol(r, "gen", r.nextBoolean()));
+  @Property(tries = 200, shrinking = ShrinkingMode.FULL)
+  void duplicatesNeverChangeTheSession(
+      @ForAll("protocols") GeneratedProtocol protocol,
+      @ForAll("shortSchedules") List<Step> schedule)
+      throws Exception {
+    Engine engine = engineFor(protocol.yaml());
     Session s = null;
-    long t = 1_000;
-    for (RandomProtocols.Step step : RandomProtocols.steps(r, "gen", 40)) {
+    for (Input step : ProtocolArbitraries.inputs(schedule)) {
       if (step.event() == null || !step.event().sessionId().equals("s0")) continue;
       Event e = step.event();
       Result first = engine.onEvent(s, e);
@@ -169,17 +211,17 @@ class EngineProperties {
     }
   }
 
-  @Property(tries = 300)
-  void codecRoundTripsEverySessionTheEngineMakes(@ForAll long seed) throws Exception {
-    Random r = new Random(seed);
-    Engine engine = engineFor(RandomProtocols.protocol(r, "gen", false));
+  @Property(tries = 300, shrinking = ShrinkingMode.FULL)
+  void codecRoundTripsEverySessionTheEngineMakes(
+      @ForAll("freeProtocols") GeneratedProtocol protocol,
+      @ForAll("shorterSchedules") List<Step> schedule)
+      throws Exception {
+    Engine engine = engineFor(protocol.yaml());
     Session s = null;
-    for (RandomProtocols.Step step : RandomProtocols.steps(r, "gen", 30)) {
+    for (Input step : ProtocolArbitraries.inputs(schedule)) {
       Result res =
           step.event() == null || s == null
-              ? (s == null
-                  ? new Result(null, false, List.of())
-                  : engine.onTime(s, step.advanceTo()))
+              ? (s == null ? new Result(null, false, List.of()) : engine.onTime(s, step.at()))
               : engine.onEvent(s, step.event().withKey(s.id()).withPayload(Map.of("v", 1L)));
       if (step.event() != null && s == null) res = engine.onEvent(null, step.event());
       if (res.changed() && res.session() != null) {

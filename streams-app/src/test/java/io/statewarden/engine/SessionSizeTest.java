@@ -2,6 +2,7 @@ package io.statewarden.engine;
 
 import static io.statewarden.engine.EngineTest.audit;
 import static io.statewarden.engine.EngineTest.only;
+import static net.jqwik.api.RandomDistribution.uniform;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.statewarden.engine.Output.Audit;
@@ -12,9 +13,15 @@ import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.protocol.ProtocolLoader;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.ShrinkingMode;
+import net.jqwik.api.Tuple;
+import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -185,27 +192,55 @@ class SessionSizeTest {
     }
   }
 
+  /** One step of a session: after a gap, an event, or (maybe early) the state's deadline. */
+  record Grow(int gapMs, boolean tickEarly, String type, String text) {
+    @Override
+    public String toString() {
+      return "+" + gapMs + "ms " + type + (tickEarly ? " (or tick)" : "") + " \"" + text + '"';
+    }
+  }
+
+  @Provide
+  Arbitrary<List<Grow>> growth() {
+    // texts of up to 39 characters, one in four up to 299, from 1-, 2- and 4-byte characters and a
+    // lone surrogate
+    Arbitrary<String> character = Arbitraries.of("a", "\u00e9", "\u20ac", "\ud83d\ude00", "\ud800");
+    Arbitrary<String> text =
+        Arbitraries.frequencyOf(
+                Tuple.of(3, character.list().ofMaxSize(39).withSizeDistribution(uniform())),
+                Tuple.of(1, character.list().ofMaxSize(299).withSizeDistribution(uniform())))
+            .map(cs -> String.join("", cs));
+    Arbitrary<Grow> step =
+        Combinators.combine(
+                ProtocolArbitraries.ints(1, 3_000),
+                Arbitraries.of(false, false, false, false, true),
+                Arbitraries.of("Add", "Add", "Add", "Shrink", "Close"),
+                text)
+            .as(Grow::new);
+    return ProtocolArbitraries.mostlyFull(step, 1, 40);
+  }
+
   /**
    * Against a reference, the same engine without a limit, from the same session: a step whose move
    * enlarges the data past the limit is refused as the rule says; every other step gives the same
    * result; and the codec's size is the encoded length. Each step is one move whose {@code set}, if
-   * any, is its last transition, so the reference's session after the step is the one to measure.
+   * any, is its last transition, so the reference's session after the step is the one to measure. A
+   * step is the deadline's when it falls due before the step's event (or early, when drawn so); the
+   * first event of each session is its Open, whatever the step's type.
    */
-  @Property(tries = 300)
-  void shouldRefuseExactlyTheMovesThatEnlargeTheDataPastTheLimit(@ForAll long seed) {
-    Random r = new Random(seed);
-    int limit = 80 + r.nextInt(600);
+  @Property(tries = 300, shrinking = ShrinkingMode.FULL)
+  void shouldRefuseExactlyTheMovesThatEnlargeTheDataPastTheLimit(
+      @ForAll @IntRange(min = 80, max = 679) int limit, @ForAll("growth") List<Grow> steps) {
     Engine limited = engine(limit);
     Engine reference = engine(Integer.MAX_VALUE);
-    String[] types = {"Add", "Add", "Add", "Shrink", "Close"};
     Session s = null;
     long t = 1_000;
-    for (int i = 0; i < 40; i++) {
-      long gap = 1 + r.nextInt(3_000);
+    for (int i = 0; i < steps.size(); i++) {
+      Grow step = steps.get(i);
       boolean tick =
           s != null
               && s.stateDeadline() != Session.NONE
-              && (r.nextInt(5) == 0 || t + gap >= s.stateDeadline());
+              && (step.tickEarly() || t + step.gapMs() >= s.stateDeadline());
       Result ref;
       Result got;
       if (tick) {
@@ -213,8 +248,8 @@ class SessionSizeTest {
         ref = reference.onTime(s, t);
         got = limited.onTime(s, t);
       } else {
-        t += gap;
-        Event e = ev("e" + i, s == null ? "Open" : types[r.nextInt(types.length)], text(r), t);
+        t += step.gapMs();
+        Event e = ev("e" + i, s == null ? "Open" : step.type(), step.text(), t);
         ref = reference.onEvent(s, e);
         got = limited.onEvent(s, e);
       }
@@ -239,14 +274,5 @@ class SessionSizeTest {
       }
       if (s != null && s.isFinal()) s = null; // start another session
     }
-  }
-
-  private static String text(Random r) {
-    String[] alphabet = {"a", "\u00e9", "\u20ac", "\ud83d\ude00", "\ud800"};
-    StringBuilder b = new StringBuilder();
-    for (int n = r.nextInt(r.nextInt(4) == 0 ? 300 : 40); n > 0; n--) {
-      b.append(alphabet[r.nextInt(alphabet.length)]);
-    }
-    return b.toString();
   }
 }

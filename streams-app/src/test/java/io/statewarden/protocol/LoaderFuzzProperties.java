@@ -1,11 +1,17 @@
 package io.statewarden.protocol;
 
+import static net.jqwik.api.RandomDistribution.uniform;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.Random;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.StringLength;
 
 /**
@@ -17,21 +23,47 @@ class LoaderFuzzProperties {
     load(text);
   }
 
+  enum Kind {
+    DELETE,
+    INSERT,
+    REPLACE,
+    COPY
+  }
+
+  /**
+   * One edit of the text: delete, insert or replace the character at {@code at}, or copy the {@code
+   * len} characters there to {@code to}. Positions are taken modulo the text's length as it is
+   * then.
+   */
+  record Edit(Kind kind, int at, char c, int len, int to) {}
+
+  @Provide
+  Arbitrary<List<Edit>> edits() {
+    Arbitrary<Integer> position =
+        Arbitraries.integers().between(0, 1 << 20).withDistribution(uniform());
+    Arbitrary<Edit> edit =
+        Combinators.combine(
+                Arbitraries.of(Kind.class),
+                position,
+                Arbitraries.of("{}[]:,-'\"&*!|>#%@` \n\tabAB01.~?".toCharArray()),
+                Arbitraries.integers().between(1, 40).withDistribution(uniform()),
+                position)
+            .as(Edit::new);
+    return edit.list().ofMinSize(1).ofMaxSize(6).withSizeDistribution(uniform());
+  }
+
   @Property(tries = 1500)
-  void mutatedDefinitionsNeverEscape(@ForAll long seed) {
-    Random r = new Random(seed);
+  void mutatedDefinitionsNeverEscape(@ForAll("edits") List<Edit> edits) {
     StringBuilder b = new StringBuilder(ProtocolLoaderTest.VALID);
-    int edits = 1 + r.nextInt(6);
-    String alphabet = "{}[]:,-'\"&*!|>#%@` \n\tabAB01.~?";
-    for (int i = 0; i < edits; i++) {
-      int at = r.nextInt(b.length());
-      switch (r.nextInt(4)) {
-        case 0 -> b.deleteCharAt(at);
-        case 1 -> b.insert(at, alphabet.charAt(r.nextInt(alphabet.length())));
-        case 2 -> b.setCharAt(at, alphabet.charAt(r.nextInt(alphabet.length())));
-        default -> {
-          int len = Math.min(b.length() - at, 1 + r.nextInt(40));
-          b.insert(r.nextInt(b.length()), b.substring(at, at + len));
+    for (Edit e : edits) {
+      int at = e.at() % b.length();
+      switch (e.kind()) {
+        case DELETE -> b.deleteCharAt(at);
+        case INSERT -> b.insert(at, e.c());
+        case REPLACE -> b.setCharAt(at, e.c());
+        case COPY -> {
+          int len = Math.min(b.length() - at, e.len());
+          b.insert(e.to() % b.length(), b.substring(at, at + len));
         }
       }
     }
@@ -39,10 +71,9 @@ class LoaderFuzzProperties {
   }
 
   @Property(tries = 50)
-  void deepNestingAndAliasBombsAreRefused(@ForAll long seed) {
+  void deepNestingAndAliasBombsAreRefused(@ForAll @IntRange(min = 41, max = 5040) int depth) {
     // 41..5040 levels: past the loader's own limit of 40, including the range below SnakeYAML's
     // default of 50, so dropping or raising ProtocolLoader's limit fails this property
-    int depth = 41 + new Random(seed).nextInt(5000);
     refused("protocol: " + "[".repeat(depth), "Nesting Depth exceeded max 40");
     // 25 aliases of collections: past the loader's limit of 20, below SnakeYAML's default of 50
     refused(

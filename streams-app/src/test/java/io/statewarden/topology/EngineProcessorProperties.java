@@ -18,6 +18,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.Tuple;
 
 /**
@@ -101,7 +102,7 @@ class EngineProcessorProperties {
     return action.list().ofMinSize(1).ofMaxSize(60);
   }
 
-  @Property(tries = 1000)
+  @Property(tries = 1000, shrinking = ShrinkingMode.FULL)
   void noDeadlineIsLostOrFiredTwiceAndEveryInputIsAuditedOnce(
       @ForAll("schedules") List<Action> schedule, @ForAll boolean batchOfOne) {
     TaskHarness task = new TaskHarness(ENGINE, batchOfOne ? 1 : 1000, T);
