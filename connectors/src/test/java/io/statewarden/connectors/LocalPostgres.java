@@ -1,6 +1,6 @@
 package io.statewarden.connectors;
 
-import io.statewarden.local.Ports;
+import io.statewarden.embedded.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -8,7 +8,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
@@ -29,24 +28,11 @@ public final class TopicAdmin {
    * Creates the topics that do not exist yet, at the cluster's default replication factor, and
    * waits until every partition of every named topic has a leader.
    *
-   * @param bootstrapServers the cluster to talk to, on a PLAINTEXT listener
+   * @param adminConfig the whole client configuration of the admin client (bootstrap servers, TLS,
+   *     SASL)
    * @param partitionsByTopic partition count per topic name
    * @param configs topic configs applied to the topics created now (e.g. {@code cleanup.policy})
    * @throws IllegalStateException when the cluster refuses or does not answer within 30 s
-   */
-  public static void create(
-      String bootstrapServers,
-      Map<String, Integer> partitionsByTopic,
-      Map<String, String> configs) {
-    create(
-        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
-        partitionsByTopic,
-        configs);
-  }
-
-  /**
-   * As {@link #create(String, Map, Map)}, with an admin client made from {@code adminConfig}: the
-   * whole client configuration (TLS, SASL), not only the bootstrap servers.
    */
   public static void create(
       Map<String, Object> adminConfig,

@@ -1,12 +1,13 @@
 package io.statewarden.bench;
 
 import io.statewarden.app.StatewardenApp;
+import io.statewarden.app.TopicAdmin;
 import io.statewarden.config.StatewardenConfig;
+import io.statewarden.embedded.EmbeddedKafka;
+import io.statewarden.embedded.EmbeddedRegistry;
 import io.statewarden.engine.Engine;
 import io.statewarden.engine.EngineConfig;
 import io.statewarden.engine.Event;
-import io.statewarden.local.EmbeddedKafka;
-import io.statewarden.local.EmbeddedRegistry;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.schema.ProtocolEvent;
 import java.io.IOException;
@@ -77,7 +78,9 @@ public final class Bench {
     deleteTree(dir);
     Files.createDirectories(dir);
     kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0);
-    registry = EmbeddedRegistry.start(0);
+    registry =
+        EmbeddedRegistry.start(
+            EmbeddedRegistry.locateHome(System.getProperty(EmbeddedRegistry.HOME_PROPERTY)), 0);
     Properties a = new Properties();
     a.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     admin = Admin.create(a);
@@ -136,7 +139,7 @@ public final class Bench {
   void createTopics(String... names) {
     Map<String, Integer> m = new LinkedHashMap<>();
     for (String n : names) m.put(n, PARTITIONS);
-    kafka.createTopics(m, Map.of());
+    TopicAdmin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), m, Map.of());
   }
 
   KafkaProducer<String, byte[]> producer() {

@@ -158,7 +158,7 @@ final class RestoreCase {
     Map<String, Process> procs = new HashMap<>();
     Map<String, Integer> ports = new HashMap<>();
     for (String n : List.of("a" + tag, "b" + tag)) {
-      ports.put(n, io.statewarden.local.Ports.freeLoopbackPort());
+      ports.put(n, io.statewarden.embedded.Ports.freeLoopbackPort());
       procs.put(n, b.startStatewardenProcess(appId, input, o, n, ports.get(n)));
     }
     try {

@@ -5,7 +5,7 @@ import io.statewarden.engine.Event;
 import io.statewarden.engine.Output;
 import io.statewarden.engine.Result;
 import io.statewarden.engine.Session;
-import io.statewarden.local.DemoTraffic;
+import io.statewarden.sim.DemoSessions;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,7 +25,7 @@ final class Workload {
 
   /** The scripts of {@code local --demo}, with each payload also as JSON for the JSON topic. */
   static final List<Script> SCRIPTS =
-      DemoTraffic.SCRIPTS.stream()
+      DemoSessions.SCRIPTS.stream()
           .map(d -> new Script(d.protocol(), d.types(), json(d.payload()), d.payload()))
           .toList();
 

@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import java.util.regex.Pattern;
 
@@ -14,20 +15,22 @@ import java.util.regex.Pattern;
  * Runs the real entry point, {@link Main#main}, as {@code java -jar statewarden.jar} would: with
  * System.out, System.err (and System.in) replaced by buffers for the call, and the exit code it
  * hands to {@code System.exit} read instead of exiting. Whatever a command writes and never flushes
- * is missing here, as it would be on a terminal.
+ * is missing here, as it would be on a terminal. {@link #run} does the same for another entry point
+ * that ends through {@link Main#run} (the local jar's).
  */
-final class Cli {
+public final class Cli {
   /** A line of a Java stack trace, or the JVM's report of an uncaught exception. */
   static final Pattern STACK_TRACE = Pattern.compile("(?m)^\\s+at [\\w.$]+\\(|Exception in thread");
 
-  record Run(int exit, String out, String err) {
+  /** What a command printed, and its exit code. */
+  public record Run(int exit, String out, String err) {
     /** Both streams, for messages that may go to either. */
-    String all() {
+    public String all() {
       return out + err;
     }
 
     /** Fails when a stack trace reached the user. */
-    Run assertNoStackTrace() {
+    public Run assertNoStackTrace() {
       assertThat(STACK_TRACE.matcher(all()).find())
           .as("a stack trace in the output of the command:%n%s", all())
           .isFalse();
@@ -41,7 +44,19 @@ final class Cli {
     return withStdin("", args);
   }
 
-  static synchronized Run withStdin(String stdin, String... args) {
+  static Run withStdin(String stdin, String... args) {
+    return run(Main::main, stdin, args);
+  }
+
+  /**
+   * Runs {@code entryPoint} as {@link #main} runs {@link Main#main}.
+   *
+   * @param entryPoint a {@code main} that ends through {@link Main#run}
+   * @param stdin what the command reads from System.in
+   * @param args the command line arguments
+   * @return the output and exit code
+   */
+  public static synchronized Run run(Consumer<String[]> entryPoint, String stdin, String... args) {
     PrintStream savedOut = System.out;
     PrintStream savedErr = System.err;
     InputStream savedIn = System.in;
@@ -54,7 +69,7 @@ final class Cli {
       System.setErr(new PrintStream(err, false, StandardCharsets.UTF_8));
       System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
       Main.exit = code -> exit[0] = code;
-      Main.main(args);
+      entryPoint.accept(args);
     } finally {
       // what the command left unflushed in its own writers is lost, as in a real JVM's exit;
       // only the PrintStreams that stand for the file descriptors are flushed

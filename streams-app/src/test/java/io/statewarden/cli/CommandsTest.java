@@ -61,7 +61,8 @@ class CommandsTest {
     cl.getSubcommands()
         .forEach(
             (name, sub) -> {
-              if (sub.getCommandSpec().aliases().length > 0 && !name.equals(sub.getCommandName())) {
+              if (sub.getCommandSpec().aliases().length > 0 && !name.equals(sub.getCommandName())
+                  || sub.getCommandSpec().usageMessage().hidden()) {
                 return;
               }
               List<String> path = new ArrayList<>(prefix);
@@ -82,7 +83,6 @@ class CommandsTest {
             List.of("protocols", "diagram"),
             List.of("protocols", "simulate"),
             List.of("run"),
-            List.of("local"),
             List.of("replay"),
             List.of("session"),
             List.of("help"));
@@ -660,40 +660,22 @@ class CommandsTest {
 
   @Nested
   class Local {
-    /** Were an argument checked too late, these keep what starts off the default ports. */
-    String[] local(String... args) {
-      List<String> all = new ArrayList<>(List.of("local", "--data-dir", dir.toString()));
-      all.addAll(List.of("--kafka-port", "0", "--registry-port", "0"));
-      all.addAll(List.of(args));
-      return all.toArray(String[]::new);
-    }
-
     @Test
-    void shouldMakeOneSigningKeyOnTheFirstStartAndKeepIt() throws Exception {
-      Path data = dir.resolve("data");
-      Path file = LocalCommand.signingKeyFile(data);
-      String key = Files.readString(file).strip();
-      assertThat(key).hasSizeGreaterThanOrEqualTo(32);
-      assertThat(Files.getPosixFilePermissions(file))
-          .containsExactlyInAnyOrder(
-              java.nio.file.attribute.PosixFilePermission.OWNER_READ,
-              java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
-      assertThat(Files.readString(LocalCommand.signingKeyFile(data)).strip())
-          .as("kept across restarts, so the timers in the embedded log still verify")
-          .isEqualTo(key);
-    }
-
-    @Test
-    void shouldRefuseBadArgumentsBeforeStartingAnything() {
-      assertThat(fails(2, "local", "--kafka-port", "abc").err())
-          .contains("Invalid value for option '--kafka-port': 'abc' is not an int");
-      assertThat(fails(2, local("--http-port", "70000")).err())
-          .startsWith("Invalid value for option '--http-port': expected a port in 0..65535");
-      assertThat(fails(2, local("--demo-interval-ms", "0")).err())
-          .startsWith("Invalid value for option '--demo-interval-ms': expected at least 1");
-      assertThat(fails(1, local("--protocols", "no-such-dir")).err())
-          .isEqualTo("no-such-dir: no such file or directory\n");
-      assertThat(dir).isEmptyDirectory();
+    void shouldNameTheLocalJarInOneLineAndExitTwoWhateverTheArguments() {
+      String expected =
+          "statewarden: `local` is not in the server jar; run it from the local jar:"
+              + " java -jar local/target/statewarden-local.jar local --demo\n";
+      for (String[] args :
+          List.of(
+              new String[] {"local"},
+              new String[] {"local", "--demo"},
+              new String[] {"local", "--help"},
+              new String[] {"local", "--kafka-port", "abc", "extra"})) {
+        Run r = fails(2, args);
+        assertThat(r.err()).as("%s", List.of(args)).isEqualTo(expected);
+        assertThat(r.out()).as("%s", List.of(args)).isEmpty();
+      }
+      assertThat(ok("--help").out()).as("not a command of the server jar").doesNotContain("local");
     }
   }
 }

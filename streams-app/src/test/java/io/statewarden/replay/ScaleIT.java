@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.statewarden.config.StatewardenConfig;
-import io.statewarden.local.Ports;
+import io.statewarden.embedded.Ports;
 import io.statewarden.schema.Transition;
 import io.statewarden.testsupport.Deployment;
 import io.statewarden.testsupport.KafkaInfra;

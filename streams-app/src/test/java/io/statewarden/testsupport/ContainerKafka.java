@@ -5,7 +5,7 @@ import org.testcontainers.utility.DockerImageName;
 
 /**
  * A broker in a Testcontainers {@code apache/kafka} container, configured like {@link
- * io.statewarden.local.EmbeddedKafka}. Needs a Docker engine; image override: {@code
+ * io.statewarden.embedded.EmbeddedKafka}. Needs a Docker engine; image override: {@code
  * -Dstatewarden.kafka.image}.
  */
 final class ContainerKafka implements AutoCloseable {

@@ -49,7 +49,7 @@ public record KafkaInfra(String bootstrapServers, String registryUrl) {
    * @param configs topic configs, e.g. {@code cleanup.policy=compact}
    */
   public void createTopics(Map<String, Integer> partitionsByTopic, Map<String, String> configs) {
-    TopicAdmin.create(bootstrapServers, partitionsByTopic, configs);
+    TopicAdmin.create(Map.of("bootstrap.servers", bootstrapServers), partitionsByTopic, configs);
   }
 
   /**

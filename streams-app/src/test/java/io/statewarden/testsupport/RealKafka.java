@@ -23,9 +23,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * }
  * }</pre>
  *
- * <p>The broker is {@link io.statewarden.local.EmbeddedKafka} by default; with {@code
+ * <p>The broker is {@link io.statewarden.embedded.EmbeddedKafka} by default; with {@code
  * -Dstatewarden.kafka=testcontainers} it is a Testcontainers {@code apache/kafka} container (needs
- * Docker). The registry is always {@link io.statewarden.local.EmbeddedRegistry}.
+ * Docker). The registry is always {@link io.statewarden.embedded.EmbeddedRegistry}.
  */
 public final class RealKafka implements BeforeAllCallback, ParameterResolver {
   private static final ExtensionContext.Namespace NAMESPACE =

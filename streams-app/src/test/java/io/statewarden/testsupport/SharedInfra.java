@@ -1,7 +1,7 @@
 package io.statewarden.testsupport;
 
-import io.statewarden.local.EmbeddedKafka;
-import io.statewarden.local.EmbeddedRegistry;
+import io.statewarden.embedded.EmbeddedKafka;
+import io.statewarden.embedded.EmbeddedRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -37,11 +37,19 @@ final class SharedInfra implements ExtensionContext.Store.CloseableResource {
     this.infra = new KafkaInfra(bootstrap, registry.url());
   }
 
+  /**
+   * The registry distribution: {@code -Dstatewarden.registry.home} when set (the connectors' tests
+   * set it), else beside the embedded module's classes.
+   */
+  static Path registryHome() {
+    return EmbeddedRegistry.locateHome(System.getProperty(EmbeddedRegistry.HOME_PROPERTY));
+  }
+
   /** Starts the registry and the broker side by side. */
   static SharedInfra start() {
     long started = System.nanoTime();
     CompletableFuture<EmbeddedRegistry> registry =
-        CompletableFuture.supplyAsync(() -> EmbeddedRegistry.start(0));
+        CompletableFuture.supplyAsync(() -> EmbeddedRegistry.start(registryHome(), 0));
     String mode = System.getProperty(MODE_PROPERTY, "embedded");
     Path dataDir = null;
     AutoCloseable broker;

@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * record are permanent (dead-letter).
  *
  * <p>The registry that answers is a {@link HttpServer} replaying what a real Apicurio Registry
- * 3.0.9 ({@code io.statewarden.local.EmbeddedRegistry}) answers: the schema text of a content id as
- * {@code application/octet-stream}, its references as {@code []}, an unknown id as 404 with a
+ * 3.0.9 ({@code io.statewarden.embedded.EmbeddedRegistry}) answers: the schema text of a content id
+ * as {@code application/octet-stream}, its references as {@code []}, an unknown id as 404 with a
  * {@code ContentNotFoundException} problem. Records are in Apicurio 3's default wire format: magic
  * byte 0, a 4-byte content id, Avro binary.
  */

@@ -1,13 +1,12 @@
-package io.statewarden.cli;
+package io.statewarden.local;
 
 import io.statewarden.app.StatewardenApp;
+import io.statewarden.app.TopicAdmin;
 import io.statewarden.config.Environment;
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.config.Topics;
-import io.statewarden.local.DemoTraffic;
-import io.statewarden.local.EmbeddedKafka;
-import io.statewarden.local.EmbeddedRegistry;
-import io.statewarden.local.OutputTail;
+import io.statewarden.embedded.EmbeddedKafka;
+import io.statewarden.embedded.EmbeddedRegistry;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.protocol.ProtocolLoadException;
 import io.statewarden.topology.RecordMac;
@@ -144,7 +143,15 @@ final class LocalCommand implements Callable<Integer> {
     try {
       ProtocolCatalog.load(protocols); // refuse bad definitions before starting anything
     } catch (ProtocolLoadException e) {
-      return ProtocolsCommand.problems(spec, e);
+      e.problems().forEach(p -> spec.commandLine().getErr().println(p));
+      return 1;
+    }
+    Path registryHome;
+    try {
+      registryHome = EmbeddedRegistry.locateHome(Environment.variable(EmbeddedRegistry.HOME_ENV));
+    } catch (IllegalStateException e) {
+      spec.commandLine().getErr().println("statewarden: " + e.getMessage());
+      return 1;
     }
     List<AutoCloseable> started = new ArrayList<>();
     Thread hook =
@@ -164,7 +171,8 @@ final class LocalCommand implements Callable<Integer> {
       EmbeddedKafka kafka = EmbeddedKafka.start(data.resolve("kafka"), kafkaPort);
       started.add(kafka);
       out.println("Kafka broker:      " + kafka.bootstrapServers());
-      EmbeddedRegistry registry = EmbeddedRegistry.start(data.resolve("registry"), registryPort);
+      EmbeddedRegistry registry =
+          EmbeddedRegistry.start(registryHome, data.resolve("registry"), registryPort);
       started.add(registry);
       // our hook closes it, after the processor: its own would kill it concurrently
       registry.leaveStoppingToCaller();
@@ -173,7 +181,8 @@ final class LocalCommand implements Callable<Integer> {
       Topics topics = Topics.DEFAULTS;
       Map<String, Integer> partitions = new LinkedHashMap<>();
       topics.all().forEach(t -> partitions.put(t, PARTITIONS));
-      kafka.createTopics(partitions, Map.of());
+      TopicAdmin.create(
+          Map.of("bootstrap.servers", kafka.bootstrapServers()), partitions, Map.of());
 
       Map<String, String> settings = new HashMap<>();
       settings.put("bootstrap.servers", kafka.bootstrapServers());

@@ -1,4 +1,4 @@
-package io.statewarden.local;
+package io.statewarden.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,15 +23,17 @@ import org.slf4j.LoggerFactory;
  * A real Apicurio Registry 3.0.9 server running as a child JVM on 127.0.0.1.
  *
  * <p>The server comes from the {@code io.apicurio:apicurio-registry-app:3.0.9:zip:all}
- * distribution, which the build unpacks into {@code streams-app/target/apicurio-registry} (see
- * {@link #locateHome()}). Storage is H2: in memory, or in a file when a data directory is given.
- * The child is stopped by {@link #close()}, and by a shutdown hook if this JVM exits first.
+ * distribution, which the build unpacks beside the jars that start it ({@code
+ * embedded/target/apicurio-registry} for the tests, {@code local/target/apicurio-registry} for
+ * {@code statewarden-local.jar}; see {@link #locateHome(String)}). Storage is H2: in memory, or in
+ * a file when a data directory is given. The child is stopped by {@link #close()}, and by a
+ * shutdown hook if this JVM exits first.
  */
 public final class EmbeddedRegistry implements AutoCloseable {
-  /** System property naming the unpacked distribution directory. */
+  /** System property the tests and benchmarks name the unpacked distribution directory with. */
   public static final String HOME_PROPERTY = "statewarden.registry.home";
 
-  /** Environment variable naming the unpacked distribution directory. */
+  /** Environment variable {@code local} names the unpacked distribution directory with. */
   public static final String HOME_ENV = "STATEWARDEN_REGISTRY_HOME";
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedRegistry.class);
@@ -63,14 +65,15 @@ public final class EmbeddedRegistry implements AutoCloseable {
    * Starts a registry that keeps its artifacts in memory, logging to a temporary file that {@link
    * #close()} deletes.
    *
+   * @param home the unpacked distribution, from {@link #locateHome(String)}
    * @param port the HTTP port on 127.0.0.1, or 0 to choose a free one
    * @return the ready registry
-   * @throws IllegalStateException when the distribution is missing or the server does not start
+   * @throws IllegalStateException when the server does not start
    */
-  public static EmbeddedRegistry start(int port) {
+  public static EmbeddedRegistry start(Path home, int port) {
     try {
       Path log = Files.createTempFile("apicurio-registry-", ".log");
-      return start(port, log, true, Optional.empty());
+      return start(home, port, log, true, Optional.empty());
     } catch (IOException e) {
       throw new UncheckedIOException("Could not create the registry log file", e);
     }
@@ -80,24 +83,25 @@ public final class EmbeddedRegistry implements AutoCloseable {
    * Starts a registry that keeps its artifacts in an H2 file database under {@code dataDir} (so
    * they survive restarts), logging to {@code dataDir/registry.log}.
    *
+   * @param home the unpacked distribution, from {@link #locateHome(String)}
    * @param dataDir directory of the database and the log; created when missing
    * @param port the HTTP port on 127.0.0.1, or 0 to choose a free one
    * @return the ready registry
-   * @throws IllegalStateException when the distribution is missing or the server does not start
+   * @throws IllegalStateException when the server does not start
    */
-  public static EmbeddedRegistry start(Path dataDir, int port) {
+  public static EmbeddedRegistry start(Path home, Path dataDir, int port) {
     Path dir = dataDir.toAbsolutePath();
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
       throw new UncheckedIOException("Could not create registry data directory " + dir, e);
     }
-    return start(port, dir.resolve("registry.log"), false, Optional.of(dir));
+    return start(home, port, dir.resolve("registry.log"), false, Optional.of(dir));
   }
 
   private static EmbeddedRegistry start(
-      int port, Path logFile, boolean temporaryLog, Optional<Path> dataDir) {
-    Path runner = runnerJar(locateHome());
+      Path home, int port, Path logFile, boolean temporaryLog, Optional<Path> dataDir) {
+    Path runner = runnerJar(home);
     RegistryStartException last = null;
     int attempts = port == 0 ? START_ATTEMPTS : 1;
     for (int attempt = 1; attempt <= attempts; attempt++) {
@@ -157,18 +161,16 @@ public final class EmbeddedRegistry implements AutoCloseable {
   }
 
   /**
-   * Finds the unpacked registry distribution: system property {@value #HOME_PROPERTY}, else
-   * environment variable {@value #HOME_ENV}, else {@code apicurio-registry} beside the running
-   * {@code statewarden.jar} (or beside {@code target/classes} when run from the build tree).
+   * Finds the unpacked registry distribution: {@code configured} when it is set (the caller reads
+   * it from {@value #HOME_ENV} or {@value #HOME_PROPERTY}), else {@code apicurio-registry} beside
+   * the jar holding this class ({@code statewarden-local.jar}), or beside {@code target/classes}
+   * when run from the build tree.
    *
+   * @param configured the directory the user named, or null or blank for the default
    * @return the distribution directory, holding {@code apicurio-registry-app-*-runner.jar}
    * @throws IllegalStateException when it cannot be found, saying how to get it
    */
-  public static Path locateHome() {
-    String configured = System.getProperty(HOME_PROPERTY);
-    if (configured == null || configured.isBlank()) {
-      configured = System.getenv(HOME_ENV);
-    }
+  public static Path locateHome(String configured) {
     Path home =
         configured != null && !configured.isBlank()
             ? Path.of(configured)
@@ -177,14 +179,16 @@ public final class EmbeddedRegistry implements AutoCloseable {
       throw new IllegalStateException(
           "No Apicurio Registry distribution (apicurio-registry-app-*-runner.jar) in "
               + home.toAbsolutePath()
-              + ". Get it with `./mvnw -pl streams-app package -DskipTests` (it is unpacked into"
-              + " streams-app/target/"
+              + ". `./mvnw -B package -DskipTests` unpacks it beside the jars that use it"
+              + " (local/target/"
               + DIST_DIR
-              + "), or point -D"
-              + HOME_PROPERTY
-              + " or "
+              + ", embedded/target/"
+              + DIST_DIR
+              + "); or point "
               + HOME_ENV
-              + " at an unpacked io.apicurio:apicurio-registry-app:3.0.9:zip:all.");
+              + " (the tests: -D"
+              + HOME_PROPERTY
+              + ") at an unpacked io.apicurio:apicurio-registry-app:3.0.9:zip:all.");
     }
     return home;
   }
@@ -196,7 +200,7 @@ public final class EmbeddedRegistry implements AutoCloseable {
           .toAbsolutePath();
     } catch (URISyntaxException | NullPointerException e) {
       throw new IllegalStateException(
-          "Cannot tell where statewarden runs from; set -D" + HOME_PROPERTY, e);
+          "Cannot tell where statewarden runs from; set " + HOME_ENV, e);
     }
   }
 
@@ -219,11 +223,9 @@ public final class EmbeddedRegistry implements AutoCloseable {
     }
   }
 
+  /** The running JVM's {@code java}, else the first on the PATH. */
   private static String javaBinary() {
-    return ProcessHandle.current()
-        .info()
-        .command()
-        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    return ProcessHandle.current().info().command().orElse("java");
   }
 
   private void awaitReady() throws RegistryStartException {

@@ -1,15 +1,15 @@
-package io.statewarden.local;
+package io.statewarden.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
-import io.statewarden.app.StartupException;
-import io.statewarden.app.StatewardenApp;
 import io.statewarden.cli.TestAccess;
 import io.statewarden.config.StatewardenConfig;
 import io.statewarden.config.Topics;
+import io.statewarden.embedded.EmbeddedKafka;
+import io.statewarden.embedded.Ports;
 import io.statewarden.schema.AuditRecord;
 import io.statewarden.schema.Decision;
 import io.statewarden.schema.ProtocolEvent;

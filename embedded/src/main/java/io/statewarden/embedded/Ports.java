@@ -1,4 +1,4 @@
-package io.statewarden.local;
+package io.statewarden.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -4,6 +4,8 @@ import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.statewarden.config.Topics;
 import io.statewarden.registry.RegistryClientSettings;
 import io.statewarden.schema.ProtocolEvent;
+import io.statewarden.sim.DemoSessions;
+import io.statewarden.sim.DemoSessions.Script;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,44 +30,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DemoTraffic implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DemoTraffic.class);
-
-  /** A session script: protocol, start, then the events of a successful run, with payloads. */
-  public record Script(String protocol, List<String> types, Map<String, Object> payload) {}
-
-  /** The session scripts of the demo (the benchmarks' mix uses them too). */
-  public static final List<Script> SCRIPTS =
-      List.of(
-          new Script(
-              "taleus-listener",
-              List.of("InboundContact", "HooksComplete", "ResponseSent", "DatabaseResult"),
-              Map.of("role", "foil")),
-          new Script(
-              "taleus-listener",
-              List.of("InboundContact", "HooksComplete", "ResponseSent"),
-              Map.of("role", "stock")),
-          new Script(
-              "taleus-dialer",
-              List.of(
-                  "Connected",
-                  "InboundContactSent",
-                  "ResponseReceived",
-                  "ResponseValid",
-                  "DatabaseResultSent"),
-              Map.of("role", "foil")),
-          new Script(
-              "coinswap-carol",
-              List.of(
-                  "SwapRequested",
-                  "HandshakeComplete",
-                  "NegotiationComplete",
-                  "TX0idHxTX2sigReceived",
-                  "TX1idTX2sigTX3sigSent",
-                  "TX3SigReceivedTX0Confirmed",
-                  "TX1BroadcastConfirmed",
-                  "XReceived",
-                  "TX4SigReceived",
-                  "TX4Broadcast"),
-              Map.of("amount", 150_000L, "valid", true)));
 
   private final KafkaProducer<String, Object> avro;
   private final KafkaProducer<String, byte[]> json;
@@ -115,7 +79,7 @@ public final class DemoTraffic implements AutoCloseable {
   private void startSession() {
     try {
       int n = next++;
-      Script s = SCRIPTS.get(n % SCRIPTS.size());
+      Script s = DemoSessions.SCRIPTS.get(n % DemoSessions.SCRIPTS.size());
       String id = "demo-" + s.protocol() + "-" + n;
       // one in four stops early and is backed out by a deadline
       int steps =

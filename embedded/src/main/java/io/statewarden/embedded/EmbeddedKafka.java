@@ -1,6 +1,5 @@
-package io.statewarden.local;
+package io.statewarden.embedded;
 
-import io.statewarden.app.TopicAdmin;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -9,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -97,8 +95,15 @@ public final class EmbeddedKafka implements AutoCloseable {
     return new EmbeddedKafka(server, dir, clientPort);
   }
 
-  /** The broker settings of the single node. */
-  static Properties brokerProperties(Path dir, int clientPort, int controllerPort) {
+  /**
+   * The broker settings of the single node, for a test that starts a variant of it.
+   *
+   * @param dir the log directory
+   * @param clientPort the PLAINTEXT port on 127.0.0.1
+   * @param controllerPort the controller's port on 127.0.0.1
+   * @return the settings
+   */
+  public static Properties brokerProperties(Path dir, int clientPort, int controllerPort) {
     Properties p = new Properties();
     p.put("process.roles", "broker,controller");
     p.put("node.id", String.valueOf(NODE_ID));
@@ -144,7 +149,12 @@ public final class EmbeddedKafka implements AutoCloseable {
     return p;
   }
 
-  static void formatIfNeeded(Path dir) {
+  /**
+   * Formats {@code dir} as the log of this single node unless it already holds one.
+   *
+   * @param dir the log directory
+   */
+  public static void formatIfNeeded(Path dir) {
     if (Files.exists(dir.resolve("meta.properties"))) {
       LOG.info("Reusing the formatted Kafka log in {}", dir);
       return;
@@ -181,16 +191,6 @@ public final class EmbeddedKafka implements AutoCloseable {
    */
   public Path dataDir() {
     return dataDir;
-  }
-
-  /**
-   * Creates the topics that do not exist yet (replication factor 1) and waits for their leaders.
-   *
-   * @param partitionsByTopic partition count per topic name
-   * @param configs topic configs for the topics created now; may be empty
-   */
-  public void createTopics(Map<String, Integer> partitionsByTopic, Map<String, String> configs) {
-    TopicAdmin.create(bootstrapServers(), partitionsByTopic, configs);
   }
 
   /** Stops the node and waits until it has stopped; the data directory is kept. */

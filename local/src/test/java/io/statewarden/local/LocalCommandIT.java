@@ -1,10 +1,10 @@
-package io.statewarden.cli;
+package io.statewarden.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.statewarden.config.Topics;
-import io.statewarden.local.Ports;
+import io.statewarden.embedded.Ports;
 import io.statewarden.schema.Backout;
 import io.statewarden.schema.Transition;
 import io.statewarden.testsupport.DocBlocks;
@@ -41,8 +41,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code local --demo} as a user runs it: the built jar in its own JVM starts a real broker and
- * registry, transitions and backouts appear on the output topics, {@code /metrics} reads back
+ * {@code local --demo} as a user runs it: the built local jar in its own JVM starts a real broker
+ * and registry, transitions and backouts appear on the output topics, {@code /metrics} reads back
  * strictly, stopping it (SIGTERM, the same shutdown path as Ctrl-C) leaves nothing running, and
  * neither the start nor the stop prints a warning, an error or a stack trace.
  */
@@ -263,7 +263,7 @@ class LocalCommandIT {
     words.set(0, ProcessHandle.current().info().command().orElse("java"));
     Path jar = DocBlocks.ROOT.resolve(words.get(2));
     assertThat(jar).as("the jar the README runs is the one this build made").isRegularFile();
-    assertThat(jar).isEqualTo(Path.of("target/statewarden.jar").toAbsolutePath());
+    assertThat(jar).isEqualTo(Path.of("target/statewarden-local.jar").toAbsolutePath());
     words.set(2, jar.toString());
     return words;
   }

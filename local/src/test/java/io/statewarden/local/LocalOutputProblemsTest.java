@@ -1,4 +1,4 @@
-package io.statewarden.cli;
+package io.statewarden.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
