@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.statewarden.api.SessionQuery.Answer;
+import io.statewarden.engine.Command;
 import io.statewarden.metrics.KafkaStreamsMetrics;
 import io.statewarden.metrics.Metrics;
 import io.statewarden.metrics.PrometheusText;
@@ -17,6 +18,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -33,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -80,6 +83,11 @@ public final class HttpApi implements AutoCloseable {
   private final String host;
   private final Limits limits;
   private final byte[] expected;
+
+  /** The operator token's digest and the command route; null: operator commands disabled. */
+  private volatile byte[] operatorExpected;
+
+  private volatile CommandRoute commands;
 
   /** The routes, once {@link #start} has them; until then every request is answered 503. */
   private volatile Router router;
@@ -142,6 +150,15 @@ public final class HttpApi implements AutoCloseable {
   /** Connections open now. */
   int openConnections() {
     return open.get();
+  }
+
+  /**
+   * Enables {@code POST /sessions/{id}/cancel|retry|move} for callers with {@code operatorToken}
+   * (which also reads); call before {@link #start}. Without it those answer 403.
+   */
+  public void operators(String operatorToken, Consumer<Command> writer) {
+    this.operatorExpected = digest("Bearer " + operatorToken);
+    this.commands = new CommandRoute(writer);
   }
 
   public void start(
@@ -245,6 +262,14 @@ public final class HttpApi implements AutoCloseable {
         reply(req, ok ? 200 : 503, Map.of("status", ok ? "UP" : "DOWN", "streams", state.name()));
         return;
       }
+      Command.Kind verb =
+          path.startsWith("/sessions/") && req.method() == HttpMethod.POST
+              ? CommandRoute.verb(path)
+              : null;
+      if (verb != null) {
+        command(req, path, verb);
+        return;
+      }
       if (!authorized(req)) {
         req.response().putHeader("WWW-Authenticate", "Bearer realm=\"statewarden\"");
         reply(req, 401, Map.of("error", "unauthorized: a bearer token is required"));
@@ -298,6 +323,48 @@ public final class HttpApi implements AutoCloseable {
       }
     }
 
+    /** An operator command: the operator token, else 403 (a reader) or 401 (nobody known). */
+    private void command(HttpServerRequest req, String path, Command.Kind verb) {
+      CommandRoute route = commands;
+      if (route == null || !operator(req)) {
+        if (!authorized(req)) {
+          req.response().putHeader("WWW-Authenticate", "Bearer realm=\"statewarden\"");
+          reply(req, 401, Map.of("error", "unauthorized: a bearer token is required"));
+        } else {
+          reply(
+              req,
+              403,
+              Map.of(
+                  "error",
+                  route == null
+                      ? "operator commands are disabled: set statewarden.http.operator.token"
+                      : "forbidden: " + verb.label() + " needs the operator token"));
+        }
+        return;
+      }
+      String id;
+      try {
+        String rest = path.substring("/sessions/".length(), path.lastIndexOf('/'));
+        id = PathSegment.decode(rest);
+      } catch (IllegalArgumentException e) {
+        reply(req, 400, Map.of("error", "bad session id in the path: " + e.getMessage()));
+        return;
+      }
+      if (id.isEmpty()) {
+        reply(req, 404, Map.of("error", "not found"));
+        return;
+      }
+      req.body()
+          .onSuccess(
+              buf -> {
+                if (buf.length() > CommandRoute.MAX_BODY) {
+                  reply(req, 413, Map.of("error", "body over " + CommandRoute.MAX_BODY + " bytes"));
+                  return;
+                }
+                blocking(req, () -> route.handle(verb, id, buf.getBytes()));
+              });
+    }
+
     private Answer protocol(String name) {
       List<Protocol> versions = catalog.all().stream().filter(p -> p.name().equals(name)).toList();
       if (versions.isEmpty()) {
@@ -330,7 +397,15 @@ public final class HttpApi implements AutoCloseable {
   private boolean authorized(HttpServerRequest req) {
     if (expected == null) return true;
     String given = req.getHeader("Authorization");
-    return given != null && MessageDigest.isEqual(expected, digest(given.strip()));
+    return given != null
+        && (MessageDigest.isEqual(expected, digest(given.strip())) || operator(req));
+  }
+
+  /** Does the request carry the operator token? */
+  private boolean operator(HttpServerRequest req) {
+    byte[] op = operatorExpected;
+    String given = req.getHeader("Authorization");
+    return op != null && given != null && MessageDigest.isEqual(op, digest(given.strip()));
   }
 
   private static Map<String, Object> summary(Protocol p, boolean diagram) {

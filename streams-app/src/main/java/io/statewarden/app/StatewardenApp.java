@@ -11,6 +11,7 @@ import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.protocol.ProtocolLoadException;
 import io.statewarden.registry.RegistryAuth;
 import io.statewarden.registry.SchemaPublisher;
+import io.statewarden.topology.CommandWriter;
 import io.statewarden.topology.OffsetCatchUp;
 import io.statewarden.topology.RecordMac;
 import io.statewarden.topology.TopologyFactory;
@@ -38,12 +39,15 @@ public final class StatewardenApp implements AutoCloseable {
   private final KafkaStreams streams;
   private final HttpApi http;
   private final OffsetCatchUp catchUp;
+  private final CommandWriter commands; // null: operator commands disabled
   private final CountDownLatch closed = new CountDownLatch(1);
 
-  private StatewardenApp(KafkaStreams streams, HttpApi http, OffsetCatchUp catchUp) {
+  private StatewardenApp(
+      KafkaStreams streams, HttpApi http, OffsetCatchUp catchUp, CommandWriter commands) {
     this.streams = streams;
     this.http = http;
     this.catchUp = catchUp;
+    this.commands = commands;
   }
 
   /**
@@ -99,6 +103,18 @@ public final class StatewardenApp implements AutoCloseable {
             new HttpApi.Limits(
                 Duration.ofMillis(config.getLong(StatewardenConfig.HTTP_READ_TIMEOUT_MS)),
                 config.getInt(StatewardenConfig.HTTP_MAX_CONNECTIONS)));
+    String operatorToken = config.operatorToken();
+    CommandWriter commands = null;
+    if (operatorToken != null) {
+      commands =
+          new CommandWriter(
+              clients.getProducerConfigs(clientId + "-operator"),
+              config.kafka(),
+              mac,
+              config.topics().events(),
+              Duration.ofSeconds(30));
+      http.operators(operatorToken, commands::write);
+    }
     Properties props = new Properties();
     props.putAll(config.kafka());
     // interactive queries: where other instances reach this one's HTTP API
@@ -109,6 +125,9 @@ public final class StatewardenApp implements AutoCloseable {
       streams = new KafkaStreams(TopologyFactory.build(engine, settings), props);
     } catch (RuntimeException e) {
       http.close(); // its event loop would keep the JVM up
+      if (commands != null) {
+        commands.close();
+      }
       throw e;
     }
     // a failed stream thread is replaced; its tasks restart from their last commit
@@ -126,7 +145,7 @@ public final class StatewardenApp implements AutoCloseable {
             HostInfo.buildFromEndpoint(props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG)),
             token),
         metrics);
-    StatewardenApp app = new StatewardenApp(streams, http, catchUp);
+    StatewardenApp app = new StatewardenApp(streams, http, catchUp, commands);
     // names and counts only: settings may hold secrets (SASL, TLS, registry auth, the token)
     LOG.info(
         "Starting statewarden {} with {} protocols: {}; HTTP API token {}; signing key id {}"
@@ -235,6 +254,9 @@ public final class StatewardenApp implements AutoCloseable {
     streams.close(Duration.ofSeconds(30));
     catchUp.close();
     http.close();
+    if (commands != null) {
+      commands.close();
+    }
     closed.countDown();
   }
 }

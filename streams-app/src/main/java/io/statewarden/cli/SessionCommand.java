@@ -27,6 +27,11 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "session",
     mixinStandardHelpOptions = true,
+    subcommands = {
+      OperatorCommands.Cancel.class,
+      OperatorCommands.Retry.class,
+      OperatorCommands.Move.class
+    },
     description =
         "Show a session (state, status, data, deadlines, history, version). Exit 0 found,"
             + " 1 unknown, 2 unauthorized (or bad arguments), 3 not available yet (or no answer).")
@@ -35,7 +40,8 @@ final class SessionCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Parameters(paramLabel = "ID", description = "Session id.")
+  // optional for picocli, so that `session cancel ID` reaches its subcommand; required below
+  @Parameters(paramLabel = "ID", arity = "0..1", description = "Session id.")
   String id;
 
   @Option(
@@ -54,6 +60,9 @@ final class SessionCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    if (id == null) {
+      throw new ParameterException(spec.commandLine(), "Missing required parameter: 'ID'");
+    }
     URI base = base();
     String token =
         tokenFile != null ? token(tokenFile) : Environment.variable("STATEWARDEN_HTTP_TOKEN");

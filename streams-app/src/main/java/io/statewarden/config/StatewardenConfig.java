@@ -79,6 +79,8 @@ public final class StatewardenConfig extends AbstractConfig {
   public static final String INSTANCE_ID = "statewarden.instance.id";
   public static final String HTTP_TOKEN = "statewarden.http.token";
   public static final String HTTP_TOKEN_FILE = "statewarden.http.token.file";
+  public static final String HTTP_OPERATOR_TOKEN = "statewarden.http.operator.token";
+  public static final String HTTP_OPERATOR_TOKEN_FILE = "statewarden.http.operator.token.file";
   public static final String HTTP_ALLOW_ANONYMOUS = "statewarden.http.allow-anonymous";
   public static final String HTTP_READ_TIMEOUT_MS = "statewarden.http.read.timeout.ms";
   public static final String HTTP_MAX_CONNECTIONS = "statewarden.http.max.connections";
@@ -255,6 +257,24 @@ public final class StatewardenConfig extends AbstractConfig {
               "File holding the HTTP API bearer token (surrounding whitespace trimmed), e.g. a"
                   + " mounted Kubernetes Secret; used when "
                   + HTTP_TOKEN
+                  + " is unset.")
+          .define(
+              HTTP_OPERATOR_TOKEN,
+              Type.PASSWORD,
+              null,
+              Importance.MEDIUM,
+              "Bearer token of the operator role: POST /sessions/{id}/cancel|retry|move (and every"
+                  + " read). Separate from "
+                  + HTTP_TOKEN
+                  + ", which only reads (a read token gets 403 on a command); unset: operator"
+                  + " commands are disabled. Never logged.")
+          .define(
+              HTTP_OPERATOR_TOKEN_FILE,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              "File holding the operator token (surrounding whitespace trimmed); used when "
+                  + HTTP_OPERATOR_TOKEN
                   + " is unset.")
           .define(
               HTTP_ALLOW_ANONYMOUS,
@@ -547,6 +567,32 @@ public final class StatewardenConfig extends AbstractConfig {
     String token = readSecret(HTTP_TOKEN_FILE, file, "token");
     if (token.isEmpty()) {
       throw new ConfigException(HTTP_TOKEN_FILE, file, "the token file is empty");
+    }
+    return token;
+  }
+
+  /**
+   * The operator token, from {@link #HTTP_OPERATOR_TOKEN} or else the file {@link
+   * #HTTP_OPERATOR_TOKEN_FILE}; null when neither is set (operator commands disabled).
+   *
+   * @throws ConfigException when the file cannot be read or holds no token, or the operator token
+   *     equals the read token (the roles would be one)
+   */
+  public String operatorToken() {
+    Password p = getPassword(HTTP_OPERATOR_TOKEN);
+    String token = p == null || p.value().isEmpty() ? null : p.value();
+    String file = getString(HTTP_OPERATOR_TOKEN_FILE);
+    if (token == null && !file.isEmpty()) {
+      token = readSecret(HTTP_OPERATOR_TOKEN_FILE, file, "token");
+      if (token.isEmpty()) {
+        throw new ConfigException(HTTP_OPERATOR_TOKEN_FILE, file, "the token file is empty");
+      }
+    }
+    if (token != null && token.equals(httpToken())) {
+      throw new ConfigException(
+          HTTP_OPERATOR_TOKEN,
+          "[hidden]",
+          "equals " + HTTP_TOKEN + ": the operator token must differ from the read token");
     }
     return token;
   }

@@ -40,6 +40,7 @@ public final class Engine {
   private final InputLimits limits;
   private final Moves moves;
   private final Deadlines deadlines;
+  private final Operators operators;
 
   public Engine(ProtocolCatalog catalog, EngineConfig config) {
     this.catalog = catalog;
@@ -47,6 +48,7 @@ public final class Engine {
     this.limits = new InputLimits(config);
     this.moves = new Moves(config);
     this.deadlines = new Deadlines(moves);
+    this.operators = new Operators(catalog, moves);
   }
 
   public ProtocolCatalog catalog() {
@@ -101,16 +103,16 @@ public final class Engine {
   /** Applies one input event to its session ({@code current} null when the session is unknown). */
   public Result onEvent(Session current, Event event) {
     List<Output> out = new ArrayList<>(4);
-    if (TIMER_TYPE.equals(event.type())) {
+    if (TIMER_TYPE.equals(event.type()) || Command.TYPE.equals(event.type())) {
       // before anything else, deadlines due by its timestamp included: it changes no session
       out.add(
           Audits.reject(
               event,
               current,
               Reason.RESERVED_TYPE,
-              "Expected a timer record signed by statewarden (statewarden.mac), but this"
+              "Expected a record signed by statewarden (statewarden.mac), but this"
                   + " record of type "
-                  + TIMER_TYPE
+                  + event.type()
                   + " is not one; the type is reserved"));
       return new Result(current, false, out);
     }
@@ -159,6 +161,9 @@ public final class Engine {
       String error =
           moves.follow(protocol, moved, chosen.to(), data, causeOf(event), origin, view, out);
       Reason reason = error == null ? null : Reason.GUARD_ERROR;
+      if (error != null) {
+        moved.failed = failed(event, session);
+      }
       out.add(Audits.accepted(event, session, moved, reason, error));
       return new Result(moved, true, out);
     } catch (EvaluationException | TooLarge ex) {
@@ -315,7 +320,7 @@ public final class Engine {
       List<Output> out) {
     if (protocol.onError() == null) {
       out.add(Audits.reject(event, session, Reason.GUARD_ERROR, failure.getMessage()));
-      return unchanged(current, session, out);
+      return keepFailed(current, session, event, out);
     }
     Session moved = session.copy();
     remember(moved, event.eventId());
@@ -323,12 +328,61 @@ public final class Engine {
     Cause cause = causeOf(event).as(Trigger.ERROR);
     try {
       moves.follow(protocol, moved, protocol.onError(), moved.data, cause, origin, view, out);
+      moved.failed = failed(event, session);
       out.add(Audits.accepted(event, session, moved, Reason.GUARD_ERROR, failure.getMessage()));
       return new Result(moved, true, out);
     } catch (EvaluationException | TooLarge chain) {
       out.add(Audits.reject(event, session, Moves.reasonOf(chain), chain.getMessage()));
+      return keepFailed(current, session, event, out);
+    }
+  }
+
+  /**
+   * An event rejected GUARD_ERROR changes no state, but the session keeps it for an operator's
+   * retry (docs/decisions/0016): the one rejection that rewrites the session.
+   */
+  private static Result keepFailed(
+      Session current, Session session, Event event, List<Output> out) {
+    Session kept = session == current ? current.copy() : session;
+    kept.failed = failed(event, session);
+    return new Result(kept, true, out);
+  }
+
+  private static Session.Failed failed(Event event, Session in) {
+    return new Session.Failed(
+        event.eventId(), event.type(), event.payload(), event.timestamp(), in.state);
+  }
+
+  // ---- operator commands ----
+
+  /**
+   * Applies an operator's command (a signed command record the topology read from the events log)
+   * to its session; {@link Operators} decides it. Deadlines due by its timestamp fire first, as for
+   * an event.
+   */
+  public Result onCommand(Session current, Command command) {
+    List<Output> out = new ArrayList<>(4);
+    if (current == null) {
+      Event seen = command.asEvent(null);
+      out.add(
+          Audits.reject(
+              seen,
+              null,
+              Reason.UNKNOWN_SESSION,
+              "Expected a session to " + command.describe() + ", but there is none"));
+      return new Result(null, false, out);
+    }
+    Protocol protocol = protocolOf(current);
+    long next = current.nextProtocolDeadline();
+    boolean fired = next != Session.NONE && next <= command.timestamp() && !current.isFinal();
+    Session session =
+        fired ? deadlines.fireDue(protocol, current.copy(), command.timestamp(), out) : current;
+    Session after = operators.apply(protocol, session, command, out);
+    if (after == null) {
       return unchanged(current, session, out);
     }
+    remember(after, command.commandId());
+    return new Result(after, true, out);
   }
 
   // ---- records ----

@@ -140,6 +140,7 @@ final class Moves {
     session.state = to;
     session.seq++;
     session.enteredAt = at;
+    session.failed = null;
     session.history.addLast(to);
     while (session.history.size() > config.historyLimit()) {
       session.history.removeFirst();

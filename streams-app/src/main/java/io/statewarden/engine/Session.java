@@ -45,6 +45,23 @@ public final class Session {
   final ArrayDeque<String> eventIds;
   final ArrayDeque<String> history;
 
+  /**
+   * The last event that failed on a guard or assignment (rejected GUARD_ERROR, or sent to onError),
+   * kept for an operator's {@code retry}; null when none, and cleared by every move.
+   */
+  Failed failed;
+
+  /**
+   * An event kept for a retry: its id, type, payload and timestamp, and the state it was applied
+   * in.
+   */
+  public record Failed(
+      String eventId, String type, Map<String, Object> payload, long timestamp, String state) {
+    public Failed {
+      payload = Collections.unmodifiableMap(new java.util.LinkedHashMap<>(payload));
+    }
+  }
+
   Session(String id, String protocol, int version, long createdAt) {
     this(id, LEGACY_INCARNATION, protocol, version, createdAt);
   }
@@ -81,12 +98,17 @@ public final class Session {
   }
 
   Session copy() {
+    return copy(version);
+  }
+
+  /** A copy on protocol version {@code v} (a retry under a newer version). */
+  Session copy(int v) {
     Session s =
         new Session(
             id,
             incarnation,
             protocol,
-            version,
+            v,
             createdAt,
             data,
             new ArrayDeque<>(eventIds),
@@ -98,7 +120,13 @@ public final class Session {
     s.sessionDeadline = sessionDeadline;
     s.outcome = outcome;
     s.closedAt = closedAt;
+    s.failed = failed;
     return s;
+  }
+
+  /** The event kept for a retry, or null. */
+  public Failed failed() {
+    return failed;
   }
 
   public String id() {
@@ -203,6 +231,7 @@ public final class Session {
         && protocol.equals(s.protocol)
         && Objects.equals(state, s.state)
         && outcome == s.outcome
+        && Objects.equals(failed, s.failed)
         && data.equals(s.data)
         && List.copyOf(eventIds).equals(List.copyOf(s.eventIds))
         && List.copyOf(history).equals(List.copyOf(s.history));

@@ -19,9 +19,16 @@ import java.util.LinkedHashMap;
  *
  * <p>Format 2 (written since decision 12): format 1 followed by the incarnation (string). Format 1
  * is still read, as a session of incarnation {@link Session#LEGACY_INCARNATION}.
+ *
+ * <p>Format 3 (written since decision 16): format 2 followed by the event kept for a retry ({@link
+ * Session#failed()}): a byte 0 when none, else 1, then event id, type, state (strings), timestamp
+ * (zigzag varlong) and payload (as data). Formats 1 and 2 are still read, with no kept event.
  */
 public final class SessionCodec {
-  public static final byte FORMAT = 2;
+  public static final byte FORMAT = 3;
+
+  /** The format before kept events; still read. */
+  static final byte FORMAT_2 = 2;
 
   /** The format before incarnations; still read. */
   static final byte FORMAT_1 = 1;
@@ -77,6 +84,16 @@ public final class SessionCodec {
     w.varlong(s.history.size());
     s.history.forEach(w::str);
     w.str(s.incarnation);
+    if (s.failed == null) {
+      w.b((byte) 0);
+    } else {
+      w.b((byte) 1);
+      w.str(s.failed.eventId());
+      w.str(s.failed.type());
+      w.str(s.failed.state());
+      w.zigzag(s.failed.timestamp());
+      data(s.failed.payload(), w);
+    }
   }
 
   private static void data(java.util.Map<String, Object> data, Writer w) {
@@ -111,10 +128,12 @@ public final class SessionCodec {
     try {
       Reader reader = new Reader(bytes);
       byte format = reader.b();
-      if (format != FORMAT && format != FORMAT_1) {
+      if (format != FORMAT && format != FORMAT_2 && format != FORMAT_1) {
         throw new IllegalArgumentException(
             "Expected session format "
                 + FORMAT_1
+                + ", "
+                + FORMAT_2
                 + " or "
                 + FORMAT
                 + ", but got "
@@ -132,41 +151,25 @@ public final class SessionCodec {
       long sessionDeadline = reader.optionalTime();
       long closedAt = reader.optionalTime();
       int outcome = reader.b();
-      int entries = (int) reader.varlong();
-      LinkedHashMap<String, Object> data = new LinkedHashMap<>(Math.max(4, entries * 2));
-      for (int i = 0; i < entries; i++) {
-        String key = reader.str();
-        byte tag = reader.b();
-        data.put(
-            key,
-            switch (tag) {
-              case T_NULL -> null;
-              case T_FALSE -> Boolean.FALSE;
-              case T_TRUE -> Boolean.TRUE;
-              case T_LONG -> reader.zigzag();
-              case T_DOUBLE -> Double.longBitsToDouble(reader.fixed64());
-              case T_STRING -> reader.str();
-              default -> throw new IllegalArgumentException("unknown value tag " + tag);
-            });
-      }
+      java.util.Map<String, Object> data = readData(reader);
       ArrayDeque<String> ids = new ArrayDeque<>();
       for (long i = reader.varlong(); i > 0; i--) ids.add(reader.str());
       ArrayDeque<String> history = new ArrayDeque<>();
       for (long i = reader.varlong(); i > 0; i--) history.add(reader.str());
       String incarnation = format == FORMAT_1 ? Session.LEGACY_INCARNATION : reader.str();
+      Session.Failed failed = null;
+      if (format == FORMAT && reader.b() == 1) {
+        String eventId = reader.str();
+        String type = reader.str();
+        String in = reader.str();
+        long timestamp = reader.zigzag();
+        failed = new Session.Failed(eventId, type, readData(reader), timestamp, in);
+      }
       if (reader.pos != bytes.length) {
         throw new IllegalArgumentException((bytes.length - reader.pos) + " trailing bytes");
       }
       Session session =
-          new Session(
-              id,
-              incarnation,
-              protocol,
-              version,
-              createdAt,
-              Collections.unmodifiableMap(data),
-              ids,
-              history);
+          new Session(id, incarnation, protocol, version, createdAt, data, ids, history);
       session.state = state;
       session.seq = seq;
       session.enteredAt = enteredAt;
@@ -174,10 +177,32 @@ public final class SessionCodec {
       session.sessionDeadline = sessionDeadline;
       session.closedAt = closedAt;
       session.outcome = outcome == 0 ? null : Outcome.fromCode(outcome - 1);
+      session.failed = failed;
       return session;
     } catch (ArrayIndexOutOfBoundsException | NegativeArraySizeException e) {
       throw new IllegalArgumentException("truncated or corrupt session bytes", e);
     }
+  }
+
+  private static java.util.Map<String, Object> readData(Reader reader) {
+    int entries = (int) reader.varlong();
+    LinkedHashMap<String, Object> data = new LinkedHashMap<>(Math.max(4, entries * 2));
+    for (int i = 0; i < entries; i++) {
+      String key = reader.str();
+      byte tag = reader.b();
+      data.put(
+          key,
+          switch (tag) {
+            case T_NULL -> null;
+            case T_FALSE -> Boolean.FALSE;
+            case T_TRUE -> Boolean.TRUE;
+            case T_LONG -> reader.zigzag();
+            case T_DOUBLE -> Double.longBitsToDouble(reader.fixed64());
+            case T_STRING -> reader.str();
+            default -> throw new IllegalArgumentException("unknown value tag " + tag);
+          });
+    }
+    return Collections.unmodifiableMap(data);
   }
 
   /** Writes the format, or with {@code counting} only counts its bytes. */

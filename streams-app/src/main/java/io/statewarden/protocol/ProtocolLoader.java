@@ -47,7 +47,7 @@ public final class ProtocolLoader {
           "onError",
           "states");
   private static final Set<String> STATE_KEYS =
-      Set.of("on", "timeout", "always", "final", "description");
+      Set.of("on", "timeout", "always", "final", "description", "retryable");
   private static final Set<String> CANDIDATE_KEYS = Set.of("to", "if", "set");
 
   public Protocol load(Path path) throws ProtocolLoadException {
@@ -245,7 +245,11 @@ public final class ProtocolLoader {
       if (fields.containsKey("timeout")) {
         timeout = readTimeout(fields.get("timeout"), path + ".timeout", true);
       }
-      return new StateDef(name, on, always, timeout, outcome);
+      String retryable = optionalScalar(fields, "retryable", path);
+      if (retryable != null && !retryable.equals("true") && !retryable.equals("false")) {
+        problem(path + ".retryable", "'" + retryable + "' is not true or false");
+      }
+      return new StateDef(name, on, always, timeout, outcome, "true".equals(retryable));
     }
 
     /** A target name, one {to, if, set} mapping, or a list of either. */

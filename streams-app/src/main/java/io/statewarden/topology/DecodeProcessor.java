@@ -48,7 +48,10 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
     PRODUCER,
     /** Signed, with source headers: an event statewarden normalized from the JSON topic. */
     NORMALIZED,
-    /** Signed, without source headers: a timer record statewarden wrote. */
+    /**
+     * Signed, without source headers: a timer record statewarden wrote, or an operator's command
+     * record its API wrote.
+     */
     TIMER
   }
 

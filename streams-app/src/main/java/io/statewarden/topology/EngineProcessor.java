@@ -1,5 +1,6 @@
 package io.statewarden.topology;
 
+import io.statewarden.engine.Command;
 import io.statewarden.engine.Engine;
 import io.statewarden.engine.Event;
 import io.statewarden.engine.Output;
@@ -118,6 +119,9 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
               + " of session "
               + current.id()
               + " to be loaded, but it is not; load every version that has sessions in flight");
+    }
+    if (value instanceof Command c) {
+      return engine.onCommand(current, c);
     }
     return engine.onEvent(current, (Event) value);
   }

@@ -140,7 +140,10 @@ public final class TopologyFactory {
           if (TimerRecords.isTimer(e) && origin == DecodeProcessor.Origin.TIMER) {
             return new EngineProcessor.TimerDue(TimerRecords.deadline(e), TimerRecords.seq(e));
           }
-          // any other record of the reserved type reaches the engine as an event, which rejects
+          if (CommandRecords.isCommand(e) && origin == DecodeProcessor.Origin.TIMER) {
+            return CommandRecords.read(key, e, ts, input);
+          }
+          // any other record of a reserved type reaches the engine as an event, which rejects
           // it RESERVED_TYPE
           return AvroMapping.event(key, e, ts, input);
         };

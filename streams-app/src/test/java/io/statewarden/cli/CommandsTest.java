@@ -656,6 +656,23 @@ class CommandsTest {
       assertThat(fails(3, "session", "s1", "--url", url).err())
           .isEqualTo("statewarden: cannot reach " + url + ": connection refused or unreachable\n");
     }
+
+    @Test
+    void shouldRefuseBadOperatorCommandsAndSayWhenNothingAnswers() throws Exception {
+      assertThat(fails(2, "session", "cancel", "s1").err())
+          .contains("Missing required option: '--reason=<reason>'");
+      assertThat(fails(2, "session", "move", "s1", "--reason", "r").err())
+          .contains("Missing required option: '--to=STATE'");
+      assertThat(fails(2, "session", "cancel", "s1", "--reason", "r", "--url", "::bad").err())
+          .startsWith("Invalid value for option '--url'");
+      int closed;
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        closed = s.getLocalPort();
+      }
+      String url = "http://127.0.0.1:" + closed;
+      assertThat(fails(3, "session", "retry", "s1", "--url", url).err())
+          .isEqualTo("statewarden: cannot reach " + url + ": connection refused or unreachable\n");
+    }
   }
 
   @Nested

@@ -151,6 +151,35 @@ class StatewardenConfigTest {
   }
 
   @Test
+  void shouldReadTheOperatorTokenAndRefuseOneEqualToTheReadToken() throws Exception {
+    assertThat(StatewardenConfig.load(null, Map.of()).operatorToken()).isNull();
+    Path file = dir.resolve("operator");
+    Files.writeString(file, "op-s3cret\n");
+    StatewardenConfig both =
+        StatewardenConfig.load(
+            null,
+            Map.of(
+                "STATEWARDEN_HTTP_TOKEN",
+                "read-s3cret",
+                "STATEWARDEN_HTTP_OPERATOR_TOKEN_FILE",
+                file.toString()));
+    assertThat(both.operatorToken()).isEqualTo("op-s3cret");
+    assertThat(both.values().toString()).doesNotContain("op-s3cret");
+
+    StatewardenConfig same =
+        StatewardenConfig.load(
+            null,
+            Map.of(
+                "STATEWARDEN_HTTP_TOKEN", "op-s3cret",
+                "STATEWARDEN_HTTP_OPERATOR_TOKEN", "op-s3cret"));
+    assertThatThrownBy(same::operatorToken)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(StatewardenConfig.HTTP_OPERATOR_TOKEN)
+        .hasMessageContaining("must differ")
+        .hasMessageNotContaining("op-s3cret");
+  }
+
+  @Test
   void shouldReadTheHttpTokenFromSettingEnvironmentOrFileAndNeverShowIt() throws Exception {
     assertThat(StatewardenConfig.load(null, Map.of()).httpToken()).isNull();
 

@@ -467,7 +467,12 @@ class EngineTest {
       assertThat(audit(r).reason()).isEqualTo(Reason.GUARD_ERROR);
       assertThat(audit(r).decision()).isEqualTo(Decision.REJECTED);
       assertThat(audit(r).detail()).contains("missing");
-      assertThat(r.changed()).isFalse();
+      // the one rejection that rewrites the session: it keeps the event for a retry (0016)
+      assertThat(r.changed()).isTrue();
+      assertThat(r.session().state()).isEqualTo("B");
+      assertThat(r.session().seq()).isEqualTo(b.seq());
+      assertThat(r.session().eventIds()).isEqualTo(b.eventIds());
+      assertThat(r.session().failed().eventId()).isEqualTo("e3");
     }
 
     @Test

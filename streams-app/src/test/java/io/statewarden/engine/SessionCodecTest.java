@@ -63,9 +63,39 @@ class SessionCodecTest {
           + "07313030302f6531";
 
   @Test
-  void shouldKeepFormatTwoStable() {
-    assertThat(HexFormat.of().formatHex(SessionCodec.encode(sample()))).isEqualTo(FORMAT_2);
-    assertThat(SessionCodec.decode(HexFormat.of().parseHex(FORMAT_2))).isEqualTo(sample());
+  void shouldStillReadFormatTwoWithNoKeptEvent() {
+    Session old = SessionCodec.decode(HexFormat.of().parseHex(FORMAT_2));
+
+    assertThat(old).isEqualTo(sample());
+    assertThat(old.failed()).isNull();
+  }
+
+  /**
+   * Format 3: format 2 with the event kept for a retry appended (00: none). If this changes, bump
+   * FORMAT and keep a reader for 1, 2 and 3.
+   */
+  static final String FORMAT_3 = "03" + FORMAT_2.substring(2) + "00";
+
+  /** Format 3 with a kept event: 01, "e9", "Go", state "A", timestamp 3000, payload {n: 3}. */
+  static final String FORMAT_3_KEPT =
+      "03" + FORMAT_2.substring(2) + "01" + "026539" + "02476f" + "0141" + "f02e" + "01016e0306";
+
+  @Test
+  void shouldKeepFormatThreeStable() {
+    assertThat(HexFormat.of().formatHex(SessionCodec.encode(sample()))).isEqualTo(FORMAT_3);
+    assertThat(SessionCodec.decode(HexFormat.of().parseHex(FORMAT_3))).isEqualTo(sample());
+  }
+
+  @Test
+  void shouldKeepFormatThreeStableWithAKeptEvent() {
+    Session s = sample();
+    s.failed = new Session.Failed("e9", "Go", Map.of("n", 3L), 3_000, "A");
+
+    assertThat(HexFormat.of().formatHex(SessionCodec.encode(s))).isEqualTo(FORMAT_3_KEPT);
+    Session read = SessionCodec.decode(HexFormat.of().parseHex(FORMAT_3_KEPT));
+    assertThat(read).isEqualTo(s);
+    assertThat(read.failed().payload()).containsExactly(Map.entry("n", 3L));
+    assertThat(SessionCodec.size(s)).isEqualTo(FORMAT_3_KEPT.length() / 2);
   }
 
   /** A session that ended: FAILED by a state timeout at 7 s, its deadlines cleared. */
@@ -95,11 +125,13 @@ class SessionCodecTest {
           + "54494d45445f4f555407313030302f6531";
 
   @Test
-  void shouldKeepFormatTwoStableForAFinalSession() {
+  void shouldKeepFormatThreeStableForAFinalSession() {
     Session ended = finalSample(Outcome.FAILED);
 
-    assertThat(HexFormat.of().formatHex(SessionCodec.encode(ended))).isEqualTo(FORMAT_2_FINAL);
-    Session read = SessionCodec.decode(HexFormat.of().parseHex(FORMAT_2_FINAL));
+    assertThat(HexFormat.of().formatHex(SessionCodec.encode(ended)))
+        .isEqualTo("03" + FORMAT_2_FINAL.substring(2) + "00");
+    assertThat(SessionCodec.decode(HexFormat.of().parseHex(FORMAT_2_FINAL))).isEqualTo(ended);
+    Session read = SessionCodec.decode(SessionCodec.encode(ended));
     assertThat(read).isEqualTo(ended);
     assertThat(read.outcome()).isEqualTo(Outcome.FAILED);
     assertThat(read.closedAt()).isEqualTo(7_000);

@@ -1,0 +1,253 @@
+package io.statewarden.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.statewarden.config.Environment;
+import io.statewarden.protocol.TextFiles;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code session cancel|retry|move ID}: an operator's command, sent to any instance's {@code POST
+ * /sessions/{id}/<command>}, which logs it (docs/decisions/0016). Exit 0 logged (the command id on
+ * stdout; the audit record of that id tells how it was decided), 2 unauthorized, forbidden or bad
+ * arguments, 3 not available (or no answer), as {@code session}.
+ */
+final class OperatorCommands {
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private OperatorCommands() {}
+
+  /** What the three commands share: the session, the API, the token, who and why. */
+  abstract static class Base implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "ID", description = "Session id.")
+    String id;
+
+    @Option(
+        names = "--url",
+        defaultValue = "http://127.0.0.1:8070",
+        description = "Any instance's HTTP API (default ${DEFAULT-VALUE}).")
+    String url;
+
+    @Option(
+        names = "--token-file",
+        paramLabel = "FILE",
+        description =
+            "File with the operator token (default: the STATEWARDEN_OPERATOR_TOKEN environment"
+                + " variable, if set). A token is never taken on the command line.")
+    Path tokenFile;
+
+    @Option(
+        names = "--operator",
+        description = "Who acts, as audited (default: the user name, ${sys:user.name}).")
+    String operator = System.getProperty("user.name");
+
+    @Option(
+        names = "--expected-state",
+        paramLabel = "STATE",
+        description = "Refused STALE_STATE unless the session is still in STATE.")
+    String expectedState;
+
+    @Option(
+        names = "--command-id",
+        paramLabel = "ID",
+        description = "The command's id (default: a random one); the same id twice applies once.")
+    String commandId;
+
+    abstract String verb();
+
+    abstract String reason();
+
+    /** The fields only this command has. */
+    void fields(Map<String, Object> body) {}
+
+    @Override
+    public Integer call() throws InterruptedException {
+      URI base = base();
+      String token =
+          tokenFile != null ? token(tokenFile) : Environment.variable("STATEWARDEN_OPERATOR_TOKEN");
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("reason", reason());
+      body.put("operator", operator);
+      if (expectedState != null) body.put("expectedState", expectedState);
+      if (commandId != null) body.put("commandId", commandId);
+      fields(body);
+      URI uri =
+          URI.create(
+              base.toString().replaceAll("/+$", "")
+                  + "/sessions/"
+                  + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20")
+                  + "/"
+                  + verb());
+      HttpRequest.Builder req;
+      try {
+        req =
+            HttpRequest.newBuilder(uri)
+                .timeout(TIMEOUT)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+      } catch (IOException e) {
+        throw new IllegalStateException("Cannot write the request as JSON", e);
+      }
+      if (token != null && !token.isEmpty()) {
+        req.header("Authorization", "Bearer " + token);
+      }
+      HttpResponse<String> res;
+      try {
+        res = HttpClient.newHttpClient().send(req.build(), HttpResponse.BodyHandlers.ofString());
+      } catch (HttpTimeoutException e) {
+        throw new CommandFailure(
+            3, "statewarden: " + base + " did not answer within " + TIMEOUT.toSeconds() + " s", e);
+      } catch (ConnectException e) {
+        throw new CommandFailure(
+            3, "statewarden: cannot reach " + base + ": connection refused or unreachable", e);
+      } catch (IOException e) {
+        throw new CommandFailure(
+            3,
+            "statewarden: cannot reach "
+                + base
+                + ": "
+                + (e.getMessage() == null ? "input/output error" : e.getMessage()),
+            e);
+      }
+      (res.statusCode() == 202 ? spec.commandLine().getOut() : spec.commandLine().getErr())
+          .println(res.body());
+      return switch (res.statusCode()) {
+        case 202 -> 0;
+        case 400, 401, 403 -> 2;
+        default -> 3;
+      };
+    }
+
+    private URI base() {
+      try {
+        URI u = new URI(url);
+        if (("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
+            && u.getHost() != null) {
+          return u;
+        }
+      } catch (URISyntaxException e) {
+        // refused below
+      }
+      throw new ParameterException(
+          spec.commandLine(),
+          "Invalid value for option '--url': '" + url + "' is not an http:// or https:// URL");
+    }
+
+    private static String token(Path file) {
+      try {
+        return Files.readString(file, StandardCharsets.UTF_8).strip();
+      } catch (IOException e) {
+        throw new CommandFailure(2, "--token-file " + file + ": " + TextFiles.describe(file, e), e);
+      }
+    }
+  }
+
+  @Command(
+      name = "cancel",
+      mixinStandardHelpOptions = true,
+      description =
+          "Cancel a live session: it goes to a final BACKED_OUT state (trigger OPERATOR, a backout"
+              + " with reason OPERATOR). Exit 0 logged, 2 unauthorized/forbidden/bad arguments,"
+              + " 3 not available.")
+  static final class Cancel extends Base {
+    @Option(names = "--reason", required = true, description = "Why (audited).")
+    String reason;
+
+    @Override
+    String verb() {
+      return "cancel";
+    }
+
+    @Override
+    String reason() {
+      return reason;
+    }
+  }
+
+  @Command(
+      name = "retry",
+      mixinStandardHelpOptions = true,
+      description =
+          "Re-apply the event a session's guard failed on, under the latest loaded version of its"
+              + " protocol. Exit codes as cancel.")
+  static final class Retry extends Base {
+    @Option(
+        names = "--reason",
+        defaultValue = "retry after a fix",
+        description = "Why (audited; default: ${DEFAULT-VALUE}).")
+    String reason;
+
+    @Override
+    String verb() {
+      return "retry";
+    }
+
+    @Override
+    String reason() {
+      return reason;
+    }
+  }
+
+  @Command(
+      name = "move",
+      mixinStandardHelpOptions = true,
+      description =
+          "Put a session into a named state of its protocol, its data optionally patched with CEL"
+              + " expressions, that state's deadlines re-armed. Exit codes as cancel.")
+  static final class Move extends Base {
+    @Option(names = "--to", required = true, paramLabel = "STATE", description = "Target state.")
+    String to;
+
+    @Option(
+        names = "--set",
+        paramLabel = "KEY=EXPR",
+        description = "Set data KEY to the CEL expression EXPR over session (repeatable).")
+    Map<String, String> set = new LinkedHashMap<>();
+
+    @Option(names = "--reopen", description = "May take a final session out of its final state.")
+    boolean reopen;
+
+    @Option(names = "--reason", required = true, description = "Why (audited).")
+    String reason;
+
+    @Override
+    String verb() {
+      return "move";
+    }
+
+    @Override
+    String reason() {
+      return reason;
+    }
+
+    @Override
+    void fields(Map<String, Object> body) {
+      body.put("to", to);
+      if (!set.isEmpty()) body.put("set", set);
+      if (reopen) body.put("reopen", true);
+    }
+  }
+}
