@@ -62,7 +62,7 @@ final class OperatorCommands {
     @Option(
         names = "--operator",
         description = "Who acts, as audited (default: the user name, ${sys:user.name}).")
-    String operator = System.getProperty("user.name");
+    String operator = Environment.userName();
 
     @Option(
         names = "--expected-state",

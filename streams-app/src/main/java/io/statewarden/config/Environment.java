@@ -25,4 +25,9 @@ public final class Environment {
   public static Path tempDir() {
     return Path.of(System.getProperty("java.io.tmpdir"));
   }
+
+  /** The name of the user running the JVM ({@code user.name}), as the default operator name. */
+  public static String userName() {
+    return System.getProperty("user.name");
+  }
 }
