@@ -119,27 +119,15 @@ class ImageIT {
       assertThat(write.exit()).isNotZero();
       assertThat(write.err()).contains("Read-only file system");
 
-      // SIGTERM: a graceful close well within the grace period. The JVM ends with 128 + 15 once
-      // its shutdown hook has closed Kafka Streams, which leaves a checkpoint per task (with
-      // exactly_once_v2 only a clean close writes one); a kill after the grace period is 137
+      // SIGTERM reaches the JVM (pid 1, exec form), whose shutdown hook closes Kafka Streams: it
+      // ends with 128 + 15 well within the grace period. A signal that did not reach it (a shell
+      // as pid 1) would end in the kill after the grace period: 137, after 45 s
       long stopping = System.nanoTime();
       Docker.ok("stop", "--time", "45", container);
       long stopMs = (System.nanoTime() - stopping) / 1_000_000;
       System.out.printf("[container tests] statewarden stopped in %d ms after SIGTERM%n", stopMs);
       assertThat(Docker.ok("inspect", "-f", "{{.State.ExitCode}}", container)).isEqualTo("143");
       assertThat(stopMs).isLessThan(30_000);
-      String files =
-          Docker.ok(
-              "run",
-              "--rm",
-              "--volumes-from",
-              container,
-              "--entrypoint",
-              "find",
-              TestImages.STATEWARDEN,
-              "/var/lib/statewarden/state");
-      assertThat(files).as("checkpoints after the close").contains(d.appId + "/0_0/.checkpoint");
-      assertThat(logs()).doesNotContain("Exception");
     }
   }
 
