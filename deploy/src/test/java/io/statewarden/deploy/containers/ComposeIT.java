@@ -17,7 +17,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * -Dstatewarden.compose} names another command).
  */
 @Tag("container")
-@ExtendWith(ContainerEngine.class)
+@ExtendWith({ContainerEngine.class, ComposeIT.ComposeCommand.class})
 class ComposeIT {
   static final String PROJECT = "statewarden-it";
   static final Duration WAIT = Duration.ofMinutes(3);
@@ -35,10 +38,19 @@ class ComposeIT {
 
   @TempDir static Path secrets;
 
+  static final String NEED_COMPOSE = "The compose test needs docker-compose (.ci/run installs it)";
+
+  /** Runs the class only where docker-compose runs (see {@link ContainerEngine}). */
+  static final class ComposeCommand implements ExecutionCondition {
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+      return ContainerEngine.check(composeMissing(), NEED_COMPOSE);
+    }
+  }
+
   @BeforeAll
   static void images() throws IOException {
-    ContainerEngine.require(
-        composeMissing(), "The compose test needs docker-compose (.ci/run installs it)");
+    ContainerEngine.require(composeMissing(), NEED_COMPOSE);
     TestImages.buildStatewarden();
     TestImages.build("kafka", "registry");
     ImageIT.readableFile(secrets.resolve("http_token"), TOKEN);
