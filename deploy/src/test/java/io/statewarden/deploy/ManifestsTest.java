@@ -224,15 +224,16 @@ class ManifestsTest {
         .containsEntry("STATEWARDEN_SIGNING_KEY_FILE", paths.get("current"))
         .containsEntry("STATEWARDEN_SIGNING_PREVIOUS_KEYS_FILE", paths.get("previous"))
         .doesNotContainKey("STATEWARDEN_SIGNING_KEY");
-    // compose: a secret from the environment, mounted where the setting points
+    // compose: a secret from a file (docker-compose 1.29 has no environment secrets), mounted
+    // where the setting points
     JsonNode compose =
         Manifests.YAML.readTree(Manifests.ROOT.resolve("deploy/compose.yaml").toFile());
     JsonNode sw = compose.path("services").path("statewarden");
     assertThat(sw.path("environment").path("STATEWARDEN_SIGNING_KEY_FILE").asText())
         .isEqualTo("/run/secrets/signing_key");
     assertThat(sw.path("secrets").toString()).contains("\"signing_key\"");
-    assertThat(compose.path("secrets").path("signing_key").path("environment").asText())
-        .isEqualTo("STATEWARDEN_SIGNING_KEY");
+    assertThat(compose.path("secrets").path("signing_key").path("file").asText())
+        .isEqualTo("${SECRETS_DIR:-./secrets}/signing_key");
   }
 
   @Test

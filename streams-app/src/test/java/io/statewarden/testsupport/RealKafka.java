@@ -23,9 +23,11 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * }
  * }</pre>
  *
- * <p>The broker is {@link io.statewarden.embedded.EmbeddedKafka} by default; with {@code
- * -Dstatewarden.kafka=testcontainers} it is a Testcontainers {@code apache/kafka} container (needs
- * Docker). The registry is always {@link io.statewarden.embedded.EmbeddedRegistry}.
+ * <p>The broker is {@link io.statewarden.embedded.EmbeddedKafka} and the registry {@link
+ * io.statewarden.embedded.EmbeddedRegistry} by default; with {@code
+ * -Dstatewarden.kafka=testcontainers} both are Testcontainers containers (needs Docker; images
+ * {@code -Dstatewarden.kafka.image}, {@code -Dstatewarden.registry.image}, see {@code
+ * docs/testing-with-statewarden.md}).
  */
 public final class RealKafka implements BeforeAllCallback, ParameterResolver {
   private static final ExtensionContext.Namespace NAMESPACE =

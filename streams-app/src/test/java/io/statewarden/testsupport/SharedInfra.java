@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
@@ -25,16 +26,20 @@ final class SharedInfra implements ExtensionContext.Store.CloseableResource {
   private static final Logger LOG = LoggerFactory.getLogger(SharedInfra.class);
 
   private final AutoCloseable broker;
-  private final EmbeddedRegistry registry;
+  private final AutoCloseable registry;
   private final Path dataDir;
   private final KafkaInfra infra;
 
   private SharedInfra(
-      AutoCloseable broker, String bootstrap, EmbeddedRegistry registry, Path dataDir) {
+      AutoCloseable broker,
+      String bootstrap,
+      AutoCloseable registry,
+      String registryUrl,
+      Path dataDir) {
     this.broker = broker;
     this.registry = registry;
     this.dataDir = dataDir;
-    this.infra = new KafkaInfra(bootstrap, registry.url());
+    this.infra = new KafkaInfra(bootstrap, registryUrl);
   }
 
   /**
@@ -48,9 +53,18 @@ final class SharedInfra implements ExtensionContext.Store.CloseableResource {
   /** Starts the registry and the broker side by side. */
   static SharedInfra start() {
     long started = System.nanoTime();
-    CompletableFuture<EmbeddedRegistry> registry =
-        CompletableFuture.supplyAsync(() -> EmbeddedRegistry.start(registryHome(), 0));
     String mode = System.getProperty(MODE_PROPERTY, "embedded");
+    // the registry of the mode: an embedded one's url, or a container's
+    CompletableFuture<Map.Entry<AutoCloseable, String>> registry =
+        CompletableFuture.supplyAsync(
+            () -> {
+              if (mode.equals("testcontainers")) {
+                ContainerRegistry r = ContainerRegistry.start();
+                return Map.entry(r, r.url());
+              }
+              EmbeddedRegistry r = EmbeddedRegistry.start(registryHome(), 0);
+              return Map.entry(r, r.url());
+            });
     Path dataDir = null;
     AutoCloseable broker;
     String bootstrap;
@@ -69,11 +83,12 @@ final class SharedInfra implements ExtensionContext.Store.CloseableResource {
             MODE_PROPERTY + " must be embedded or testcontainers, but got " + mode);
       }
     } catch (RuntimeException e) {
-      registry.thenAccept(EmbeddedRegistry::close);
+      registry.thenAccept(r -> closeQuietly(r.getKey()));
       throw e;
     }
     try {
-      SharedInfra shared = new SharedInfra(broker, bootstrap, registry.join(), dataDir);
+      Map.Entry<AutoCloseable, String> r = registry.join();
+      SharedInfra shared = new SharedInfra(broker, bootstrap, r.getKey(), r.getValue(), dataDir);
       LOG.info(
           "Test infrastructure ({} broker, registry) ready in {} ms: {}",
           mode,

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Builds the images the container tests run, without pulling anything from an image registry:
+#
+#   statewarden-test/jre:17                   Debian bookworm (debootstrap minbase) + openjdk-17-jre-headless
+#   statewarden-test/kafka:4.3.1              a KRaft broker from the kafka_2.13 jars (a stand-in for apache/kafka)
+#   statewarden-test/apicurio-registry:3.0.9  the registry distribution the build unpacks
+#
+# For the tests only (the machines this project is tested on cannot pull images): users build
+# deploy/Dockerfile on its public base and run the public images compose.yaml names.
+#
+# Usage: deploy/images/build-test-images.sh [jre|kafka|registry]...   (default: all)
+#
+# Each image carries the label statewarden.hash, a hash of everything it is made from; an image
+# whose label matches is kept, so a second run takes a second. Needs a Docker engine (`docker`, or
+# STATEWARDEN_DOCKER naming a compatible command) and, for the Debian root file systems, root
+# (sudo is used when not root), debootstrap and the Debian mirror (STATEWARDEN_DEBIAN_MIRROR).
+# The registry distribution comes from STATEWARDEN_REGISTRY_HOME, else the one the build unpacked.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+docker="${STATEWARDEN_DOCKER:-docker}"
+mirror="${STATEWARDEN_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+work="$root/deploy/target/test-images"
+mkdir -p "$work"
+
+JRE=statewarden-test/jre:17
+KAFKA=statewarden-test/kafka:4.3.1
+REGISTRY=statewarden-test/apicurio-registry:3.0.9
+
+# one build at a time on this machine (test JVMs of several modules may ask at once)
+exec 9>"${TMPDIR:-/tmp}/statewarden-test-images.lock"
+flock 9
+
+log() { echo "[test-images] $*" >&2; }
+
+as_root() {
+  if [[ "$(id -u)" == 0 ]]; then "$@"; else sudo -n "$@"; fi
+}
+
+# sha256 of the named files' contents and of any extra words
+hash_of() {
+  local extra="$1"
+  shift
+  { printf '%s\n' "$extra"; cat /dev/null "$@"; } | sha256sum | cut -c1-16
+}
+
+current() {
+  "$docker" image inspect -f '{{ index .Config.Labels "statewarden.hash" }}' "$1" 2>/dev/null || true
+}
+
+# the images a rebuild left untagged
+prune() {
+  "$docker" image prune -f --filter label=statewarden.hash > /dev/null
+}
+
+# debootstrap + packages -> an imported image
+rootfs_image() {
+  local image="$1" hash="$2"
+  shift 2
+  local dir
+  dir="$(mktemp -d "${TMPDIR:-/tmp}/statewarden-rootfs.XXXXXX")"
+  log "debootstrap bookworm for $image (packages: $*)"
+  as_root debootstrap --variant=minbase bookworm "$dir" "$mirror" > "$work/debootstrap.log" 2>&1 \
+    || { tail -20 "$work/debootstrap.log" >&2; as_root rm -rf "$dir"; return 1; }
+  as_root mount -t proc proc "$dir/proc"
+  local rc=0
+  as_root chroot "$dir" /usr/bin/env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -q --no-install-recommends "$@" > "$work/apt-$hash.log" 2>&1 || rc=$?
+  as_root umount "$dir/proc"
+  if [[ $rc != 0 ]]; then
+    tail -20 "$work/apt-$hash.log" >&2
+    as_root rm -rf "$dir"
+    return $rc
+  fi
+  as_root chroot "$dir" apt-get clean
+  as_root rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/* "$dir"/var/log/*
+  as_root tar -C "$dir" -c . | "$docker" import \
+    --change "LABEL statewarden.hash=$hash" \
+    --change 'ENV LANG=C.UTF-8' \
+    --change 'CMD ["/bin/bash"]' - "$image" > /dev/null
+  as_root rm -rf "$dir"
+}
+
+build_jre() {
+  local hash
+  hash="$(hash_of "$(declare -f rootfs_image) openjdk-17-jre-headless $mirror")"
+  if [[ "$(current "$JRE")" == "$hash" ]]; then return; fi
+  rootfs_image "$JRE" "$hash" openjdk-17-jre-headless
+  prune
+  log "built $JRE"
+}
+
+build_kafka() {
+  build_jre
+  local hash
+  hash="$(hash_of "$(current "$JRE")" "$here"/kafka/Dockerfile "$here"/kafka/pom.xml "$here"/kafka/run \
+    "$here"/kafka/logback.xml "$here"/kafka/bin/*)"
+  if [[ "$(current "$KAFKA")" == "$hash" ]]; then return; fi
+  local ctx="$work/kafka"
+  rm -rf "$ctx"
+  mkdir -p "$ctx"
+  log "copying the Kafka jars with Maven"
+  "$root/mvnw" -B -q -f "$here/kafka/pom.xml" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$ctx/libs" >&2
+  cp -r "$here"/kafka/Dockerfile "$here"/kafka/run "$here"/kafka/logback.xml "$here"/kafka/bin "$ctx/"
+  "$docker" build -q --label "statewarden.hash=$hash" --build-arg "BASE=$JRE" -t "$KAFKA" "$ctx" > /dev/null
+  prune
+  log "built $KAFKA"
+}
+
+registry_home() {
+  local h
+  for h in "${STATEWARDEN_REGISTRY_HOME:-}" "$root/streams-app/target/apicurio-registry" \
+    "$root/embedded/target/apicurio-registry"; do
+    if [[ -n "$h" ]] && compgen -G "$h/apicurio-registry-app-*-runner.jar" > /dev/null; then
+      echo "$h"
+      return
+    fi
+  done
+  echo "No unpacked Apicurio Registry distribution: run ./mvnw -B package -DskipTests first" \
+    "(or set STATEWARDEN_REGISTRY_HOME)" >&2
+  return 1
+}
+
+build_registry() {
+  build_jre
+  local home hash
+  home="$(registry_home)"
+  hash="$(hash_of "$(current "$JRE") $(cd "$home" && ls apicurio-registry-app-*-runner.jar)" \
+    "$here/registry/Dockerfile")"
+  if [[ "$(current "$REGISTRY")" == "$hash" ]]; then return; fi
+  "$docker" build -q --label "statewarden.hash=$hash" --build-arg "BASE=$JRE" -t "$REGISTRY" \
+    -f "$here/registry/Dockerfile" "$home" > /dev/null
+  prune
+  log "built $REGISTRY"
+}
+
+targets=("$@")
+if [[ ${#targets[@]} == 0 ]]; then targets=(jre kafka registry); fi
+for t in "${targets[@]}"; do
+  case "$t" in
+    jre) build_jre ;;
+    kafka) build_kafka ;;
+    registry) build_registry ;;
+    *) echo "unknown image $t (jre, kafka, registry)" >&2; exit 2 ;;
+  esac
+done
