@@ -81,6 +81,23 @@ public final class HttpApi implements AutoCloseable {
   private final Limits limits;
   private final byte[] expected;
 
+  private final ConsoleAssets assets = new ConsoleAssets();
+  private volatile DeadLetters deadLetters;
+
+  /**
+   * Sent with every answer: the console's pages run only the scripts and styles served here (no
+   * inline script or style, no other origin), and nothing is sniffed or framed (docs/security.md).
+   */
+  static final Map<String, String> SECURITY_HEADERS =
+      Map.of(
+          "Content-Security-Policy",
+          "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+              + " connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+          "X-Content-Type-Options",
+          "nosniff",
+          "Referrer-Policy",
+          "no-referrer");
+
   /** The routes, once {@link #start} has them; until then every request is answered 503. */
   private volatile Router router;
 
@@ -116,6 +133,8 @@ public final class HttpApi implements AutoCloseable {
                 // else a connection is not handed over until its first bytes arrive (to tell
                 // HTTP/2 from HTTP/1), and one that sends nothing would escape the read deadline
                 .setHttp2ClearTextEnabled(false)
+                // gzip for clients that ask (the Mermaid bundle: 3.1 MB, 0.9 MB gzipped)
+                .setCompressionSupported(true)
                 .setIdleTimeout((int) STALLED_RESPONSE.toSeconds())
                 .setIdleTimeoutUnit(TimeUnit.SECONDS));
     server.connectionHandler(this::accepted);
@@ -146,11 +165,34 @@ public final class HttpApi implements AutoCloseable {
 
   public void start(
       KafkaStreams streams, ProtocolCatalog catalog, SessionQuery sessions, Metrics metrics) {
+    start(streams, catalog, sessions, metrics, null);
+  }
+
+  /**
+   * @param deadLetters reads the dead-letter topic for {@code /dead-letters}; null: 404 there
+   */
+  public void start(
+      KafkaStreams streams,
+      ProtocolCatalog catalog,
+      SessionQuery sessions,
+      Metrics metrics,
+      DeadLetters deadLetters) {
     PrometheusRegistry registry = new PrometheusRegistry();
     metrics.registerTo(registry);
     registry.register(storedSessions(streams));
     registry.register(new KafkaStreamsMetrics(streams::metrics));
-    router = new Router(streams, catalog, sessions, registry);
+    ConsoleStats stats = new ConsoleStats(metrics);
+    stats.sample(System.currentTimeMillis());
+    vertx.setPeriodic(ConsoleStats.STEP_MS, id -> stats.sample(System.currentTimeMillis()));
+    this.deadLetters = deadLetters;
+    router =
+        new Router(
+            streams,
+            catalog,
+            sessions,
+            registry,
+            stats,
+            new SessionList(streams, SessionList.MAX_SCAN));
     LOG.info("HTTP API on http://{}:{}", host, port());
   }
 
@@ -206,6 +248,7 @@ public final class HttpApi implements AutoCloseable {
               done[1] = true;
               if (done[0]) arm(conn);
             });
+    SECURITY_HEADERS.forEach(req.response()::putHeader);
     Router r = router;
     if (r == null) {
       reply(req, 503, Map.of("error", "starting", "retry", true));
@@ -220,16 +263,22 @@ public final class HttpApi implements AutoCloseable {
     private final ProtocolCatalog catalog;
     private final SessionQuery sessions;
     private final PrometheusRegistry registry;
+    private final ConsoleStats stats;
+    private final SessionList list;
 
     Router(
         KafkaStreams streams,
         ProtocolCatalog catalog,
         SessionQuery sessions,
-        PrometheusRegistry registry) {
+        PrometheusRegistry registry,
+        ConsoleStats stats,
+        SessionList list) {
       this.streams = streams;
       this.catalog = catalog;
       this.sessions = sessions;
       this.registry = registry;
+      this.stats = stats;
+      this.list = list;
     }
 
     void route(HttpServerRequest req) {
@@ -243,6 +292,12 @@ public final class HttpApi implements AutoCloseable {
         KafkaStreams.State state = streams.state();
         boolean ok = state == KafkaStreams.State.RUNNING;
         reply(req, ok ? 200 : 503, Map.of("status", ok ? "UP" : "DOWN", "streams", state.name()));
+        return;
+      }
+      // the console's files: open, as a browser cannot send the token when it opens a page; they
+      // hold no data (every answer with data needs the token)
+      if (path.equals("/") || path.startsWith("/console/")) {
+        blocking(req, () -> asset(req, path.equals("/") ? "index.html" : path.substring(9)));
         return;
       }
       if (!authorized(req)) {
@@ -285,6 +340,41 @@ public final class HttpApi implements AutoCloseable {
           return;
         }
         blocking(req, () -> protocol(name));
+      } else if (path.equals("/sessions")) {
+        String protocol = req.getParam("protocol");
+        String state = req.getParam("state");
+        long minAge;
+        int limit;
+        try {
+          minAge =
+              Long.parseLong(req.params().get("minAgeMs") == null ? "0" : req.getParam("minAgeMs"));
+          limit =
+              Integer.parseInt(req.params().get("limit") == null ? "50" : req.getParam("limit"));
+        } catch (NumberFormatException e) {
+          reply(req, 400, Map.of("error", "minAgeMs and limit are whole numbers"));
+          return;
+        }
+        blocking(
+            req,
+            () ->
+                list.list(
+                    blankToNull(protocol),
+                    blankToNull(state),
+                    minAge,
+                    limit,
+                    System.currentTimeMillis()));
+      } else if (path.equals("/stats")) {
+        blocking(req, () -> new Answer(200, stats.view(System.currentTimeMillis())));
+      } else if (path.equals("/dead-letters") && deadLetters != null) {
+        int limit;
+        try {
+          limit =
+              Integer.parseInt(req.params().get("limit") == null ? "20" : req.getParam("limit"));
+        } catch (NumberFormatException e) {
+          reply(req, 400, Map.of("error", "limit is a whole number"));
+          return;
+        }
+        blocking(req, () -> deadLetters.last(limit));
       } else if (path.equals("/metrics")) {
         blocking(
             req,
@@ -307,6 +397,22 @@ public final class HttpApi implements AutoCloseable {
           200,
           Map.of("name", name, "versions", versions.stream().map(p -> summary(p, true)).toList()));
     }
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  /** A console file, or 304 when the browser has it already, or 404. */
+  private Answer asset(HttpServerRequest req, String name) {
+    var found = assets.get(name);
+    if (found.isEmpty()) return new Answer(404, Map.of("error", "not found"));
+    ConsoleAssets.Asset a = found.get();
+    req.response().putHeader("ETag", a.etag()).putHeader("Cache-Control", "no-cache");
+    if (a.etag().equals(req.getHeader("If-None-Match"))) {
+      return new Answer(304, new Raw(a.type(), new byte[0]));
+    }
+    return new Answer(200, new Raw(a.type(), a.bytes()));
   }
 
   /** A body already encoded, with its content type. */
@@ -401,6 +507,7 @@ public final class HttpApi implements AutoCloseable {
 
   @Override
   public void close() {
+    if (deadLetters != null) deadLetters.close();
     try {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
