@@ -16,6 +16,7 @@ import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * Answers {@code GET /sessions} for the console: the active sessions of this instance's partitions,
@@ -59,6 +60,36 @@ final class SessionList {
   }
 
   Answer list(String protocol, String state, long minAgeMs, int limit, long now) {
+    try {
+      return scan(
+          streams.store(
+              StoreQueryParameters.fromNameAndType(
+                  TopologyFactory.SESSIONS_STORE,
+                  QueryableStoreTypes.<String, byte[]>keyValueStore())),
+          protocol,
+          state,
+          minAgeMs,
+          limit,
+          now);
+    } catch (InvalidStateStoreException e) {
+      return new Answer(
+          503,
+          Map.of(
+              "error",
+              "state not available yet: the session store is migrating or restoring",
+              "retry",
+              true));
+    }
+  }
+
+  /** The answer from {@code store}: package-private for tests. */
+  Answer scan(
+      ReadOnlyKeyValueStore<String, byte[]> store,
+      String protocol,
+      String state,
+      long minAgeMs,
+      int limit,
+      long now) {
     int keep = Math.max(1, Math.min(limit, MAX_LIST));
     // the `keep` longest in their state, and the `keep` next due, each in a bounded heap
     PriorityQueue<Row> oldest =
@@ -70,13 +101,7 @@ final class SessionList {
     int scanned = 0;
     int undecodable = 0;
     boolean truncated = false;
-    try (KeyValueIterator<String, byte[]> it =
-        streams
-            .store(
-                StoreQueryParameters.fromNameAndType(
-                    TopologyFactory.SESSIONS_STORE,
-                    QueryableStoreTypes.<String, byte[]>keyValueStore()))
-            .all()) {
+    try (KeyValueIterator<String, byte[]> it = store.all()) {
       while (it.hasNext()) {
         if (scanned == maxScan) {
           truncated = true;
@@ -110,14 +135,6 @@ final class SessionList {
           bounded(oldest, row, keep);
         }
       }
-    } catch (InvalidStateStoreException e) {
-      return new Answer(
-          503,
-          Map.of(
-              "error",
-              "state not available yet: the session store is migrating or restoring",
-              "retry",
-              true));
     }
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("scanned", scanned);
