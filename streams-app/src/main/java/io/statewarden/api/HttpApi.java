@@ -346,10 +346,8 @@ public final class HttpApi implements AutoCloseable {
         long minAge;
         int limit;
         try {
-          minAge =
-              Long.parseLong(req.params().get("minAgeMs") == null ? "0" : req.getParam("minAgeMs"));
-          limit =
-              Integer.parseInt(req.params().get("limit") == null ? "50" : req.getParam("limit"));
+          minAge = number(req, "minAgeMs", 0);
+          limit = (int) number(req, "limit", 50);
         } catch (NumberFormatException e) {
           reply(req, 400, Map.of("error", "minAgeMs and limit are whole numbers"));
           return;
@@ -368,8 +366,7 @@ public final class HttpApi implements AutoCloseable {
       } else if (path.equals("/dead-letters") && deadLetters != null) {
         int limit;
         try {
-          limit =
-              Integer.parseInt(req.params().get("limit") == null ? "20" : req.getParam("limit"));
+          limit = (int) number(req, "limit", 20);
         } catch (NumberFormatException e) {
           reply(req, 400, Map.of("error", "limit is a whole number"));
           return;
@@ -399,6 +396,12 @@ public final class HttpApi implements AutoCloseable {
     }
   }
 
+  /** The query parameter {@code name} as a whole number, or {@code absent} without it. */
+  private static long number(HttpServerRequest req, String name, long absent) {
+    String v = req.getParam(name);
+    return v == null || v.isBlank() ? absent : Math.max(0, Long.parseLong(v.strip()));
+  }
+
   private static String blankToNull(String s) {
     return s == null || s.isBlank() ? null : s;
   }
@@ -408,15 +411,20 @@ public final class HttpApi implements AutoCloseable {
     var found = assets.get(name);
     if (found.isEmpty()) return new Answer(404, Map.of("error", "not found"));
     ConsoleAssets.Asset a = found.get();
-    req.response().putHeader("ETag", a.etag()).putHeader("Cache-Control", "no-cache");
+    // revalidated on each use (no-cache), answered 304 while unchanged
+    Map<String, String> headers = Map.of("ETag", a.etag(), "Cache-Control", "no-cache");
     if (a.etag().equals(req.getHeader("If-None-Match"))) {
-      return new Answer(304, new Raw(a.type(), new byte[0]));
+      return new Answer(304, new Raw(a.type(), new byte[0], headers));
     }
-    return new Answer(200, new Raw(a.type(), a.bytes()));
+    return new Answer(200, new Raw(a.type(), a.bytes(), headers));
   }
 
   /** A body already encoded, with its content type. */
-  private record Raw(String contentType, byte[] bytes) {}
+  private record Raw(String contentType, byte[] bytes, Map<String, String> headers) {
+    Raw(String contentType, byte[] bytes) {
+      this(contentType, bytes, Map.of());
+    }
+  }
 
   /** Runs {@code work} on a worker thread and answers with its result (500 if it throws). */
   private void blocking(HttpServerRequest req, Supplier<Answer> work) {
@@ -483,6 +491,7 @@ public final class HttpApi implements AutoCloseable {
     if (body instanceof Raw raw) {
       type = raw.contentType();
       bytes = raw.bytes();
+      raw.headers().forEach(res::putHeader);
     } else if (body instanceof SessionQuery.RawJson raw) {
       bytes = raw.json().getBytes(StandardCharsets.UTF_8);
     } else {
