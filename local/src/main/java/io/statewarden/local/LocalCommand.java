@@ -197,6 +197,7 @@ final class LocalCommand implements Callable<Integer> {
       StatewardenApp app = StatewardenApp.start(config);
       started.add(app);
       out.println("statewarden HTTP:  http://127.0.0.1:" + app.httpPort() + " (/health/ready)");
+      out.println("Console:           http://127.0.0.1:" + app.httpPort() + "/");
       out.println("Data directory:    " + data);
       if (demo) {
         started.add(new OutputTail(kafka.bootstrapServers(), registry.url(), topics, out));

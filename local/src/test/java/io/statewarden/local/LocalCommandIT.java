@@ -169,6 +169,15 @@ class LocalCommandIT {
               () -> http.send(readiness, HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
       p.descendants().forEach(children::add);
       assertThat(children).as("the registry runs as a child process").isNotEmpty();
+      // the console, at the address local prints
+      String console = "http://127.0.0.1:" + httpPort + "/";
+      assertThat(lines).contains("Console:           " + console);
+      HttpResponse<String> page =
+          http.send(
+              HttpRequest.newBuilder(URI.create(console)).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(page.statusCode()).isEqualTo(200);
+      assertThat(page.body()).contains("<html");
 
       List<Object> seen =
           consumeUntil("127.0.0.1:" + kafkaPort, registry, 30, Duration.ofSeconds(90));

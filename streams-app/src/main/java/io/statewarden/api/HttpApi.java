@@ -89,6 +89,23 @@ public final class HttpApi implements AutoCloseable {
 
   private volatile CommandRoute commands;
 
+  private final ConsoleAssets assets = new ConsoleAssets();
+  private volatile DeadLetters deadLetters;
+
+  /**
+   * Sent with every answer: the console's pages run only the scripts and styles served here (no
+   * inline script or style, no other origin), and nothing is sniffed or framed (docs/security.md).
+   */
+  static final Map<String, String> SECURITY_HEADERS =
+      Map.of(
+          "Content-Security-Policy",
+          "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+              + " connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+          "X-Content-Type-Options",
+          "nosniff",
+          "Referrer-Policy",
+          "no-referrer");
+
   /** The routes, once {@link #start} has them; until then every request is answered 503. */
   private volatile Router router;
 
@@ -124,6 +141,8 @@ public final class HttpApi implements AutoCloseable {
                 // else a connection is not handed over until its first bytes arrive (to tell
                 // HTTP/2 from HTTP/1), and one that sends nothing would escape the read deadline
                 .setHttp2ClearTextEnabled(false)
+                // gzip for clients that ask (the Mermaid bundle: 3.1 MB, 0.9 MB gzipped)
+                .setCompressionSupported(true)
                 .setIdleTimeout((int) STALLED_RESPONSE.toSeconds())
                 .setIdleTimeoutUnit(TimeUnit.SECONDS));
     server.connectionHandler(this::accepted);
@@ -163,11 +182,34 @@ public final class HttpApi implements AutoCloseable {
 
   public void start(
       KafkaStreams streams, ProtocolCatalog catalog, SessionQuery sessions, Metrics metrics) {
+    start(streams, catalog, sessions, metrics, null);
+  }
+
+  /**
+   * @param deadLetters reads the dead-letter topic for {@code /dead-letters}; null: 404 there
+   */
+  public void start(
+      KafkaStreams streams,
+      ProtocolCatalog catalog,
+      SessionQuery sessions,
+      Metrics metrics,
+      DeadLetters deadLetters) {
     PrometheusRegistry registry = new PrometheusRegistry();
     metrics.registerTo(registry);
     registry.register(storedSessions(streams));
     registry.register(new KafkaStreamsMetrics(streams::metrics));
-    router = new Router(streams, catalog, sessions, registry);
+    ConsoleStats stats = new ConsoleStats(metrics);
+    stats.sample(System.currentTimeMillis());
+    vertx.setPeriodic(ConsoleStats.STEP_MS, id -> stats.sample(System.currentTimeMillis()));
+    this.deadLetters = deadLetters;
+    router =
+        new Router(
+            streams,
+            catalog,
+            sessions,
+            registry,
+            stats,
+            new SessionList(streams, SessionList.MAX_SCAN));
     LOG.info("HTTP API on http://{}:{}", host, port());
   }
 
@@ -223,6 +265,7 @@ public final class HttpApi implements AutoCloseable {
               done[1] = true;
               if (done[0]) arm(conn);
             });
+    SECURITY_HEADERS.forEach(req.response()::putHeader);
     Router r = router;
     if (r == null) {
       reply(req, 503, Map.of("error", "starting", "retry", true));
@@ -237,16 +280,22 @@ public final class HttpApi implements AutoCloseable {
     private final ProtocolCatalog catalog;
     private final SessionQuery sessions;
     private final PrometheusRegistry registry;
+    private final ConsoleStats stats;
+    private final SessionList list;
 
     Router(
         KafkaStreams streams,
         ProtocolCatalog catalog,
         SessionQuery sessions,
-        PrometheusRegistry registry) {
+        PrometheusRegistry registry,
+        ConsoleStats stats,
+        SessionList list) {
       this.streams = streams;
       this.catalog = catalog;
       this.sessions = sessions;
       this.registry = registry;
+      this.stats = stats;
+      this.list = list;
     }
 
     void route(HttpServerRequest req) {
@@ -260,6 +309,12 @@ public final class HttpApi implements AutoCloseable {
         KafkaStreams.State state = streams.state();
         boolean ok = state == KafkaStreams.State.RUNNING;
         reply(req, ok ? 200 : 503, Map.of("status", ok ? "UP" : "DOWN", "streams", state.name()));
+        return;
+      }
+      // the console's files: open, as a browser cannot send the token when it opens a page; they
+      // hold no data (every answer with data needs the token)
+      if (path.equals("/") || path.startsWith("/console/")) {
+        blocking(req, () -> asset(req, path.equals("/") ? "index.html" : path.substring(9)));
         return;
       }
       Command.Kind verb =
@@ -310,6 +365,38 @@ public final class HttpApi implements AutoCloseable {
           return;
         }
         blocking(req, () -> protocol(name));
+      } else if (path.equals("/sessions")) {
+        String protocol = req.getParam("protocol");
+        String state = req.getParam("state");
+        long minAge;
+        int limit;
+        try {
+          minAge = number(req, "minAgeMs", 0);
+          limit = (int) number(req, "limit", 50);
+        } catch (NumberFormatException e) {
+          reply(req, 400, Map.of("error", "minAgeMs and limit are whole numbers"));
+          return;
+        }
+        blocking(
+            req,
+            () ->
+                list.list(
+                    blankToNull(protocol),
+                    blankToNull(state),
+                    minAge,
+                    limit,
+                    System.currentTimeMillis()));
+      } else if (path.equals("/stats")) {
+        blocking(req, () -> new Answer(200, stats.view(System.currentTimeMillis())));
+      } else if (path.equals("/dead-letters") && deadLetters != null) {
+        int limit;
+        try {
+          limit = (int) number(req, "limit", 20);
+        } catch (NumberFormatException e) {
+          reply(req, 400, Map.of("error", "limit is a whole number"));
+          return;
+        }
+        blocking(req, () -> deadLetters.last(limit));
       } else if (path.equals("/metrics")) {
         blocking(
             req,
@@ -376,8 +463,35 @@ public final class HttpApi implements AutoCloseable {
     }
   }
 
+  /** The query parameter {@code name} as a whole number, or {@code absent} without it. */
+  private static long number(HttpServerRequest req, String name, long absent) {
+    String v = req.getParam(name);
+    return v == null || v.isBlank() ? absent : Math.max(0, Long.parseLong(v.strip()));
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  /** A console file, or 304 when the browser has it already, or 404. */
+  private Answer asset(HttpServerRequest req, String name) {
+    var found = assets.get(name);
+    if (found.isEmpty()) return new Answer(404, Map.of("error", "not found"));
+    ConsoleAssets.Asset a = found.get();
+    // revalidated on each use (no-cache), answered 304 while unchanged
+    Map<String, String> headers = Map.of("ETag", a.etag(), "Cache-Control", "no-cache");
+    if (a.etag().equals(req.getHeader("If-None-Match"))) {
+      return new Answer(304, new Raw(a.type(), new byte[0], headers));
+    }
+    return new Answer(200, new Raw(a.type(), a.bytes(), headers));
+  }
+
   /** A body already encoded, with its content type. */
-  private record Raw(String contentType, byte[] bytes) {}
+  private record Raw(String contentType, byte[] bytes, Map<String, String> headers) {
+    Raw(String contentType, byte[] bytes) {
+      this(contentType, bytes, Map.of());
+    }
+  }
 
   /** Runs {@code work} on a worker thread and answers with its result (500 if it throws). */
   private void blocking(HttpServerRequest req, Supplier<Answer> work) {
@@ -452,6 +566,7 @@ public final class HttpApi implements AutoCloseable {
     if (body instanceof Raw raw) {
       type = raw.contentType();
       bytes = raw.bytes();
+      raw.headers().forEach(res::putHeader);
     } else if (body instanceof SessionQuery.RawJson raw) {
       bytes = raw.json().getBytes(StandardCharsets.UTF_8);
     } else {
@@ -476,6 +591,7 @@ public final class HttpApi implements AutoCloseable {
 
   @Override
   public void close() {
+    if (deadLetters != null) deadLetters.close();
     try {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {

@@ -81,14 +81,29 @@ public final class SessionQuery {
                       QueryableStoreTypes.<String, byte[]>keyValueStore())
                   .withPartition(md.partition()));
       Session s = SessionState.of(store).get(id);
+      // the last rejections of this id live in the same task, so on this instance too
+      Object rejections = rejections(id, md.partition());
       if (s == null) {
-        return new Answer(404, Map.of("error", "no session " + id));
+        return new Answer(404, Map.of("error", "no session " + id, "rejections", rejections));
       }
-      return new Answer(200, view(s));
+      Map<String, Object> v = view(s);
+      v.put("rejections", rejections);
+      return new Answer(200, v);
     } catch (InvalidStateStoreException e) {
       LOG.debug("Session store not queryable for {}: {}", id, e.toString());
       return unavailable("the session store is migrating or restoring");
     }
+  }
+
+  /** The rejections kept for {@code id} (decision 0015), oldest first; empty without any. */
+  private Object rejections(String id, int partition) {
+    ReadOnlyKeyValueStore<String, byte[]> store =
+        streams.store(
+            StoreQueryParameters.fromNameAndType(
+                    TopologyFactory.REJECTIONS_STORE,
+                    QueryableStoreTypes.<String, byte[]>keyValueStore())
+                .withPartition(partition));
+    return TopologyFactory.rejections(store.get(id));
   }
 
   /** Asks the owner; its answer is relayed as is. Package-private for tests. */

@@ -1,5 +1,6 @@
 package io.statewarden.app;
 
+import io.statewarden.api.DeadLetters;
 import io.statewarden.api.HttpApi;
 import io.statewarden.api.SessionQuery;
 import io.statewarden.config.AvroLimits;
@@ -144,7 +145,9 @@ public final class StatewardenApp implements AutoCloseable {
             engine,
             HostInfo.buildFromEndpoint(props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG)),
             token),
-        metrics);
+        metrics,
+        new DeadLetters(
+            config.topics().dlq(), clients.getRestoreConsumerConfigs(clientId + "-console")));
     StatewardenApp app = new StatewardenApp(streams, http, catchUp, commands);
     // names and counts only: settings may hold secrets (SASL, TLS, registry auth, the token)
     LOG.info(

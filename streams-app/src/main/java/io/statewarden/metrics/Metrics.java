@@ -6,7 +6,9 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.statewarden.engine.Output;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
@@ -39,6 +41,12 @@ public final class Metrics {
           .classicOnly()
           .classicUpperBounds(LATENESS_BUCKETS_SECONDS)
           .build();
+  private final Counter backouts =
+      Counter.builder()
+          .name("statewarden_backouts_total")
+          .help("Backouts by protocol and reason.")
+          .labelNames("protocol", "reason")
+          .build();
   private final Counter quarantined =
       Counter.builder()
           .name("statewarden_sessions_quarantined_total")
@@ -59,6 +67,8 @@ public final class Metrics {
       decisions.labelValues(String.valueOf(a.decision()), reason).inc();
     } else if (o instanceof Output.Transition t) {
       transitions.labelValues(t.protocol(), t.to()).inc();
+    } else if (o instanceof Output.Backout b) {
+      backouts.labelValues(b.protocol(), b.reason().name()).inc();
     }
   }
 
@@ -100,6 +110,55 @@ public final class Metrics {
   }
 
   /**
+   * The counters' totals on this instance, for the console: {@code transitions|protocol|state},
+   * {@code events|decision|reason} and {@code backouts|protocol|reason}, each to its count.
+   */
+  public Map<String, Long> totals() {
+    Map<String, Long> m = new TreeMap<>();
+    total(m, "transitions", transitions, "protocol", "state");
+    total(m, "events", decisions, "decision", "reason");
+    total(m, "backouts", backouts, "protocol", "reason");
+    return m;
+  }
+
+  private static void total(Map<String, Long> m, String name, Counter c, String a, String b) {
+    c.collect()
+        .getDataPoints()
+        .forEach(
+            d ->
+                m.put(
+                    name + "|" + d.getLabels().get(a) + "|" + d.getLabels().get(b),
+                    (long) d.getValue()));
+  }
+
+  /** Active sessions on this instance by protocol and state. */
+  public Map<State, Long> active() {
+    Map<State, Long> active = new HashMap<>();
+    activeByTask
+        .values()
+        .forEach(a -> a.counts.forEach((k, n) -> active.merge(k, n.sum(), Long::sum)));
+    return active;
+  }
+
+  /** Pending deadlines in the indexes of this instance's tasks. */
+  public long pendingDeadlines() {
+    return pendingByTask.values().stream().mapToLong(IntSupplier::getAsInt).sum();
+  }
+
+  /** The lateness histogram: each bucket's upper bound in seconds to its (not cumulative) count. */
+  public Map<Double, Long> latenessBuckets() {
+    Map<Double, Long> m = new LinkedHashMap<>();
+    lateness
+        .collect()
+        .getDataPoints()
+        .forEach(
+            d ->
+                d.getClassicBuckets()
+                    .forEach(b -> m.merge(b.getUpperBound(), b.getCount(), Long::sum)));
+    return m;
+  }
+
+  /**
    * Registers these metrics with {@code registry}, which writes them (see {@link
    * io.statewarden.metrics.PrometheusText}).
    */
@@ -107,6 +166,7 @@ public final class Metrics {
     registry.register(decisions);
     registry.register(transitions);
     registry.register(lateness);
+    registry.register(backouts);
     registry.register(quarantined);
     registry.register(
         GaugeWithCallback.builder()
@@ -114,23 +174,14 @@ public final class Metrics {
             .help(
                 "Sessions with a pending due time (deadline or end of retention) in the deadline"
                     + " indexes of the tasks on this instance.")
-            .callback(
-                c -> c.call(pendingByTask.values().stream().mapToLong(IntSupplier::getAsInt).sum()))
+            .callback(c -> c.call(pendingDeadlines()))
             .build());
     registry.register(
         GaugeWithCallback.builder()
             .name("statewarden_sessions_active")
             .help("Active (not final) sessions owned by this instance, by protocol and state.")
             .labelNames("protocol", "state")
-            .callback(
-                c -> {
-                  Map<State, Long> active = new HashMap<>();
-                  activeByTask
-                      .values()
-                      .forEach(
-                          a -> a.counts.forEach((k, n) -> active.merge(k, n.sum(), Long::sum)));
-                  active.forEach((k, n) -> c.call(n, k.protocol(), k.state()));
-                })
+            .callback(c -> active().forEach((k, n) -> c.call(n, k.protocol(), k.state())))
             .build());
   }
 }

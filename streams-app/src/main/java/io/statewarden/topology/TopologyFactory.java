@@ -46,11 +46,21 @@ public final class TopologyFactory {
   public static final String ENGINE = "engine";
   public static final String TRANSITIONS_SINK = "transitions-sink";
   public static final String BACKOUTS_SINK = "backouts-sink";
+
+  /**
+   * Where the engine sends audit records: live, the rejections index ({@link RecentRejections}),
+   * which passes them on to {@link #AUDIT_TOPIC_SINK}; in a replay, the audit topic's sink itself.
+   */
   public static final String AUDIT_SINK = "audit-sink";
+
+  public static final String AUDIT_TOPIC_SINK = "audit-topic-sink";
   public static final String DLQ_SINK = "dlq-sink";
   public static final String NORMALIZED_SINK = "normalized-events-sink";
   public static final String TIMERS_SINK = "timers-sink";
   public static final String SESSIONS_STORE = "sessions";
+
+  /** The last rejections of each session id, for the console (decision 0015). */
+  public static final String REJECTIONS_STORE = "rejections";
 
   /**
    * What the processors need besides the engine. {@code mac} signs the records statewarden writes
@@ -207,12 +217,28 @@ public final class TopologyFactory {
         ENGINE);
     topology.addSink(TRANSITIONS_SINK, t.transitions(), keys, avroOut, ENGINE);
     topology.addSink(BACKOUTS_SINK, t.backouts(), keys, avroOut, ENGINE);
-    topology.addSink(AUDIT_SINK, t.audit(), keys, avroOut, ENGINE);
+    if (live) {
+      topology.addProcessor(AUDIT_SINK, RecentRejections::new, ENGINE);
+      topology.addStateStore(
+          Stores.keyValueStoreBuilder(
+              Stores.persistentKeyValueStore(REJECTIONS_STORE),
+              Serdes.String(),
+              Serdes.ByteArray()),
+          AUDIT_SINK);
+      topology.addSink(AUDIT_TOPIC_SINK, t.audit(), keys, avroOut, AUDIT_SINK);
+    } else {
+      topology.addSink(AUDIT_SINK, t.audit(), keys, avroOut, ENGINE);
+    }
     String[] dlqParents =
         live ? new String[] {DECODE_AVRO, DECODE_JSON, ENGINE} : new String[] {DECODE_AVRO, ENGINE};
     topology.addSink(
         DLQ_SINK, t.dlq(), new DlqKeySerializer(), new ByteArraySerializer(), dlqParents);
     return topology;
+  }
+
+  /** The stored value of {@link #REJECTIONS_STORE} as a JSON array (empty for null). */
+  public static com.fasterxml.jackson.databind.JsonNode rejections(byte[] stored) {
+    return RecentRejections.read(stored);
   }
 
   /** Dead letters keep the raw key bytes; the engine's own dead letters have a string key. */

@@ -111,7 +111,15 @@ class HttpAuthIT {
               .until(() -> get(port, "/health/ready", null).statusCode() == 200);
           assertThat(get(port, "/health/live", null).statusCode()).isEqualTo(200);
           for (String path :
-              List.of("/sessions/t0", "/protocols", "/protocols/x", "/metrics", "/")) {
+              List.of(
+                  "/sessions/t0",
+                  "/sessions",
+                  "/protocols",
+                  "/protocols/x",
+                  "/metrics",
+                  "/stats",
+                  "/dead-letters",
+                  "/no-such-path")) {
             for (String wrong :
                 new String[] {
                   null, "Bearer", "Bearer wrong", "Basic " + TOKEN, bearer + "x", TOKEN
@@ -122,6 +130,13 @@ class HttpAuthIT {
                   .hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
               assertThat(r.body()).doesNotContain(TOKEN);
             }
+          }
+          // the console's files are open (a browser cannot send the token when it opens a page)
+          // and hold no data: their scripts ask for the token
+          for (String open : List.of("/", "/console/app.js", "/console/pages.js")) {
+            HttpResponse<String> r = get(port, open, null);
+            assertThat(r.statusCode()).as(open).isEqualTo(200);
+            assertThat(r.body()).doesNotContain("t0").doesNotContain(TOKEN);
           }
           assertThat(get(port, "/protocols", bearer).statusCode()).isEqualTo(200);
           assertThat(get(port, "/metrics", bearer).body()).contains("statewarden_events_total");
