@@ -43,8 +43,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP API of an instance: {@code /health/live}, {@code /health/ready} (200 once the stream
- * threads are RUNNING), {@code /sessions/{id}}, {@code /protocols}, {@code /protocols/{name}} (with
- * its Mermaid diagram) and Prometheus {@code /metrics}. Bound to loopback by default.
+ * threads are RUNNING), {@code /sessions/{id}}, {@code
+ * /sessions?protocol=&state=&olderThan=&limit=&after=} (the session list, {@link SessionList}),
+ * {@code /protocols}, {@code /protocols/{name}} (with its Mermaid diagram) and Prometheus {@code
+ * /metrics}. Bound to loopback by default.
  *
  * <p>With a bearer token configured, every endpoint except the two health checks answers 401 unless
  * the request carries {@code Authorization: Bearer <token>} (compared in constant time).
@@ -250,7 +252,12 @@ public final class HttpApi implements AutoCloseable {
         reply(req, 401, Map.of("error", "unauthorized: a bearer token is required"));
         return;
       }
-      if (path.startsWith("/sessions/")) {
+      if (path.equals("/sessions")) {
+        Map<String, String> params = new LinkedHashMap<>();
+        req.params().forEach(e -> params.putIfAbsent(e.getKey(), e.getValue()));
+        boolean forwarded = req.headers().contains(SessionQuery.FORWARDED);
+        blocking(req, () -> sessions.list(params, forwarded));
+      } else if (path.startsWith("/sessions/")) {
         String id;
         try {
           id = PathSegment.decode(path.substring("/sessions/".length()));

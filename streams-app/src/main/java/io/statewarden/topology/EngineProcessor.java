@@ -65,7 +65,9 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
     this.task = context.taskId().toString();
     Metrics.Active active =
         settings.metrics().taskStarted(task, () -> state == null ? 0 : state.pendingDeadlines());
-    this.state = new StoreSessionState(store, live ? engine::dueAt : null, active);
+    KeyValueStore<String, byte[]> listIndex =
+        context.getStateStore(TopologyFactory.SESSION_INDEX_STORE);
+    this.state = new StoreSessionState(store, listIndex, live ? engine::dueAt : null, active);
     this.toQuarantine = state.rebuild();
     if (live) {
       this.gate = settings.catchUp().open(context.applicationId(), context.taskId().partition());
@@ -85,7 +87,7 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
     List<Record<String, Object>> out;
     try {
       current = state.get(key);
-      r = decide(current, record.value());
+      r = decide(current, record.value(), state::live);
       out = records(r);
     } catch (RuntimeException e) {
       // the computation refused this input (a stored session it cannot decode, a protocol version
@@ -105,7 +107,7 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
     }
   }
 
-  private Result decide(Session current, Object value) {
+  private Result decide(Session current, Object value, Engine.Occupancy occupancy) {
     if (value instanceof TimerDue t) {
       return engine.onTimer(current, t.deadline());
     }
@@ -119,7 +121,7 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
               + current.id()
               + " to be loaded, but it is not; load every version that has sessions in flight");
     }
-    return engine.onEvent(current, (Event) value);
+    return engine.onEvent(current, (Event) value, occupancy);
   }
 
   private List<Record<String, Object>> records(Result r) {
@@ -161,6 +163,7 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
    */
   private void quarantine() {
     if (toQuarantine.isEmpty()) {
+      state.reindexIfNeeded();
       return;
     }
     for (MutableSessionState.Undecodable u : toQuarantine) {
@@ -190,6 +193,7 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
       settings.metrics().quarantined();
     }
     toQuarantine = List.of();
+    state.reindexIfNeeded();
   }
 
   /**

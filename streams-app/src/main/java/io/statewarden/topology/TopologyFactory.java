@@ -52,6 +52,9 @@ public final class TopologyFactory {
   public static final String TIMERS_SINK = "timers-sink";
   public static final String SESSIONS_STORE = "sessions";
 
+  /** The session list index ({@link io.statewarden.state.SessionIndex}), changelogged. */
+  public static final String SESSION_INDEX_STORE = "sessions-by-state";
+
   /**
    * What the processors need besides the engine. {@code mac} signs the records statewarden writes
    * into the events topic and verifies the ones it reads there (docs/decisions/0008).
@@ -201,6 +204,12 @@ public final class TopologyFactory {
     topology.addStateStore(
         Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(SESSIONS_STORE), Serdes.String(), Serdes.ByteArray()),
+        ENGINE);
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(SESSION_INDEX_STORE),
+            Serdes.String(),
+            Serdes.ByteArray()),
         ENGINE);
     topology.addSink(TRANSITIONS_SINK, t.transitions(), keys, avroOut, ENGINE);
     topology.addSink(BACKOUTS_SINK, t.backouts(), keys, avroOut, ENGINE);
