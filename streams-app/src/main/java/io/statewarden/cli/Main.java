@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       LocalCommand.class,
       ReplayCommand.class,
       SessionCommand.class,
+      SessionsCommand.class,
       SchemasCommand.class,
       CommandLine.HelpCommand.class
     })
