@@ -115,7 +115,7 @@ public class SessionListBenchmark {
   }
 
   @TearDown(Level.Trial)
-  public void tearDown() {
+  public void tearDown() throws java.io.IOException {
     sessions.close();
     index.close();
     org.apache.kafka.common.utils.Utils.delete(dir);
