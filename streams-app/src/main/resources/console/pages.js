@@ -165,7 +165,10 @@ function sessionsPage(view) {
     if (status === 200) for (const p of body) protocol.append(el('option', { value: p.name }, p.name));
   });
   const handle = every(5000, async () => {
-    const q = new URLSearchParams({ protocol: protocol.value, state: state.value.trim(), minAgeMs: age.value, limit: '50' });
+    const q = new URLSearchParams({ limit: '50' });
+    if (protocol.value) q.set('protocol', protocol.value);
+    if (state.value.trim()) q.set('state', state.value.trim());
+    if (age.value !== '0') q.set('olderThan', Math.round(Number(age.value) / 1000) + 's');
     const [stats, list] = [await api('/stats'), await api('/sessions?' + q)];
     if (stats.status === 200) {
       counts.replaceChildren(table(['protocol', 'state', 'sessions'], stats.body.active.filter((a) => a.count > 0)
@@ -176,12 +179,11 @@ function sessionsPage(view) {
       const now = Date.now();
       const l = list.body;
       rows.replaceChildren(
-        table(['session', 'protocol', 'state', 'in state for', 'next deadline'], l.sessions.map((s) =>
-          el('tr', { class: 'session-row' }, el('td', { class: 'value' }, sessionLink(s.sessionId)), el('td', {}, s.protocol + ' v' + s.version),
-            el('td', {}, s.state), el('td', {}, ago(now - s.enteredAt).replace(' ago', '')),
-            el('td', {}, s.nextDeadline === null ? '' : ago(now - s.nextDeadline))))),
-        el('p', { class: 'muted' }, 'This instance\'s partitions: ' + l.scanned + ' stored sessions read' +
-          (l.truncated ? ' (stopped there: more are stored; the list is of those read)' : '') + '.'));
+        table(['session', 'protocol', 'state', 'in state for'], l.sessions.map((s) =>
+          el('tr', { class: 'session-row' }, el('td', { class: 'value' }, sessionLink(s.sessionId)), el('td', {}, s.protocol + ' v' + s.protocolVersion),
+            el('td', {}, s.state), el('td', {}, ago(now - s.enteredAt).replace(' ago', ''))))),
+        el('p', { class: 'muted' }, 'All instances, from their session list index' +
+          (l.next === null ? '.' : '; the 50 longest in their state are shown (sessions list --all lists every one).')));
     }
   });
   for (const f of [protocol, state, age]) f.onchange = () => { handle.stop(); view.replaceChildren(); current = sessionsPage(view); };
@@ -198,7 +200,7 @@ function deadlinesPage(view) {
     el('section', { class: 'card' }, el('h3', {}, 'Lateness of fired deadlines'), lateness));
   return every(5000, async () => {
     const now = Date.now();
-    const [list, stats] = [await api('/sessions?limit=20'), await api('/stats')];
+    const [list, stats] = [await api('/deadlines?limit=20'), await api('/stats')];
     if (list.status === 200) {
       const d = list.body.due;
       windows.replaceChildren(table(['overdue', 'next minute', 'next hour', 'next day', 'later'],

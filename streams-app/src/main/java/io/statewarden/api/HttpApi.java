@@ -46,8 +46,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP API of an instance: {@code /health/live}, {@code /health/ready} (200 once the stream
- * threads are RUNNING), {@code /sessions/{id}}, {@code /protocols}, {@code /protocols/{name}} (with
- * its Mermaid diagram) and Prometheus {@code /metrics}. Bound to loopback by default.
+ * threads are RUNNING), {@code /sessions/{id}}, {@code
+ * /sessions?protocol=&state=&olderThan=&limit=&after=} (the session list, {@link SessionList}),
+ * {@code /protocols}, {@code /protocols/{name}} (with its Mermaid diagram) and Prometheus {@code
+ * /metrics}. Bound to loopback by default.
  *
  * <p>With a bearer token configured, every endpoint except the two health checks answers 401 unless
  * the request carries {@code Authorization: Bearer <token>} (compared in constant time).
@@ -209,7 +211,7 @@ public final class HttpApi implements AutoCloseable {
             sessions,
             registry,
             stats,
-            new SessionList(streams, SessionList.MAX_SCAN));
+            new SessionScan(streams, SessionScan.MAX_SCAN));
     LOG.info("HTTP API on http://{}:{}", host, port());
   }
 
@@ -281,7 +283,7 @@ public final class HttpApi implements AutoCloseable {
     private final SessionQuery sessions;
     private final PrometheusRegistry registry;
     private final ConsoleStats stats;
-    private final SessionList list;
+    private final SessionScan scan;
 
     Router(
         KafkaStreams streams,
@@ -289,13 +291,13 @@ public final class HttpApi implements AutoCloseable {
         SessionQuery sessions,
         PrometheusRegistry registry,
         ConsoleStats stats,
-        SessionList list) {
+        SessionScan scan) {
       this.streams = streams;
       this.catalog = catalog;
       this.sessions = sessions;
       this.registry = registry;
       this.stats = stats;
-      this.list = list;
+      this.scan = scan;
     }
 
     void route(HttpServerRequest req) {
@@ -330,7 +332,12 @@ public final class HttpApi implements AutoCloseable {
         reply(req, 401, Map.of("error", "unauthorized: a bearer token is required"));
         return;
       }
-      if (path.startsWith("/sessions/")) {
+      if (path.equals("/sessions")) {
+        Map<String, String> params = new LinkedHashMap<>();
+        req.params().forEach(e -> params.putIfAbsent(e.getKey(), e.getValue()));
+        boolean forwarded = req.headers().contains(SessionQuery.FORWARDED);
+        blocking(req, () -> sessions.list(params, forwarded));
+      } else if (path.startsWith("/sessions/")) {
         String id;
         try {
           id = PathSegment.decode(path.substring("/sessions/".length()));
@@ -365,7 +372,9 @@ public final class HttpApi implements AutoCloseable {
           return;
         }
         blocking(req, () -> protocol(name));
-      } else if (path.equals("/sessions")) {
+      } else if (path.equals("/deadlines")) {
+        // the console's deadlines page: this instance's stored sessions by due window, from a
+        // bounded scan (SessionScan)
         String protocol = req.getParam("protocol");
         String state = req.getParam("state");
         long minAge;
@@ -380,7 +389,7 @@ public final class HttpApi implements AutoCloseable {
         blocking(
             req,
             () ->
-                list.list(
+                scan.list(
                     blankToNull(protocol),
                     blankToNull(state),
                     minAge,

@@ -1,159 +1,271 @@
 package io.statewarden.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.statewarden.api.SessionQuery.Answer;
-import io.statewarden.engine.Session;
-import io.statewarden.engine.SessionCodec;
+import io.statewarden.protocol.Durations;
+import io.statewarden.state.SessionIndex;
+import io.statewarden.state.SessionIndex.Cursor;
+import io.statewarden.state.SessionIndex.Entry;
+import io.statewarden.state.SessionIndex.Filter;
 import io.statewarden.topology.TopologyFactory;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Answers {@code GET /sessions} for the console: the active sessions of this instance's partitions,
- * filtered by protocol, state and time in state, the longest in their state first, and their
- * pending deadlines by due window. A bounded scan: at most {@link #maxScan} stored sessions are
- * read per request ({@code truncated} says when there were more); other instances answer for
- * theirs.
+ * Answers {@code GET /sessions?protocol=&state=&olderThan=&limit=&after=}: the sessions the filters
+ * select, oldest entry into their state first (then by session id), a page at a time. The receiving
+ * instance reads the list index ({@link SessionIndex}) of each partition it owns, asks every other
+ * instance once for its own partitions (a forwarded request is answered locally, never forwarded
+ * again), and merges: each answers its first {@code limit} entries after the cursor, so the first
+ * {@code limit} of the merge are the page. The cursor ({@code next}) is the last entry's position,
+ * so a page is stable under concurrent changes: a session listed once is not listed again unless it
+ * re-entered a state since. All or nothing: 503 while any partition has no queryable owner.
  */
 final class SessionList {
-  static final int MAX_LIST = 200;
-  static final int MAX_SCAN = 10_000;
+  private static final Logger LOG = LoggerFactory.getLogger(SessionList.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  static final int DEFAULT_LIMIT = 100;
+  static final int MAX_LIMIT = 1000;
+
+  /** The absolute time bound sent to the other instances, so all apply the same one. */
+  static final String ENTERED_BEFORE = "enteredBefore";
 
   private final KafkaStreams streams;
-  private final int maxScan;
+  private final HostInfo self;
+  private final String token;
+  private final String eventsTopic;
+  private final HttpClient http;
 
-  SessionList(KafkaStreams streams, int maxScan) {
+  SessionList(
+      KafkaStreams streams, HostInfo self, String token, String eventsTopic, HttpClient http) {
     this.streams = streams;
-    this.maxScan = maxScan;
+    this.self = self;
+    this.token = token;
+    this.eventsTopic = eventsTopic;
+    this.http = http;
   }
 
-  /** One row of the list. */
-  record Row(
-      String sessionId,
-      String protocol,
-      int version,
-      String state,
-      long enteredAt,
-      long createdAt,
-      Long nextDeadline) {
-    static Row of(Session s) {
-      long d = s.nextProtocolDeadline();
-      return new Row(
-          s.id(),
-          s.protocol(),
-          s.version(),
-          s.state(),
-          s.enteredAt(),
-          s.createdAt(),
-          d == Session.NONE ? null : d);
+  /** A bad parameter: answered 400 with this message. */
+  static final class BadRequest extends Exception {
+    BadRequest(String message) {
+      super(message);
     }
   }
 
-  Answer list(String protocol, String state, long minAgeMs, int limit, long now) {
-    try {
-      return scan(
-          streams.store(
-              StoreQueryParameters.fromNameAndType(
-                  TopologyFactory.SESSIONS_STORE,
-                  QueryableStoreTypes.<String, byte[]>keyValueStore())),
-          protocol,
-          state,
-          minAgeMs,
-          limit,
-          now);
-    } catch (InvalidStateStoreException e) {
-      return new Answer(
-          503,
-          Map.of(
-              "error",
-              "state not available yet: the session store is migrating or restoring",
-              "retry",
-              true));
-    }
-  }
+  record Request(Filter filter, Cursor after, int limit) {}
 
-  /** The answer from {@code store}: package-private for tests. */
-  Answer scan(
-      ReadOnlyKeyValueStore<String, byte[]> store,
-      String protocol,
-      String state,
-      long minAgeMs,
-      int limit,
-      long now) {
-    int keep = Math.max(1, Math.min(limit, MAX_LIST));
-    // the `keep` longest in their state, and the `keep` next due, each in a bounded heap
-    PriorityQueue<Row> oldest =
-        new PriorityQueue<>(Comparator.comparingLong(Row::enteredAt).reversed());
-    PriorityQueue<Row> nextDue =
-        new PriorityQueue<>(Comparator.comparingLong((Row r) -> r.nextDeadline()).reversed());
-    Map<String, Long> due = new LinkedHashMap<>();
-    for (String w : List.of("overdue", "minute", "hour", "day", "later")) due.put(w, 0L);
-    int scanned = 0;
-    int undecodable = 0;
-    boolean truncated = false;
-    try (KeyValueIterator<String, byte[]> it = store.all()) {
-      while (it.hasNext()) {
-        if (scanned == maxScan) {
-          truncated = true;
-          break;
-        }
-        KeyValue<String, byte[]> kv = it.next();
-        scanned++;
-        Session s;
-        try {
-          s = SessionCodec.decode(kv.value);
-        } catch (RuntimeException e) {
-          undecodable++; // quarantined by its task when it is next touched
-          continue;
-        }
-        if (s.isFinal()) continue;
-        Row row = Row.of(s);
-        if (row.nextDeadline() != null) {
-          long in = row.nextDeadline() - now;
-          String w =
-              in < 0
-                  ? "overdue"
-                  : in < 60_000
-                      ? "minute"
-                      : in < 3_600_000 ? "hour" : in < 86_400_000 ? "day" : "later";
-          due.merge(w, 1L, Long::sum);
-          bounded(nextDue, row, keep);
-        }
-        if ((protocol == null || protocol.equals(s.protocol()))
-            && (state == null || state.equals(s.state()))
-            && now - s.enteredAt() >= minAgeMs) {
-          bounded(oldest, row, keep);
-        }
+  static Request parse(Map<String, String> params, long now) throws BadRequest {
+    for (String k : params.keySet()) {
+      if (!Set.of("protocol", "state", "olderThan", "limit", "after", ENTERED_BEFORE).contains(k)) {
+        throw new BadRequest(
+            "unknown parameter '" + k + "' (expected protocol, state, olderThan, limit, after)");
       }
     }
+    Long before = null;
+    if (params.get(ENTERED_BEFORE) != null) {
+      try {
+        before = Long.parseLong(params.get(ENTERED_BEFORE));
+      } catch (NumberFormatException e) {
+        throw new BadRequest(
+            "enteredBefore must be epoch millis, got " + params.get(ENTERED_BEFORE));
+      }
+    } else if (params.get("olderThan") != null) {
+      try {
+        before = now - Durations.parse(params.get("olderThan")).toMillis();
+      } catch (RuntimeException e) {
+        throw new BadRequest(
+            "olderThan must be a duration (30s, 10m, 6h, 7d, PT30S), got "
+                + params.get("olderThan"));
+      }
+    }
+    int limit = DEFAULT_LIMIT;
+    if (params.get("limit") != null) {
+      try {
+        limit = Integer.parseInt(params.get("limit"));
+      } catch (NumberFormatException e) {
+        limit = -1;
+      }
+      if (limit < 1 || limit > MAX_LIMIT) {
+        throw new BadRequest(
+            "limit must be an integer from 1 to " + MAX_LIMIT + ", got " + params.get("limit"));
+      }
+    }
+    Cursor after = null;
+    if (params.get("after") != null) {
+      try {
+        after = Cursor.parse(params.get("after"));
+      } catch (IllegalArgumentException e) {
+        throw new BadRequest("after: " + e.getMessage());
+      }
+    }
+    return new Request(
+        new Filter(blankToNull(params.get("protocol")), blankToNull(params.get("state")), before),
+        after,
+        limit);
+  }
+
+  Answer answer(Map<String, String> params, boolean forwarded) {
+    Request req;
+    try {
+      req = parse(params, System.currentTimeMillis());
+    } catch (BadRequest e) {
+      return new Answer(400, Map.of("error", e.getMessage()));
+    }
+    List<Entry> entries = new ArrayList<>();
+    try {
+      Map<HostInfo, Set<Integer>> owners = owners();
+      Set<Integer> mine = owners.getOrDefault(self, Set.of());
+      for (int p : mine) {
+        ReadOnlyKeyValueStore<String, byte[]> store =
+            streams.store(
+                StoreQueryParameters.fromNameAndType(
+                        TopologyFactory.SESSION_INDEX_STORE,
+                        QueryableStoreTypes.<String, byte[]>keyValueStore())
+                    .withPartition(p));
+        entries.addAll(new SessionIndex(store).page(req.filter(), req.after(), req.limit()));
+      }
+      if (!forwarded) {
+        for (HostInfo other : owners.keySet()) {
+          if (other.equals(self)) continue;
+          List<Entry> theirs = ask(other, req);
+          if (theirs == null) {
+            return unavailable("an instance that owns some sessions did not answer");
+          }
+          entries.addAll(theirs);
+        }
+      }
+    } catch (Unavailable e) {
+      return unavailable(e.getMessage());
+    } catch (IllegalStateException | InvalidStateStoreException e) {
+      LOG.debug("Session list not answerable now: {}", e.toString());
+      return unavailable("a session store is migrating or restoring");
+    }
+    entries.sort(Entry.ORDER);
+    List<Entry> page = entries.size() > req.limit() ? entries.subList(0, req.limit()) : entries;
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("scanned", scanned);
-    body.put("truncated", truncated);
-    body.put("undecodable", undecodable);
-    body.put("sessions", sorted(oldest, Comparator.comparingLong(Row::enteredAt)));
-    body.put("due", due);
-    body.put("nextDue", sorted(nextDue, Comparator.comparingLong(Row::nextDeadline)));
+    body.put("sessions", page.stream().map(SessionList::view).toList());
+    body.put("next", page.size() == req.limit() ? page.get(page.size() - 1).cursor() : null);
     return new Answer(200, body);
   }
 
-  private static void bounded(PriorityQueue<Row> heap, Row row, int keep) {
-    heap.add(row);
-    if (heap.size() > keep) heap.poll();
+  private static final class Unavailable extends Exception {
+    Unavailable(String message) {
+      super(message);
+    }
   }
 
-  private static List<Row> sorted(PriorityQueue<Row> heap, Comparator<Row> order) {
-    List<Row> rows = new ArrayList<>(heap);
-    rows.sort(order);
-    return rows;
+  /** Which instance owns each partition of the events topic; every partition must have one. */
+  private Map<HostInfo, Set<Integer>> owners() throws Unavailable {
+    if (streams.state() != KafkaStreams.State.RUNNING) {
+      throw new Unavailable("the instance is not running (" + streams.state() + ")");
+    }
+    Map<HostInfo, Set<Integer>> owners = new LinkedHashMap<>();
+    Set<Integer> covered = new TreeSet<>();
+    for (StreamsMetadata md :
+        streams.streamsMetadataForStore(TopologyFactory.SESSION_INDEX_STORE)) {
+      Set<Integer> ps = new TreeSet<>();
+      for (TopicPartition tp : md.topicPartitions()) {
+        if (tp.topic().equals(eventsTopic)) ps.add(tp.partition());
+      }
+      if (!ps.isEmpty()) owners.put(md.hostInfo(), ps);
+      covered.addAll(ps);
+    }
+    int max = covered.isEmpty() ? -1 : ((TreeSet<Integer>) covered).last();
+    if (covered.isEmpty() || covered.size() != max + 1) {
+      throw new Unavailable("some partitions have no owner right now (rebalancing)");
+    }
+    return owners;
+  }
+
+  /** The other instance's own entries, or null when it did not answer 200. */
+  private List<Entry> ask(HostInfo other, Request req) {
+    StringBuilder q = new StringBuilder("/sessions?limit=").append(req.limit());
+    Filter f = req.filter();
+    if (f.protocol() != null) q.append("&protocol=").append(enc(f.protocol()));
+    if (f.state() != null) q.append("&state=").append(enc(f.state()));
+    if (f.enteredBefore() != null) q.append("&" + ENTERED_BEFORE + "=").append(f.enteredBefore());
+    if (req.after() != null) {
+      q.append("&after=")
+          .append(
+              enc(new Entry("", 0, "", req.after().enteredAt(), req.after().sessionId()).cursor()));
+    }
+    try {
+      HttpRequest.Builder r =
+          HttpRequest.newBuilder(URI.create("http://" + other.host() + ":" + other.port() + q))
+              .header(SessionQuery.FORWARDED, self.host() + ":" + self.port())
+              .timeout(Duration.ofSeconds(5))
+              .GET();
+      if (token != null) r.header("Authorization", "Bearer " + token);
+      HttpResponse<String> res = http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+      if (res.statusCode() != 200) {
+        LOG.info(
+            "Session list from {}:{} answered {}", other.host(), other.port(), res.statusCode());
+        return null;
+      }
+      List<Entry> out = new ArrayList<>();
+      for (JsonNode n : JSON.readTree(res.body()).get("sessions")) {
+        out.add(
+            new Entry(
+                n.get("protocol").asText(),
+                n.get("protocolVersion").asInt(),
+                n.get("state").asText(),
+                n.get("enteredAt").asLong(),
+                n.get("sessionId").asText()));
+      }
+      return out;
+    } catch (IOException | RuntimeException e) {
+      LOG.warn(
+          "Asking {}:{} for its sessions failed: {}", other.host(), other.port(), e.toString());
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  static Map<String, Object> view(Entry e) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("sessionId", e.sessionId());
+    v.put("protocol", e.protocol());
+    v.put("protocolVersion", e.version());
+    v.put("state", e.state());
+    v.put("enteredAt", e.enteredAt());
+    return v;
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  private static Answer unavailable(String why) {
+    return new Answer(503, Map.of("error", "state not available yet: " + why, "retry", true));
   }
 }

@@ -44,15 +44,30 @@ public final class SessionQuery {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final String token;
+  private final String eventsTopic;
 
   /**
    * @param token the HTTP API bearer token, sent when forwarding to the owner; null for none
    */
   public SessionQuery(KafkaStreams streams, Engine engine, HostInfo self, String token) {
+    this(streams, engine, self, token, io.statewarden.config.Topics.DEFAULTS.events());
+  }
+
+  /**
+   * @param eventsTopic the events topic, whose partitions are the session stores' partitions
+   */
+  public SessionQuery(
+      KafkaStreams streams, Engine engine, HostInfo self, String token, String eventsTopic) {
     this.streams = streams;
     this.engine = engine;
     this.self = self;
     this.token = token;
+    this.eventsTopic = eventsTopic;
+  }
+
+  /** Answers {@code GET /sessions?...}: see {@link SessionList}. */
+  public Answer list(Map<String, String> params, boolean forwarded) {
+    return new SessionList(streams, self, token, eventsTopic, http).answer(params, forwarded);
   }
 
   public Answer session(String id, boolean forwarded) {

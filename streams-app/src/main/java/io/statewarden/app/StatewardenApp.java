@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.common.config.ConfigException;
@@ -64,7 +65,6 @@ public final class StatewardenApp implements AutoCloseable {
     ProtocolCatalog catalog =
         ProtocolCatalog.load(
             config.getList(StatewardenConfig.PROTOCOLS_DIRS).stream().map(Path::of).toList());
-    Engine engine = new Engine(catalog, config.engine());
     List<String> missing = config.missingClusterSettings();
     if (!missing.isEmpty()) {
       throw new ConfigException(missing.get(0));
@@ -79,6 +79,11 @@ public final class StatewardenApp implements AutoCloseable {
     publishSchemas(config, config.topics());
     StreamsConfig clients = new StreamsConfig(config.kafka());
     String clientId = clients.getString(StreamsConfig.APPLICATION_ID_CONFIG);
+    Engine engine =
+        new Engine(
+            catalog,
+            config.engine(),
+            eventsPartitions(clients.getAdminConfigs(clientId + "-partitions"), config));
     OffsetCatchUp catchUp =
         new OffsetCatchUp(
             config.topics().events(),
@@ -144,7 +149,8 @@ public final class StatewardenApp implements AutoCloseable {
             streams,
             engine,
             HostInfo.buildFromEndpoint(props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG)),
-            token),
+            token,
+            config.topics().events()),
         metrics,
         new DeadLetters(
             config.topics().dlq(), clients.getRestoreConsumerConfigs(clientId + "-console")));
@@ -170,6 +176,34 @@ public final class StatewardenApp implements AutoCloseable {
    * @throws StartupException when one does not answer ({@link StartupException#unreachable()}) or
    *     refuses the credentials
    */
+  /**
+   * Partitions of the events topic: each holds its share of a protocol's {@code
+   * maxConcurrentSessions} (docs/decisions/0017-concurrency-cap.md). 1 when the topic does not
+   * exist yet (Kafka Streams then refuses to start on the missing source topic anyway).
+   */
+  static int eventsPartitions(Map<String, Object> adminConfig, StatewardenConfig config) {
+    String topic = config.topics().events();
+    try (org.apache.kafka.clients.admin.Admin admin =
+        org.apache.kafka.clients.admin.Admin.create(adminConfig)) {
+      return admin
+          .describeTopics(List.of(topic))
+          .allTopicNames()
+          .get()
+          .get(topic)
+          .partitions()
+          .size();
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
+        return 1;
+      }
+      throw new StartupException(
+          "Cannot describe the events topic " + topic + ": " + e.getCause(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StartupException("Interrupted while describing the events topic " + topic, e);
+    }
+  }
+
   public static void preflight(StatewardenConfig config) {
     Duration timeout = Duration.ofMillis(config.getLong(StatewardenConfig.STARTUP_TIMEOUT_MS));
     KafkaPreflight.check(config.kafka(), timeout);

@@ -78,6 +78,7 @@ public final class Main {
             local,
             ReplayCommand.class,
             SessionCommand.class,
+            SessionsCommand.class,
             SchemasCommand.class,
             CommandLine.HelpCommand.class)) {
       root.addSubcommand(sub);

@@ -117,7 +117,7 @@ final class SessionCommand implements Callable<Integer> {
         "Invalid value for option '--url': '" + url + "' is not an http:// or https:// URL");
   }
 
-  private static String token(Path file) {
+  static String token(Path file) {
     try {
       return Files.readString(file, StandardCharsets.UTF_8).strip();
     } catch (IOException e) {

@@ -35,14 +35,39 @@ public final class Engine {
    */
   public static final String TIMER_TYPE = "statewarden.DeadlineDue";
 
+  /**
+   * What the session's partition holds now, for the concurrency cap: its live (not final) sessions
+   * of a protocol, any version. The topology derives it from the partition's store.
+   */
+  @FunctionalInterface
+  public interface Occupancy {
+    long live(String protocol);
+
+    /** Nothing held: no cap can be reached (the simulator, tests of other rules). */
+    Occupancy NONE = protocol -> 0;
+  }
+
   private final ProtocolCatalog catalog;
   private final EngineConfig config;
+  private final int partitions;
   private final InputLimits limits;
   private final Moves moves;
   private final Deadlines deadlines;
   private final Operators operators;
 
   public Engine(ProtocolCatalog catalog, EngineConfig config) {
+    this(catalog, config, 1);
+  }
+
+  /**
+   * @param partitions partitions of the events topic: each holds {@code ceil(maxConcurrentSessions
+   *     / partitions)} live sessions of a protocol (docs/decisions/0017-concurrency-cap.md)
+   */
+  public Engine(ProtocolCatalog catalog, EngineConfig config, int partitions) {
+    if (partitions < 1) {
+      throw new IllegalArgumentException("partitions must be positive, got " + partitions);
+    }
+    this.partitions = partitions;
     this.catalog = catalog;
     this.config = config;
     this.limits = new InputLimits(config);
@@ -102,6 +127,14 @@ public final class Engine {
 
   /** Applies one input event to its session ({@code current} null when the session is unknown). */
   public Result onEvent(Session current, Event event) {
+    return onEvent(current, event, Occupancy.NONE);
+  }
+
+  /**
+   * As {@link #onEvent(Session, Event)}, with what the partition holds: a creating event beyond the
+   * protocol's share of {@code maxConcurrentSessions} is rejected {@link Reason#CONCURRENCY_LIMIT}.
+   */
+  public Result onEvent(Session current, Event event, Occupancy occupancy) {
     List<Output> out = new ArrayList<>(4);
     if (TIMER_TYPE.equals(event.type()) || Command.TYPE.equals(event.type())) {
       // before anything else, deadlines due by its timestamp included: it changes no session
@@ -122,7 +155,7 @@ public final class Engine {
       return new Result(current, false, out);
     }
     if (current == null) {
-      return create(event, out);
+      return create(event, occupancy, out);
     }
     Protocol protocol = protocolOf(current);
     long next = current.nextProtocolDeadline();
@@ -186,7 +219,7 @@ public final class Engine {
 
   // ---- creation ----
 
-  private Result create(Event event, List<Output> out) {
+  private Result create(Event event, Occupancy occupancy, List<Output> out) {
     Optional<Protocol> found =
         event.protocolVersion() == null
             ? catalog.latest(event.protocol())
@@ -211,6 +244,23 @@ public final class Engine {
     } else if (event.expectedState() != null) {
       reason = Reason.STALE_STATE;
       refused = "Expected state " + event.expectedState() + ", but the session does not exist yet";
+    } else {
+      int cap = found.get().capPerPartition(partitions);
+      long held = occupancy.live(found.get().name());
+      if (held >= cap) {
+        reason = Reason.CONCURRENCY_LIMIT;
+        refused =
+            "Expected fewer than "
+                + cap
+                + " live sessions of "
+                + found.get().name()
+                + " in this partition (maxConcurrentSessions "
+                + found.get().maxConcurrentSessions()
+                + " over "
+                + partitions
+                + " partitions), but it holds "
+                + held;
+      }
     }
     if (reason != null) {
       out.add(Audits.reject(event, null, reason, refused));

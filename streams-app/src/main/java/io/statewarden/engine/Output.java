@@ -47,7 +47,12 @@ public sealed interface Output permits Output.Transition, Output.Backout, Output
      * The event has the type {@link Engine#TIMER_TYPE}, which only statewarden's own (signed) timer
      * records may carry: a forged timer, or a producer's event that uses the reserved type.
      */
-    RESERVED_TYPE
+    RESERVED_TYPE,
+    /**
+     * A creating event beyond its protocol's {@code maxConcurrentSessions}, as this partition's
+     * share of it (docs/decisions/0017-concurrency-cap.md).
+     */
+    CONCURRENCY_LIMIT
   }
 
   enum BackoutReason {

@@ -15,7 +15,11 @@ public record Protocol(
     Timeout sessionTimeout,
     String onError,
     Map<String, StateDef> states,
-    String source) {
+    String source,
+    int maxConcurrentSessions) {
+
+  /** {@link #maxConcurrentSessions} when the definition sets none. */
+  public static final int UNLIMITED = 0;
 
   public Protocol {
     start = Set.copyOf(start);
@@ -29,6 +33,17 @@ public record Protocol(
           "Expected state '" + name + "' in protocol " + this.name + " v" + version + ", but none");
     }
     return s;
+  }
+
+  /**
+   * The live (not final) sessions of this protocol one partition may hold, from {@code
+   * maxConcurrentSessions} split over {@code partitions} (rounded up), or {@link Integer#MAX_VALUE}
+   * without a cap (docs/decisions/0017-concurrency-cap.md).
+   */
+  public int capPerPartition(int partitions) {
+    if (maxConcurrentSessions == UNLIMITED) return Integer.MAX_VALUE;
+    int n = Math.max(1, partitions);
+    return (maxConcurrentSessions + n - 1) / n;
   }
 
   /** {@code name@version}, as used in messages and the CLI. */

@@ -45,6 +45,7 @@ public final class ProtocolLoader {
           "forwardOnly",
           "sessionTimeout",
           "onError",
+          "maxConcurrentSessions",
           "states");
   private static final Set<String> STATE_KEYS =
       Set.of("on", "timeout", "always", "final", "description", "retryable");
@@ -140,6 +141,18 @@ public final class ProtocolLoader {
         sessionTimeout = readTimeout(top.get("sessionTimeout"), "sessionTimeout", false);
       }
       String onError = optionalScalar(top, "onError", "");
+      int maxConcurrent = Protocol.UNLIMITED;
+      String cap = optionalScalar(top, "maxConcurrentSessions", "");
+      if (cap != null) {
+        try {
+          maxConcurrent = Integer.parseInt(cap);
+        } catch (NumberFormatException e) {
+          maxConcurrent = -1;
+        }
+        if (maxConcurrent <= 0) {
+          problem("maxConcurrentSessions", "'" + cap + "' is not a positive integer");
+        }
+      }
       Map<String, StateDef> states = new LinkedHashMap<>();
       Node statesNode = top.get("states");
       if (statesNode == null) {
@@ -173,7 +186,8 @@ public final class ProtocolLoader {
               sessionTimeout,
               onError,
               states,
-              file);
+              file,
+              maxConcurrent);
       problems.addAll(new ProtocolValidator(file, lines).validate(p));
       if (!problems.isEmpty()) {
         throw new ProtocolLoadException(problems);

@@ -105,7 +105,7 @@ public final class Replayer {
           applicationId);
 
       long began = System.nanoTime();
-      try (KafkaStreams streams = start(out, applicationId)) {
+      try (KafkaStreams streams = start(out, applicationId, parts.size())) {
         long done = 0;
         long lastDone = -1;
         long lastChange = System.nanoTime();
@@ -147,12 +147,14 @@ public final class Replayer {
     }
   }
 
-  private KafkaStreams start(Topics out, String applicationId) throws ProtocolLoadException {
+  private KafkaStreams start(Topics out, String applicationId, int partitions)
+      throws ProtocolLoadException {
     io.statewarden.config.AvroLimits.apply(config.getInt(StatewardenConfig.MAX_RECORD_BYTES));
     ProtocolCatalog catalog =
         ProtocolCatalog.load(
             config.getList(StatewardenConfig.PROTOCOLS_DIRS).stream().map(Path::of).toList());
-    Engine engine = new Engine(catalog, config.engine());
+    // the live run's partition count, so the concurrency cap decides as it did (decision 0017)
+    Engine engine = new Engine(catalog, config.engine(), partitions);
     var settings =
         new TopologyFactory.Settings(
             out,

@@ -42,6 +42,19 @@ public interface MutableSessionState extends SessionState {
    */
   List<Undecodable> rebuild();
 
+  /**
+   * Live (not final) sessions of {@code protocol} (any version) in this task: the count the
+   * concurrency cap reads. Derived from the store by {@link #rebuild()}, then kept by {@link #put}.
+   */
+  long live(String protocol);
+
+  /**
+   * Rewrites the session list index from the store when {@link #rebuild()} found it out of step (a
+   * store written before the index existed, or a quarantined value); else nothing. Called where the
+   * task may write (processing, punctuation), not in {@code init}.
+   */
+  void reindexIfNeeded();
+
   /** Removes a value that {@link #rebuild()} could not decode. */
   void quarantine(String id);
 

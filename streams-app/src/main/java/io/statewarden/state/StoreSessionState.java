@@ -3,7 +3,9 @@ package io.statewarden.state;
 import io.statewarden.engine.Session;
 import io.statewarden.engine.SessionCodec;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.ToLongFunction;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -11,8 +13,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * {@link MutableSessionState} over the task's changelogged RocksDB store (session id to {@link
- * SessionCodec} bytes), with a {@link DeadlineIndex} in memory. Owned by the stream thread of the
- * task.
+ * SessionCodec} bytes) and its {@link SessionIndex} store, with a {@link DeadlineIndex} and the
+ * live sessions per protocol in memory (both rebuilt from the store when the task starts). Owned by
+ * the stream thread of the task.
  */
 public final class StoreSessionState implements MutableSessionState {
   /** Active (not final) sessions by protocol and state, as the metrics keep them. */
@@ -20,7 +23,12 @@ public final class StoreSessionState implements MutableSessionState {
     void add(String protocol, String state, long n);
   }
 
+  private static final byte[] EMPTY = new byte[0];
+
   private final KeyValueStore<String, byte[]> store;
+  private final KeyValueStore<String, byte[]> listIndex;
+  private final Map<String, Long> live = new HashMap<>();
+  private boolean reindex;
   private final ToLongFunction<Session> dueAt;
   private final Counts counts;
   private final DeadlineIndex index = new DeadlineIndex();
@@ -30,8 +38,12 @@ public final class StoreSessionState implements MutableSessionState {
    *     replay fires only the timers in the log)
    */
   public StoreSessionState(
-      KeyValueStore<String, byte[]> store, ToLongFunction<Session> dueAt, Counts counts) {
+      KeyValueStore<String, byte[]> store,
+      KeyValueStore<String, byte[]> listIndex,
+      ToLongFunction<Session> dueAt,
+      Counts counts) {
     this.store = store;
+    this.listIndex = listIndex;
     this.dueAt = dueAt;
     this.counts = counts;
   }
@@ -48,8 +60,18 @@ public final class StoreSessionState implements MutableSessionState {
     } else {
       store.put(id, SessionCodec.encode(after));
     }
-    if (before != null && !before.isFinal()) counts.add(before.protocol(), before.state(), -1);
-    if (after != null && !after.isFinal()) counts.add(after.protocol(), after.state(), 1);
+    String oldKey = before == null ? null : SessionIndex.key(before);
+    String newKey = after == null ? null : SessionIndex.key(after);
+    if (oldKey != null && !oldKey.equals(newKey)) listIndex.delete(oldKey);
+    if (newKey != null && !newKey.equals(oldKey)) listIndex.put(newKey, EMPTY);
+    if (before != null && !before.isFinal()) {
+      counts.add(before.protocol(), before.state(), -1);
+      live.merge(before.protocol(), -1L, Long::sum);
+    }
+    if (after != null && !after.isFinal()) {
+      counts.add(after.protocol(), after.state(), 1);
+      live.merge(after.protocol(), 1L, Long::sum);
+    }
     if (dueAt != null) {
       index.move(id, due(before), due(after));
     }
@@ -65,8 +87,18 @@ public final class StoreSessionState implements MutableSessionState {
   }
 
   @Override
+  public long live(String protocol) {
+    return live.getOrDefault(protocol, 0L);
+  }
+
+  @Override
   public List<Undecodable> rebuild() {
     List<Undecodable> bad = new ArrayList<>();
+    long indexed = 0;
+    try (KeyValueIterator<String, byte[]> it = listIndex.all()) {
+      for (; it.hasNext(); it.next()) indexed++;
+    }
+    long sessions = 0;
     try (KeyValueIterator<String, byte[]> it = store.all()) {
       while (it.hasNext()) {
         KeyValue<String, byte[]> kv = it.next();
@@ -77,16 +109,45 @@ public final class StoreSessionState implements MutableSessionState {
           bad.add(new Undecodable(kv.key, kv.value, e));
           continue;
         }
-        if (!s.isFinal()) counts.add(s.protocol(), s.state(), 1);
+        sessions++;
+        if (!s.isFinal()) {
+          counts.add(s.protocol(), s.state(), 1);
+          live.merge(s.protocol(), 1L, Long::sum);
+        }
         if (dueAt != null) index.move(kv.key, Session.NONE, dueAt.applyAsLong(s));
       }
     }
+    // the index restores with the sessions (same transaction); it differs only for a store written
+    // before the index existed, or by quarantined values: rewritten by the first reindex()
+    reindex |= indexed != sessions;
     return bad;
+  }
+
+  @Override
+  public void reindexIfNeeded() {
+    if (!reindex) return;
+    reindex = false;
+    List<String> keys = new ArrayList<>();
+    try (KeyValueIterator<String, byte[]> it = listIndex.all()) {
+      it.forEachRemaining(kv -> keys.add(kv.key));
+    }
+    keys.forEach(listIndex::delete);
+    try (KeyValueIterator<String, byte[]> it = store.all()) {
+      while (it.hasNext()) {
+        KeyValue<String, byte[]> kv = it.next();
+        try {
+          listIndex.put(SessionIndex.key(SessionState.decode(kv.key, kv.value)), EMPTY);
+        } catch (UndecodableSessionException e) {
+          // quarantined before this runs; nothing to index
+        }
+      }
+    }
   }
 
   @Override
   public void quarantine(String id) {
     store.delete(id);
+    reindex = true;
   }
 
   @Override

@@ -66,7 +66,9 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
     this.task = context.taskId().toString();
     Metrics.Active active =
         settings.metrics().taskStarted(task, () -> state == null ? 0 : state.pendingDeadlines());
-    this.state = new StoreSessionState(store, live ? engine::dueAt : null, active);
+    KeyValueStore<String, byte[]> listIndex =
+        context.getStateStore(TopologyFactory.SESSION_INDEX_STORE);
+    this.state = new StoreSessionState(store, listIndex, live ? engine::dueAt : null, active);
     this.toQuarantine = state.rebuild();
     if (live) {
       this.gate = settings.catchUp().open(context.applicationId(), context.taskId().partition());
@@ -86,7 +88,7 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
     List<Record<String, Object>> out;
     try {
       current = state.get(key);
-      r = decide(current, record.value());
+      r = decide(current, record.value(), state::live);
       out = records(r);
     } catch (RuntimeException e) {
       // the computation refused this input (a stored session it cannot decode, a protocol version
@@ -106,7 +108,7 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
     }
   }
 
-  private Result decide(Session current, Object value) {
+  private Result decide(Session current, Object value, Engine.Occupancy occupancy) {
     if (value instanceof TimerDue t) {
       return engine.onTimer(current, t.deadline());
     }
@@ -123,7 +125,7 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
     if (value instanceof Command c) {
       return engine.onCommand(current, c);
     }
-    return engine.onEvent(current, (Event) value);
+    return engine.onEvent(current, (Event) value, occupancy);
   }
 
   private List<Record<String, Object>> records(Result r) {
@@ -165,6 +167,7 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
    */
   private void quarantine() {
     if (toQuarantine.isEmpty()) {
+      state.reindexIfNeeded();
       return;
     }
     for (MutableSessionState.Undecodable u : toQuarantine) {
@@ -194,6 +197,7 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
       settings.metrics().quarantined();
     }
     toQuarantine = List.of();
+    state.reindexIfNeeded();
   }
 
   /**

@@ -62,6 +62,9 @@ public final class TopologyFactory {
   /** The last rejections of each session id, for the console (decision 0015). */
   public static final String REJECTIONS_STORE = "rejections";
 
+  /** The session list index ({@link io.statewarden.state.SessionIndex}), changelogged. */
+  public static final String SESSION_INDEX_STORE = "sessions-by-state";
+
   /**
    * What the processors need besides the engine. {@code mac} signs the records statewarden writes
    * into the events topic and verifies the ones it reads there (docs/decisions/0008).
@@ -214,6 +217,12 @@ public final class TopologyFactory {
     topology.addStateStore(
         Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(SESSIONS_STORE), Serdes.String(), Serdes.ByteArray()),
+        ENGINE);
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(SESSION_INDEX_STORE),
+            Serdes.String(),
+            Serdes.ByteArray()),
         ENGINE);
     topology.addSink(TRANSITIONS_SINK, t.transitions(), keys, avroOut, ENGINE);
     topology.addSink(BACKOUTS_SINK, t.backouts(), keys, avroOut, ENGINE);

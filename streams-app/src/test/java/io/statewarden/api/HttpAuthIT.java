@@ -114,6 +114,7 @@ class HttpAuthIT {
               List.of(
                   "/sessions/t0",
                   "/sessions",
+                  "/deadlines",
                   "/protocols",
                   "/protocols/x",
                   "/metrics",

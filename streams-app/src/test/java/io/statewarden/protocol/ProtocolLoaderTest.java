@@ -61,6 +61,22 @@ class ProtocolLoaderTest {
     assertThat(p.state("B").on().get("Done").get(0).condition().source())
         .isEqualTo("session.data.role == 'x'");
     assertThat(p.state("END").outcome()).isEqualTo(Outcome.COMPLETED);
+    assertThat(p.maxConcurrentSessions()).isEqualTo(Protocol.UNLIMITED);
+    assertThat(p.capPerPartition(12)).isEqualTo(Integer.MAX_VALUE);
+  }
+
+  @Test
+  void shouldSplitMaxConcurrentSessionsOverPartitionsRoundingUp() throws Exception {
+    Protocol p =
+        new ProtocolLoader()
+            .load(
+                "demo.yaml",
+                VALID.replace("onError: FAILED", "onError: FAILED\nmaxConcurrentSessions: 100"));
+
+    assertThat(p.maxConcurrentSessions()).isEqualTo(100);
+    assertThat(p.capPerPartition(1)).isEqualTo(100);
+    assertThat(p.capPerPartition(3)).isEqualTo(34);
+    assertThat(p.capPerPartition(200)).isEqualTo(1);
   }
 
   @Test
@@ -148,6 +164,8 @@ class ProtocolLoaderTest {
         "after: 500ms|after: 5 parsecs|states.A.timeout.after|not a duration",
         "after: 500ms|after: -5s|states.A.timeout.after|not a duration",
         "onError: FAILED|onError: NOPE|onError|unknown state 'NOPE'",
+        "forwardOnly: true|maxConcurrentSessions: 0|maxConcurrentSessions|not a positive integer",
+        "forwardOnly: true|maxConcurrentSessions: lots|maxConcurrentSessions|not a positive integer",
         "{after: PT30S, to: OUT}|{after: PT30S}|sessionTimeout|needs 'to: STATE'",
         "{after: 500ms, to: OUT}|{after: 500ms, to: OUT, event: Go}|states.A.timeout|both 'to' and 'event'",
         "{after: 500ms, to: OUT}|{after: 500ms, event: Nope}|states.A.timeout.event|no 'on' for it",

@@ -66,6 +66,8 @@ final class TaskHarness {
   boolean offsetGate = true;
 
   private Map<Bytes, byte[]> committed = new HashMap<>();
+  private Map<Bytes, byte[]> committedIndex = new HashMap<>();
+  KeyValueStore<String, byte[]> indexStore;
   private Ctx context;
   private FaultyStore store;
   private EngineProcessor processor;
@@ -166,6 +168,28 @@ final class TaskHarness {
     }
     context.resetForwards();
     committed = store.snapshot();
+    committedIndex = new FaultyStore(indexStore).snapshot();
+  }
+
+  /** Session ids in the committed store. */
+  java.util.Set<String> storedIds() {
+    java.util.Set<String> ids = new java.util.TreeSet<>();
+    committed
+        .keySet()
+        .forEach(k -> ids.add(new String(k.get(), java.nio.charset.StandardCharsets.UTF_8)));
+    return ids;
+  }
+
+  /** The committed session, decoded. */
+  io.statewarden.engine.Session session(String id) {
+    return io.statewarden.engine.SessionCodec.decode(
+        committed.get(Bytes.wrap(id.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+  }
+
+  /** Writes the committed index as an older version would have left it: empty. */
+  void dropIndex() {
+    committedIndex = new HashMap<>();
+    start();
   }
 
   private void abort() {
@@ -198,6 +222,18 @@ final class TaskHarness {
         (k, v) -> inner.put(new String(k.get(), java.nio.charset.StandardCharsets.UTF_8), v));
     store = new FaultyStore(inner);
     context.addStateStore(store);
+    indexStore =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(TopologyFactory.SESSION_INDEX_STORE),
+                Serdes.String(),
+                Serdes.ByteArray())
+            .withLoggingDisabled()
+            .withCachingDisabled()
+            .build();
+    indexStore.init(context.getStateStoreContext(), indexStore);
+    committedIndex.forEach(
+        (k, v) -> indexStore.put(new String(k.get(), java.nio.charset.StandardCharsets.UTF_8), v));
+    context.addStateStore(indexStore);
     gateTarget = log.size();
     CatchUp catchUp =
         (app, partition) ->

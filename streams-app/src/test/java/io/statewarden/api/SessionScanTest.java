@@ -17,7 +17,7 @@ import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
 
 /** The console's session list: a bounded scan, longest in their state first, due windows. */
-class SessionListTest {
+class SessionScanTest {
   static final long T = 1_800_000_000_000L;
   final Engine engine;
   final KeyValueStore<String, byte[]> store =
@@ -26,7 +26,7 @@ class SessionListTest {
           .withLoggingDisabled()
           .build();
 
-  SessionListTest() throws Exception {
+  SessionScanTest() throws Exception {
     engine = new Engine(ProtocolCatalog.builtins(), EngineConfig.DEFAULTS);
     var context = new MockProcessorContext<>();
     store.init(context.getStateStoreContext(), store);
@@ -41,8 +41,8 @@ class SessionListTest {
 
   @SuppressWarnings("unchecked")
   static List<String> ids(SessionQuery.Answer a) {
-    return ((List<SessionList.Row>) ((Map<String, Object>) a.body()).get("sessions"))
-        .stream().map(SessionList.Row::sessionId).toList();
+    return ((List<SessionScan.Row>) ((Map<String, Object>) a.body()).get("sessions"))
+        .stream().map(SessionScan.Row::sessionId).toList();
   }
 
   @SuppressWarnings("unchecked")
@@ -56,7 +56,7 @@ class SessionListTest {
     listener("old", T - 3_600_000);
     listener("middle", T - 60_000);
     store.put("broken", new byte[] {99});
-    SessionList list = new SessionList(null, 100);
+    SessionScan list = new SessionScan(null, 100);
 
     SessionQuery.Answer all = list.scan(store, null, null, 0, 50, T + 1_000);
     assertThat(ids(all)).containsExactly("old", "middle", "new");
@@ -77,7 +77,7 @@ class SessionListTest {
   @Test
   void readsNoMoreThanItsBoundAndSaysSo() {
     for (int i = 0; i < 10; i++) listener("s" + i, T - i);
-    SessionQuery.Answer a = new SessionList(null, 4).scan(store, null, null, 0, 50, T);
+    SessionQuery.Answer a = new SessionScan(null, 4).scan(store, null, null, 0, 50, T);
     assertThat(body(a)).containsEntry("scanned", 4).containsEntry("truncated", true);
     assertThat(ids(a)).hasSize(4);
   }
