@@ -55,6 +55,21 @@ export async function api(path) {
   }
 }
 
+/**
+ * POSTs an operator command with the operator token given for it (typed into the form, never
+ * stored, never in a URL). Resolves {status, body}: 202 when the command is in the log.
+ */
+export async function command(path, operatorToken, payload) {
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { Authorization: 'Bearer ' + operatorToken, 'Content-Type': 'application/json' },
+    body: JSON.stringify(payload),
+    cache: 'no-store',
+  });
+  const body = await res.json().catch(() => ({}));
+  return { status: res.status, body };
+}
+
 function askForToken() {
   if (!waitingForToken) {
     tokenForm.hidden = false;

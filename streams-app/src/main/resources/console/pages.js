@@ -1,6 +1,6 @@
 // The console's pages. Each takes the view element (and the argument after the page's name in
 // the hash), draws into it with el() (text only) and returns a handle whose stop() ends its polling.
-import { el, api, every, sessionLink, ago, time } from './app.js';
+import { el, api, command, every, sessionLink, ago, time } from './app.js';
 
 /* global mermaid */
 // labels as SVG text, measured as drawn (HTML labels rely on inline styles, which the CSP refuses)
@@ -106,7 +106,7 @@ function protocolsPage(view) {
 function sessionPage(view, id) {
   const head = el('h2', {}, 'Session ', el('span', { class: 'value' }, id));
   const body = el('div');
-  view.append(head, body);
+  view.append(head, body, actionsCard(id));
   return every(1000, async () => {
     const { status, body: s } = await api('/sessions/' + encodeURIComponent(id));
     const now = Date.now();
@@ -145,6 +145,31 @@ function sessionPage(view, id) {
             el('td', { class: 'bad' }, r.reason), el('td', {}, r.stateBefore || ''), el('td', { class: 'value' }, r.detail || ''))))));
     body.replaceChildren(...parts);
   });
+}
+
+/**
+ * Operator actions (docs/operations.md): cancel, retry, move, each with the reason it is audited
+ * with and the operator token (a read token is refused 403 and nothing is written). The command
+ * goes into the events log; the page above shows its effect once it is applied.
+ */
+function actionsCard(id) {
+  const action = el('select', { name: 'action' }, ['cancel', 'retry', 'move'].map((a) => el('option', { value: a }, a)));
+  const to = el('input', { name: 'to', placeholder: 'target state (move)', size: 16 });
+  const reason = el('input', { name: 'reason', placeholder: 'reason (audited)', size: 30 });
+  const token = el('input', { name: 'operator-token', type: 'password', placeholder: 'operator token', size: 20, autocomplete: 'off' });
+  const result = el('p', { id: 'action-result' });
+  const form = el('form', { id: 'actions' }, action, ' ', to, ' ', reason, ' ', token, ' ', el('button', { type: 'submit' }, 'Send'));
+  form.onsubmit = async (ev) => {
+    ev.preventDefault();
+    const payload = { reason: reason.value.trim() };
+    if (action.value === 'move') payload.to = to.value.trim();
+    const { status, body } = await command('/sessions/' + encodeURIComponent(id) + '/' + action.value, token.value.trim(), payload);
+    result.className = status === 202 ? '' : 'bad';
+    result.textContent = status === 202
+      ? action.value + ' accepted: command ' + body.commandId + ' is in the log'
+      : 'refused (HTTP ' + status + '): ' + (body.error || '');
+  };
+  return el('section', { class: 'card' }, el('h3', {}, 'Operator actions'), form, result);
 }
 
 function sessionsPage(view) {

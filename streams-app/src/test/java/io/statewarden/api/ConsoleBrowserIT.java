@@ -51,6 +51,7 @@ class ConsoleBrowserIT {
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   static final Path DRIVER = Path.of("/usr/bin/chromedriver");
   static final String TOKEN = "console-test-token-5b1e";
+  static final String OPERATOR_TOKEN = "console-operator-token-0123456789";
   static final String XSS =
       "<script>window.__xss='script'</script><img src=x onerror=\"window.__xss='img';alert(1)\">";
 
@@ -109,6 +110,7 @@ class ConsoleBrowserIT {
     Files.writeString(protocols.resolve("console-test.yaml"), PROTOCOL);
     try (Deployment d = new Deployment(infra, dir.resolve("state"), 2)) {
       d.extra.put(StatewardenConfig.HTTP_TOKEN, TOKEN);
+      d.extra.put(StatewardenConfig.HTTP_OPERATOR_TOKEN, OPERATOR_TOKEN);
       d.extra.put(StatewardenConfig.PROTOCOLS_DIRS, protocols.toString());
       int port = d.start().httpPort();
       String base = "http://127.0.0.1:" + port;
@@ -222,6 +224,19 @@ class ConsoleBrowserIT {
       assertThat(js("return window.__xss === undefined")).as("no payload ran").isEqualTo(true);
       assertNoAlert();
 
+      // an operator action from the session page: the read token is refused and nothing moves;
+      // the operator token cancels, and the page shows the session backed out without a reload
+      browser.get(base + "/#/session/held-1");
+      await(() -> text("#session-state").equals("OPEN"));
+      act("cancel", "stuck in the browser test", TOKEN);
+      await(() -> text("#action-result").startsWith("refused (HTTP 403)"));
+      act("cancel", "stuck in the browser test", OPERATOR_TOKEN);
+      await(() -> text("#action-result").startsWith("cancel accepted: command "));
+      await(() -> text("#session-status").equals("BACKED_OUT"));
+      assertThat(text("#session-state")).isEqualTo("EXPIRED");
+      assertThat(browser.getCurrentUrl()).doesNotContain(OPERATOR_TOKEN).doesNotContain(TOKEN);
+      screenshot("session-cancelled");
+
       // sessions, longest in their state first
       browser.get(base + "/#/sessions");
       await(() -> browser.findElements(By.cssSelector("tr.session-row")).size() >= 2);
@@ -303,6 +318,19 @@ class ConsoleBrowserIT {
 
   Object js(String script) {
     return ((JavascriptExecutor) browser).executeScript(script);
+  }
+
+  /** Sends an operator action from the session page's form. */
+  void act(String action, String reason, String token) {
+    new org.openqa.selenium.support.ui.Select(browser.findElement(By.name("action")))
+        .selectByValue(action);
+    for (String field : List.of("reason", "operator-token")) {
+      browser.findElement(By.name(field)).clear();
+    }
+    browser.findElement(By.name("reason")).sendKeys(reason);
+    browser.findElement(By.name("operator-token")).sendKeys(token);
+    js("document.getElementById('action-result').textContent = ''");
+    browser.findElement(By.cssSelector("#actions button")).click();
   }
 
   void assertNoAlert() {
