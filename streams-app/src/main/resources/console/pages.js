@@ -190,7 +190,7 @@ function sessionsPage(view) {
     if (status === 200) for (const p of body) protocol.append(el('option', { value: p.name }, p.name));
   });
   const handle = every(5000, async () => {
-    const q = new URLSearchParams({ limit: '50' });
+    const q = new URLSearchParams({ limit: '50', active: 'true' });
     if (protocol.value) q.set('protocol', protocol.value);
     if (state.value.trim()) q.set('state', state.value.trim());
     if (age.value !== '0') q.set('olderThan', Math.round(Number(age.value) / 1000) + 's');

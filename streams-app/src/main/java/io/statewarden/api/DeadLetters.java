@@ -13,6 +13,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -69,6 +70,17 @@ public final class DeadLetters implements AutoCloseable {
     } catch (TimeoutException e) {
       return new Answer(
           503, Map.of("error", "the dead-letter topic did not answer in time", "retry", true));
+    } catch (AuthorizationException e) {
+      // a deployment matter, not the caller's: the app's Kafka user lacks Read on the topic
+      return new Answer(
+          503,
+          Map.of(
+              "error",
+              "statewarden's Kafka user may not read the dead-letter topic "
+                  + topic
+                  + " (grant it Read: docs/security.md)",
+              "retry",
+              false));
     } finally {
       consumer.unsubscribe();
     }

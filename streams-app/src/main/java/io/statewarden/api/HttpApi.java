@@ -49,10 +49,13 @@ import org.slf4j.LoggerFactory;
  * threads are RUNNING), {@code /sessions/{id}}, {@code
  * /sessions?protocol=&state=&olderThan=&limit=&after=} (the session list, {@link SessionList}),
  * {@code /protocols}, {@code /protocols/{name}} (with its Mermaid diagram) and Prometheus {@code
- * /metrics}. Bound to loopback by default.
+ * /metrics}; operator commands ({@code POST /sessions/{id}/cancel|retry|move}, {@link
+ * CommandRoute}); the console's files ({@code /}, {@code /console/...}) and the data it shows
+ * ({@code /stats}, {@code /deadlines}, {@code /dead-letters}). Bound to loopback by default.
  *
- * <p>With a bearer token configured, every endpoint except the two health checks answers 401 unless
- * the request carries {@code Authorization: Bearer <token>} (compared in constant time).
+ * <p>With a bearer token configured, every endpoint except the two health checks and the console's
+ * files (static, no data) answers 401 unless the request carries {@code Authorization: Bearer
+ * <token>} (compared in constant time).
  *
  * <p>No client can keep the health checks from answering (decision 0009): requests are read by one
  * non-blocking event loop, which also answers the health checks; a connection that has not sent a

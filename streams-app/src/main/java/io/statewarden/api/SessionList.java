@@ -8,6 +8,7 @@ import io.statewarden.state.SessionIndex;
 import io.statewarden.state.SessionIndex.Cursor;
 import io.statewarden.state.SessionIndex.Entry;
 import io.statewarden.state.SessionIndex.Filter;
+import io.statewarden.state.SessionIndex.FinalStates;
 import io.statewarden.topology.TopologyFactory;
 import java.io.IOException;
 import java.net.URI;
@@ -59,14 +60,25 @@ final class SessionList {
   private final String token;
   private final String eventsTopic;
   private final HttpClient http;
+  private final FinalStates finals;
 
+  /**
+   * @param finals which states are final, for {@code active=true} (a state of a protocol version
+   *     this instance does not know counts as live)
+   */
   SessionList(
-      KafkaStreams streams, HostInfo self, String token, String eventsTopic, HttpClient http) {
+      KafkaStreams streams,
+      HostInfo self,
+      String token,
+      String eventsTopic,
+      HttpClient http,
+      FinalStates finals) {
     this.streams = streams;
     this.self = self;
     this.token = token;
     this.eventsTopic = eventsTopic;
     this.http = http;
+    this.finals = finals;
   }
 
   /** A bad parameter: answered 400 with this message. */
@@ -78,7 +90,7 @@ final class SessionList {
 
   record Request(Filter filter, Cursor after, int limit) {}
 
-  static Request parse(Map<String, String> params, long now) throws BadRequest {
+  static Request parse(Map<String, String> params, long now, FinalStates finals) throws BadRequest {
     for (String k : params.keySet()) {
       if (!Set.of("protocol", "state", "olderThan", "limit", "after", ENTERED_BEFORE).contains(k)) {
         throw new BadRequest(
@@ -122,8 +134,16 @@ final class SessionList {
         throw new BadRequest("after: " + e.getMessage());
       }
     }
+    String active = params.get("active");
+    if (active != null && !active.equals("true") && !active.equals("false")) {
+      throw new BadRequest("active must be true or false, got " + active);
+    }
     return new Request(
-        new Filter(blankToNull(params.get("protocol")), blankToNull(params.get("state")), before),
+        new Filter(
+            blankToNull(params.get("protocol")),
+            blankToNull(params.get("state")),
+            before,
+            "true".equals(active) ? finals : null),
         after,
         limit);
   }
@@ -131,7 +151,7 @@ final class SessionList {
   Answer answer(Map<String, String> params, boolean forwarded) {
     Request req;
     try {
-      req = parse(params, System.currentTimeMillis());
+      req = parse(params, System.currentTimeMillis(), finals);
     } catch (BadRequest e) {
       return new Answer(400, Map.of("error", e.getMessage()));
     }
@@ -208,6 +228,7 @@ final class SessionList {
     if (f.protocol() != null) q.append("&protocol=").append(enc(f.protocol()));
     if (f.state() != null) q.append("&state=").append(enc(f.state()));
     if (f.enteredBefore() != null) q.append("&" + ENTERED_BEFORE + "=").append(f.enteredBefore());
+    if (f.finals() != null) q.append("&active=true");
     if (req.after() != null) {
       q.append("&after=")
           .append(

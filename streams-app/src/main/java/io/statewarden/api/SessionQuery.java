@@ -67,7 +67,19 @@ public final class SessionQuery {
 
   /** Answers {@code GET /sessions?...}: see {@link SessionList}. */
   public Answer list(Map<String, String> params, boolean forwarded) {
-    return new SessionList(streams, self, token, eventsTopic, http).answer(params, forwarded);
+    return new SessionList(
+            streams,
+            self,
+            token,
+            eventsTopic,
+            http,
+            (protocol, version, state) ->
+                engine
+                    .catalog()
+                    .get(protocol, version)
+                    .map(p -> p.states().containsKey(state) && p.states().get(state).isFinal())
+                    .orElse(false))
+        .answer(params, forwarded);
   }
 
   public Answer session(String id, boolean forwarded) {

@@ -19,10 +19,10 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
- * Answers {@code GET /sessions} for the console: the active sessions of this instance's partitions,
- * filtered by protocol, state and time in state, the longest in their state first, and their
- * pending deadlines by due window. A bounded scan: at most {@link #maxScan} stored sessions are
- * read per request ({@code truncated} says when there were more); other instances answer for
+ * Answers {@code GET /deadlines} for the console: the active sessions of this instance's
+ * partitions, filtered by protocol, state and time in state, the longest in their state first, and
+ * their pending deadlines by due window. A bounded scan: at most {@link #maxScan} stored sessions
+ * are read per request ({@code truncated} says when there were more); other instances answer for
  * theirs.
  */
 final class SessionScan {

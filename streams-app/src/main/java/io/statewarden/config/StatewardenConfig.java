@@ -50,6 +50,7 @@ public final class StatewardenConfig extends AbstractConfig {
   public static final Set<String> OTHER_VARIABLES =
       Set.of(
           "STATEWARDEN_REGISTRY_HOME", // local: where the embedded registry is installed
+          "STATEWARDEN_OPERATOR_TOKEN", // session cancel|retry|move: the operator's token
           "STATEWARDEN_SINK_PASSWORD", // connectors launcher
           "STATEWARDEN_OUTBOX_PASSWORD"); // connectors launcher
 

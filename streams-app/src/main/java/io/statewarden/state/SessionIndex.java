@@ -72,8 +72,22 @@ public final class SessionIndex {
    * What to list: each field null for any. {@code enteredBefore}: only sessions that entered their
    * state before this time (epoch millis), as {@code olderThan} asks.
    */
-  public record Filter(String protocol, String state, Long enteredBefore) {
+  /**
+   * What a page selects: a protocol, a state, entered before a time (each null for any), and, when
+   * {@code finals} is given, only the states it does not call final (the live sessions: a final
+   * session's whole group is skipped, so this costs nothing).
+   */
+  public record Filter(String protocol, String state, Long enteredBefore, FinalStates finals) {
     public static final Filter ALL = new Filter(null, null, null);
+
+    public Filter(String protocol, String state, Long enteredBefore) {
+      this(protocol, state, enteredBefore, null);
+    }
+  }
+
+  /** Which states of which protocol version are final (from the loaded definitions). */
+  public interface FinalStates {
+    boolean isFinal(String protocol, int version, String state);
   }
 
   private final ReadOnlyKeyValueStore<String, byte[]> store;
@@ -116,13 +130,24 @@ public final class SessionIndex {
     while (true) {
       String group = firstGroup(from, prefix);
       if (group == null) break;
-      if (f.state() == null || group.endsWith(SEP + f.state() + SEP)) {
+      if ((f.state() == null || group.endsWith(SEP + f.state() + SEP)) && kept(group, f)) {
         scan(group, f, after, limit, out);
       }
       from = group.substring(0, group.length() - 1) + AFTER_SEP;
     }
     out.sort(Entry.ORDER);
     return out.size() > limit ? new ArrayList<>(out.subList(0, limit)) : out;
+  }
+
+  private static boolean kept(String group, Filter f) {
+    if (f.finals() == null) return true;
+    int a = group.indexOf(SEP);
+    int b = group.indexOf(SEP, a + 1);
+    return !f.finals()
+        .isFinal(
+            group.substring(0, a),
+            Integer.parseInt(group.substring(a + 1, b)),
+            group.substring(b + 1, group.length() - 1));
   }
 
   /** Every entry, in key order (for checks). */

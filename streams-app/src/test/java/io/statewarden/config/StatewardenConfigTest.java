@@ -102,6 +102,16 @@ class StatewardenConfigTest {
   }
 
   @Test
+  void shouldLeaveTheVariablesOfOtherCommandsAlone() throws Exception {
+    // an operator exports the token `session cancel|retry|move` reads, then starts `run` in the
+    // same shell: that is not a misspelt setting
+    for (String variable : StatewardenConfig.OTHER_VARIABLES) {
+      assertThat(StatewardenConfig.load(null, Map.of(variable, "x"))).as(variable).isNotNull();
+    }
+    assertThat(StatewardenConfig.OTHER_VARIABLES).contains("STATEWARDEN_OPERATOR_TOKEN");
+  }
+
+  @Test
   void shouldPassKnownKafkaStreamsClientAndSerdeSettingsThrough() throws Exception {
     Path file = dir.resolve("app.properties");
     Files.writeString(file, "some.plugin.setting=1\n");

@@ -45,7 +45,7 @@ class SessionIndexProperties {
     }
   }
 
-  record Query(String protocol, String state, Long enteredBefore, int pageSize) {}
+  record Query(String protocol, String state, Long enteredBefore, int pageSize, boolean active) {}
 
   @Provide
   Arbitrary<Op> ops() {
@@ -65,7 +65,8 @@ class SessionIndexProperties {
             Arbitraries.of(PROTOCOLS).injectNull(0.4),
             Arbitraries.of(STATES).injectNull(0.4),
             Arbitraries.longs().between(-4, 7).map(Long::valueOf).injectNull(0.5),
-            Arbitraries.integers().between(1, 7))
+            Arbitraries.integers().between(1, 7),
+            Arbitraries.of(false, true))
         .as(Query::new);
   }
 
@@ -117,7 +118,12 @@ class SessionIndexProperties {
   }
 
   static List<String> pageThrough(SessionIndex index, Query q) {
-    SessionIndex.Filter f = new SessionIndex.Filter(q.protocol(), q.state(), q.enteredBefore());
+    SessionIndex.Filter f =
+        new SessionIndex.Filter(
+            q.protocol(),
+            q.state(),
+            q.enteredBefore(),
+            q.active() ? (protocol, version, state) -> state.equals("DONE") : null);
     List<String> out = new ArrayList<>();
     SessionIndex.Cursor after = null;
     for (int pages = 0; pages < 100; pages++) {
@@ -134,6 +140,7 @@ class SessionIndexProperties {
         .filter(x -> q.protocol() == null || x.protocol().equals(q.protocol()))
         .filter(x -> q.state() == null || x.state().equals(q.state()))
         .filter(x -> q.enteredBefore() == null || x.enteredAt() < q.enteredBefore())
+        .filter(x -> !q.active() || !x.isFinal())
         .sorted(Comparator.comparingLong(Session::enteredAt).thenComparing(Session::id))
         .map(Session::id)
         .toList();
