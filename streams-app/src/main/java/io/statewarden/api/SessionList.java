@@ -92,9 +92,12 @@ final class SessionList {
 
   static Request parse(Map<String, String> params, long now, FinalStates finals) throws BadRequest {
     for (String k : params.keySet()) {
-      if (!Set.of("protocol", "state", "olderThan", "limit", "after", ENTERED_BEFORE).contains(k)) {
+      if (!Set.of("protocol", "state", "olderThan", "limit", "after", "active", ENTERED_BEFORE)
+          .contains(k)) {
         throw new BadRequest(
-            "unknown parameter '" + k + "' (expected protocol, state, olderThan, limit, after)");
+            "unknown parameter '"
+                + k
+                + "' (expected protocol, state, olderThan, limit, after, active)");
       }
     }
     Long before = null;
