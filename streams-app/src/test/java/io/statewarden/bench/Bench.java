@@ -3,7 +3,6 @@ package io.statewarden.bench;
 import io.statewarden.app.StatewardenApp;
 import io.statewarden.app.TopicAdmin;
 import io.statewarden.config.StatewardenConfig;
-import io.statewarden.embedded.EmbeddedKafka;
 import io.statewarden.embedded.EmbeddedRegistry;
 import io.statewarden.engine.Engine;
 import io.statewarden.engine.EngineConfig;
@@ -67,7 +66,7 @@ public final class Bench {
   static final String INPUT_AVRO = "bench.input.avro";
 
   final Path dir;
-  final EmbeddedKafka kafka;
+  final BrokerProcess kafka;
   final EmbeddedRegistry registry;
   final Admin admin;
   final Engine engine;
@@ -77,7 +76,7 @@ public final class Bench {
     this.dir = dir;
     deleteTree(dir);
     Files.createDirectories(dir);
-    kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0);
+    kafka = BrokerProcess.start(dir.resolve("kafka"));
     registry =
         EmbeddedRegistry.start(
             EmbeddedRegistry.locateHome(System.getProperty(EmbeddedRegistry.HOME_PROPERTY)), 0);
@@ -294,6 +293,22 @@ public final class Bench {
     }
   }
 
+  /** The average value size of a topic's records (tombstones left out), read to its end. */
+  int averageValueSize(String topic) {
+    long[] c = new long[2];
+    consume(
+        List.of(topic),
+        (t, r) -> {
+          if (r.value() != null) {
+            c[0]++;
+            c[1] += r.value().length;
+          }
+        },
+        () -> false,
+        Duration.ofSeconds(2));
+    return c[0] == 0 ? 0 : (int) (c[1] / c[0]);
+  }
+
   // ---------------------------------------------------------------- the two topologies
 
   /** Kafka Streams settings both topologies get. */
@@ -343,7 +358,24 @@ public final class Bench {
    * record). Here the "session" is the input bytes and both outputs are the input bytes: no engine,
    * no serdes, no deadlines.
    */
-  static Topology minimalStateful(String in, String out) {
+  /**
+   * The value sizes the minimal stateful topology writes: its stored value and its two outputs
+   * (bytes; 0 keeps the input's value as it is).
+   */
+  record Sizes(int stored, int out1, int out2) {
+    static final Sizes INPUT = new Sizes(0, 0, 0);
+
+    /** {@code value} cut or padded to {@code size} bytes: a new array, like a serializer's. */
+    static byte[] of(byte[] value, int size) {
+      return size <= 0 ? value : Arrays.copyOf(value, size);
+    }
+  }
+
+  /**
+   * Per input record: one store read, one store write and two outputs, the work statewarden's
+   * contract needs (a session read and write, a transition and an audit record), with no decision.
+   */
+  static Topology minimalStateful(String in, String out, Sizes sizes) {
     Topology t = new Topology();
     t.addSource("in", new ByteArrayDeserializer(), new ByteArrayDeserializer(), in);
     t.addProcessor(
@@ -363,9 +395,11 @@ public final class Bench {
               public void process(Record<byte[], byte[]> r) {
                 Bytes k = Bytes.wrap(r.key());
                 byte[] before = store.get(k);
-                store.put(k, r.value());
-                ctx.forward(r, "out1");
-                ctx.forward(r.withValue(before == null ? r.value() : before), "out2");
+                store.put(k, Sizes.of(r.value(), sizes.stored()));
+                ctx.forward(r.withValue(Sizes.of(r.value(), sizes.out1())), "out1");
+                ctx.forward(
+                    r.withValue(Sizes.of(before == null ? r.value() : before, sizes.out2())),
+                    "out2");
               }
             },
         "in");
@@ -385,9 +419,10 @@ public final class Bench {
   }
 
   /** A running {@link #minimalStateful} instance. */
-  KafkaStreams startMinimalStateful(String appId, String in, String out, Map<String, Object> o) {
+  KafkaStreams startMinimalStateful(
+      String appId, String in, String out, Sizes sizes, Map<String, Object> o) {
     createTopics(out, out + "2");
-    return start(minimalStateful(in, out), appId, o);
+    return start(minimalStateful(in, out, sizes), appId, o);
   }
 
   private KafkaStreams start(Topology t, String appId, Map<String, Object> o) {
@@ -486,10 +521,26 @@ public final class Bench {
   }
 
   /** Figures of one catch-up run. */
-  record Run(String name, long records, double seconds, double cpuUsPerRecord) {
+  /**
+   * One timed run: stream-thread CPU, this JVM's CPU (the stream thread, its producer and consumer
+   * threads, RocksDB; the benchmark's own threads are idle while an instance catches up) and the
+   * broker's (NaN when it shares this JVM), each per input record.
+   */
+  record Run(
+      String name,
+      long records,
+      double seconds,
+      double cpuUsPerRecord,
+      double jvmCpuUsPerRecord,
+      double brokerCpuUsPerRecord) {
     double perSecond() {
       return records / seconds;
     }
+  }
+
+  static long jvmCpu() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   /**
@@ -519,6 +570,8 @@ public final class Bench {
       Thread.sleep(10);
     }
     long cpu0 = streamThreadCpu(appId);
+    long jvm0 = jvmCpu();
+    long broker0 = kafka.cpuNanos();
     long t0 = System.nanoTime();
     awaitCommitted(appId, topic, records, Duration.ofMinutes(10));
     if (thenTopic != null) {
@@ -526,7 +579,11 @@ public final class Bench {
     }
     double secs = (System.nanoTime() - t0) / 1e9;
     long cpu = streamThreadCpu(appId) - cpu0;
-    return new Run(name, records - done, secs, cpu / 1e3 / (records - done));
+    long jvm = jvmCpu() - jvm0;
+    long broker = broker0 < 0 ? -1 : kafka.cpuNanos() - broker0;
+    long n = records - done;
+    return new Run(
+        name, n, secs, cpu / 1e3 / n, jvm / 1e3 / n, broker < 0 ? Double.NaN : broker / 1e3 / n);
   }
 
   static long streamThreadCpu(String appId) {
@@ -546,21 +603,35 @@ public final class Bench {
   // ---------------------------------------------------------------- verification
 
   /** Output counts of a statewarden run, read_committed. */
-  record Counts(long transitions, long audits, long backouts, long dlq, Map<String, Long> perKey) {}
+  /**
+   * Output counts of a statewarden run, read_committed, and the value bytes of its transitions and
+   * of its audit and backout records together.
+   */
+  record Counts(
+      long transitions,
+      long audits,
+      long backouts,
+      long dlq,
+      Map<String, Long> perKey,
+      long transitionBytes,
+      long auditAndBackoutBytes) {}
 
   Counts countOutputs(String appId, Workload.Expected expected, Duration quiet) {
     SwTopics t = SwTopics.of(appId);
-    long[] c = new long[4];
+    long[] c = new long[6];
     Map<String, Long> perKey = new HashMap<>();
     consume(
         List.of(t.transitions(), t.audit(), t.backouts(), t.dlq()),
         (topic, r) -> {
+          int size = r.value() == null ? 0 : r.value().length;
           if (topic.equals(t.transitions())) {
             c[0]++;
+            c[4] += size;
             perKey.merge(r.key(), 1L, Long::sum);
-          } else if (topic.equals(t.audit())) c[1]++;
-          else if (topic.equals(t.backouts())) c[2]++;
-          else c[3]++;
+          } else if (topic.equals(t.audit()) || topic.equals(t.backouts())) {
+            c[topic.equals(t.audit()) ? 1 : 2]++;
+            c[5] += size;
+          } else c[3]++;
         },
         () ->
             expected != null
@@ -568,7 +639,7 @@ public final class Bench {
                 && c[1] >= expected.audits()
                 && c[2] >= expected.backouts(),
         quiet);
-    return new Counts(c[0], c[1], c[2], c[3], perKey);
+    return new Counts(c[0], c[1], c[2], c[3], perKey, c[4], c[5]);
   }
 
   /** Throws unless the outputs are exactly the expected ones. */

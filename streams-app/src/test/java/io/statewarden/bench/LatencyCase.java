@@ -24,6 +24,7 @@ final class LatencyCase {
     int jsonRate = Bench.intProp("bench.rate.json", avroRate);
     int seconds = Bench.intProp("bench.seconds", 30);
     List<List<String>> rows = new ArrayList<>();
+    Map<String, long[]> cdfs = new java.util.LinkedHashMap<>();
     for (boolean avro : new boolean[] {false, true}) {
       int rate = avro ? avroRate : jsonRate;
       String appId = b.nextAppId("latency");
@@ -43,6 +44,7 @@ final class LatencyCase {
           long sentAfter = live.sent();
           Thread.sleep(5_000); // the last ones become visible
           long[] lat = Bench.sorted(live.latencies("lat-", from, until));
+          cdfs.put((avro ? "Avro" : "JSON") + " at " + rate + "/s", lat);
           rows.add(
               List.of(
                   avro ? "Avro (events topic)" : "JSON (copied to the events topic first)",
@@ -70,6 +72,7 @@ final class LatencyCase {
         app.close();
       }
     }
+    Charts.cdf("latency-cdf.png", "Case 2: produce to transition visible, CDF", cdfs);
     Bench.table(
         "Latency, produce to transition visible (read_committed), ms",
         List.of(

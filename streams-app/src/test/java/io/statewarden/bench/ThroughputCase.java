@@ -1,6 +1,7 @@
 package io.statewarden.bench;
 
 import io.statewarden.app.StatewardenApp;
+import io.statewarden.topology.TopologyFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -50,8 +51,8 @@ final class ThroughputCase {
     for (int i = Bench.intProp("bench.warmup", 1); i > 0; i--) {
       System.out.println("warm-up (JIT), not reported:");
       passThrough("warm-up pass-through", Map.of(), inputCount);
-      minimal("warm-up minimal stateful", Map.of(), inputCount);
       statewarden("warm-up statewarden", Map.of(), inputCount, null);
+      minimal("warm-up minimal stateful", Map.of(), inputCount);
       checks.clear();
     }
     String input = avroInput ? "Avro" : "JSON";
@@ -62,15 +63,15 @@ final class ThroughputCase {
     List<Double> ofMinimal = new ArrayList<>();
     for (int i = 0; i < reps; i++) {
       Bench.Run p = passThrough("pass-through EOS, " + input, Map.of(), inputCount);
-      Bench.Run m = minimal("minimal stateful EOS, " + input, Map.of(), inputCount);
       Bench.Run s = statewarden("statewarden EOS, " + input, Map.of(), inputCount, want);
+      Bench.Run m = minimal("minimal stateful EOS, " + input, Map.of(), inputCount);
       pt.add(p.perSecond());
       sw.add(s.perSecond());
       ratios.add(s.perSecond() / p.perSecond());
       ofMinimal.add(s.perSecond() / m.perSecond());
       rows.add(row(p, p.perSecond()));
-      rows.add(row(m, p.perSecond()));
       rows.add(row(s, p.perSecond()));
+      rows.add(row(m, p.perSecond()));
     }
     double ptMedian = Bench.median(pt);
     for (String v : variants.split(",")) {
@@ -112,8 +113,22 @@ final class ThroughputCase {
             + " records, catch-up, 1 thread, "
             + Bench.PARTITIONS
             + " partitions",
-        List.of("run", "records/s", "stream-thread CPU us/record", "/ pass-through EOS", "check"),
+        List.of(
+            "run",
+            "records/s",
+            "stream-thread CPU us/record",
+            "JVM CPU us/record",
+            "broker CPU us/record",
+            "/ pass-through EOS",
+            "check"),
         rows);
+    Map<String, Double> medians = new java.util.LinkedHashMap<>();
+    byName.forEach((name, v) -> medians.put(name, Bench.median(v)));
+    Charts.bars(
+        "throughput-" + input.toLowerCase(java.util.Locale.ROOT) + ".png",
+        "Case 1: catch-up throughput, " + input + " input (median of the runs)",
+        "records/s",
+        medians);
     System.out.printf(
         "%nHEADLINE (%s input) statewarden / pass-through, EOS: median of %d paired runs %.2f"
             + " (statewarden %,.0f/s, pass-through %,.0f/s); statewarden / minimal stateful %.2f%n",
@@ -122,13 +137,29 @@ final class ThroughputCase {
 
   private final List<String> checks = new ArrayList<>();
   private boolean avro;
+
+  /**
+   * What the minimal stateful topology writes: the value sizes of the last statewarden run (its
+   * stored session, its transitions, its audit and backout records, per input record), so the floor
+   * does the same broker and store work; the input's sizes until one ran.
+   */
+  private Bench.Sizes sizes = Bench.Sizes.INPUT;
+
   private List<Workload.Rec> recs;
 
+  /** Every run's records/s by its name, in the order run: the plot draws the medians. */
+  private final Map<String, List<Double>> byName = new java.util.LinkedHashMap<>();
+
   private List<String> row(Bench.Run r, double ref) {
+    byName.computeIfAbsent(r.name(), k -> new ArrayList<>()).add(r.perSecond());
     return List.of(
         r.name(),
         Bench.f("%,.0f", r.perSecond()),
         Bench.f("%.1f", r.cpuUsPerRecord()),
+        Bench.f("%.1f", r.jvmCpuUsPerRecord()),
+        Double.isNaN(r.brokerCpuUsPerRecord())
+            ? "in this JVM"
+            : Bench.f("%.1f", r.brokerCpuUsPerRecord()),
         Bench.f("%.2f", r.perSecond() / ref),
         checks.isEmpty() ? "" : checks.remove(0));
   }
@@ -149,7 +180,7 @@ final class ThroughputCase {
     String in = avro ? Bench.INPUT_AVRO : Bench.INPUT;
     KafkaStreams ks =
         stateful
-            ? b.startMinimalStateful(appId, in, out, o)
+            ? b.startMinimalStateful(appId, in, out, sizes, o)
             : b.startPassThrough(appId, in, out, o);
     Bench.Run r;
     try {
@@ -165,7 +196,13 @@ final class ThroughputCase {
         () -> c[0] >= want,
         Duration.ofSeconds(5));
     if (c[0] != want) throw new IllegalStateException(name + ": " + c[0] + " outputs != " + want);
-    checks.add(Bench.f("exact: %,d outputs", c[0]));
+    checks.add(
+        Bench.f("exact: %,d outputs", c[0])
+            + (stateful && sizes != Bench.Sizes.INPUT
+                ? Bench.f(
+                    "; sized as statewarden's: stored %d B, outputs %d + %d B per record",
+                    sizes.stored(), sizes.out1(), sizes.out2())
+                : ""));
     Bench.deleteTree(b.dir.resolve("state").resolve(appId));
     System.out.printf("  %-28s %,9.0f records/s%n", name, r.perSecond());
     return r;
@@ -191,11 +228,16 @@ final class ThroughputCase {
     String check;
     try {
       r = b.timeCatchUp(name, app.streams(), appId, in, n, avro ? null : appId + ".events");
+      long t0 = System.nanoTime();
+      Bench.Counts got = b.countOutputs(appId, want, Duration.ofSeconds(want == null ? 5 : 20));
+      sizes =
+          new Bench.Sizes(
+              b.averageValueSize(appId + "-" + TopologyFactory.SESSIONS_STORE + "-changelog"),
+              (int) (got.transitionBytes() / r.records()),
+              (int) (got.auditAndBackoutBytes() / r.records()));
       if (want == null) {
         return r; // warm-up
       }
-      long t0 = System.nanoTime();
-      Bench.Counts got = b.countOutputs(appId, want, Duration.ofSeconds(20));
       check = Bench.verify(got, want);
       check += Bench.f("; deadlines drained %.1f s after catch-up", (System.nanoTime() - t0) / 1e9);
     } finally {
