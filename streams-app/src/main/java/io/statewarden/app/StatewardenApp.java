@@ -142,18 +142,30 @@ public final class StatewardenApp implements AutoCloseable {
           LOG.error("Stream thread failed; replacing it", e);
           return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-    http.start(
-        streams,
-        catalog,
-        new SessionQuery(
-            streams,
-            engine,
-            HostInfo.buildFromEndpoint(props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG)),
-            token,
-            config.topics().events()),
-        metrics,
-        new DeadLetters(
-            config.topics().dlq(), clients.getRestoreConsumerConfigs(clientId + "-console")));
+    try {
+      http.start(
+          streams,
+          catalog,
+          new SessionQuery(
+              streams,
+              engine,
+              HostInfo.buildFromEndpoint(
+                  props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG)),
+              token,
+              config.topics().events()),
+          metrics,
+          new DeadLetters(
+              config.topics().dlq(), clients.getRestoreConsumerConfigs(clientId + "-console")));
+    } catch (RuntimeException e) {
+      // the Kafka Streams client holds its clients and the state directory's lock: a caller that
+      // starts again in this JVM (the tests, `local` after a port clash) would find them taken
+      streams.close(Duration.ofSeconds(10));
+      http.close();
+      if (commands != null) {
+        commands.close();
+      }
+      throw e;
+    }
     StatewardenApp app = new StatewardenApp(streams, http, catchUp, commands);
     // names and counts only: settings may hold secrets (SASL, TLS, registry auth, the token)
     LOG.info(
@@ -169,13 +181,6 @@ public final class StatewardenApp implements AutoCloseable {
     return app;
   }
 
-  /**
-   * Kafka and the registry answer, and take statewarden's credentials, within {@value
-   * StatewardenConfig#STARTUP_TIMEOUT_MS}: before {@code run} or {@code replay} starts a client.
-   *
-   * @throws StartupException when one does not answer ({@link StartupException#unreachable()}) or
-   *     refuses the credentials
-   */
   /**
    * Partitions of the events topic: each holds its share of a protocol's {@code
    * maxConcurrentSessions} (docs/decisions/0017-concurrency-cap.md). 1 when the topic does not
@@ -204,6 +209,13 @@ public final class StatewardenApp implements AutoCloseable {
     }
   }
 
+  /**
+   * Kafka and the registry answer, and take statewarden's credentials, within {@value
+   * StatewardenConfig#STARTUP_TIMEOUT_MS}: before {@code run} or {@code replay} starts a client.
+   *
+   * @throws StartupException when one does not answer ({@link StartupException#unreachable()}) or
+   *     refuses the credentials
+   */
   public static void preflight(StatewardenConfig config) {
     Duration timeout = Duration.ofMillis(config.getLong(StatewardenConfig.STARTUP_TIMEOUT_MS));
     KafkaPreflight.check(config.kafka(), timeout);
