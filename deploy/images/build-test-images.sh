@@ -4,11 +4,15 @@
 #   statewarden-test/jre:17                   Debian bookworm (debootstrap minbase) + openjdk-17-jre-headless
 #   statewarden-test/kafka:4.3.1              a KRaft broker from the kafka_2.13 jars (a stand-in for apache/kafka)
 #   statewarden-test/apicurio-registry:3.0.9  the registry distribution the build unpacks
+#   statewarden-test/postgres:15              + postgresql-15 (apt-get in the build), started like postgres:15
+#   statewarden-test/connect:3.6.0.Final      a Connect worker with the connectors module's plugins, started
+#                                             like quay.io/debezium/connect (needs that module packaged)
 #
 # For the tests only (the machines this project is tested on cannot pull images): users build
 # deploy/Dockerfile on its public base and run the public images compose.yaml names.
 #
-# Usage: deploy/images/build-test-images.sh [jre|kafka|registry]...   (default: all)
+# Usage: deploy/images/build-test-images.sh [jre|kafka|registry|postgres|connect]...
+#   (default: jre kafka registry)
 #
 # Each image carries the label statewarden.hash, a hash of everything it is made from; an image
 # whose label matches is kept, so a second run takes a second. Needs a Docker engine (`docker`, or
@@ -27,6 +31,8 @@ mkdir -p "$work"
 JRE=statewarden-test/jre:17
 KAFKA=statewarden-test/kafka:4.3.1
 REGISTRY=statewarden-test/apicurio-registry:3.0.9
+POSTGRES=statewarden-test/postgres:15
+CONNECT=statewarden-test/connect:3.6.0.Final
 
 # one build at a time on this machine (test JVMs of several modules may ask at once)
 exec 9>"${TMPDIR:-/tmp}/statewarden-test-images.lock"
@@ -136,6 +142,43 @@ build_registry() {
   log "built $REGISTRY"
 }
 
+build_postgres() {
+  build_jre
+  local hash
+  hash="$(hash_of "$(current "$JRE")" "$here"/postgres/Dockerfile "$here"/postgres/entrypoint)"
+  if [[ "$(current "$POSTGRES")" == "$hash" ]]; then return; fi
+  "$docker" build -q --label "statewarden.hash=$hash" --build-arg "BASE=$JRE" -t "$POSTGRES" \
+    "$here/postgres" > /dev/null
+  prune
+  log "built $POSTGRES"
+}
+
+build_connect() {
+  build_jre
+  local module="$root/connectors" ctx="$work/connect" hash
+  local plugins="$module/target/connect-plugins"
+  local converter="$module/apicurio-converter-plugin/target/plugin/apicurio-converter"
+  if [[ ! -f "$module/target/launcher-classpath.txt" || ! -d "$plugins" || ! -d "$converter" ]]; then
+    echo "The connectors module is not packaged (its Connect plugins and class path): run" \
+      "./mvnw -B -pl connectors -am package -DskipTests first" >&2
+    return 1
+  fi
+  rm -rf "$ctx"
+  mkdir -p "$ctx/libs" "$ctx/external_libs"
+  tr ':' '\n' < "$module/target/launcher-classpath.txt" | xargs cp -t "$ctx/libs"
+  cp -r "$plugins" "$ctx/connect"
+  cp -r "$converter" "$ctx/external_libs/apicurio"
+  # as in Debezium's image: the converter uses the worker's Jackson (a second copy in a connector's
+  # plugin directory breaks Hibernate's Jackson modules in the JDBC sink)
+  rm -f "$ctx"/external_libs/apicurio/jackson-{core,annotations,databind,datatype-jdk8}-*.jar
+  cp "$here"/connect/Dockerfile "$here"/connect/run "$here"/connect/logback.xml "$ctx/"
+  hash="$(cd "$ctx" && find . -type f | LC_ALL=C sort | xargs sha256sum | hash_of "$(current "$JRE")" -)"
+  if [[ "$(current "$CONNECT")" == "$hash" ]]; then return; fi
+  "$docker" build -q --label "statewarden.hash=$hash" --build-arg "BASE=$JRE" -t "$CONNECT" "$ctx" > /dev/null
+  prune
+  log "built $CONNECT"
+}
+
 targets=("$@")
 if [[ ${#targets[@]} == 0 ]]; then targets=(jre kafka registry); fi
 for t in "${targets[@]}"; do
@@ -143,6 +186,8 @@ for t in "${targets[@]}"; do
     jre) build_jre ;;
     kafka) build_kafka ;;
     registry) build_registry ;;
-    *) echo "unknown image $t (jre, kafka, registry)" >&2; exit 2 ;;
+    postgres) build_postgres ;;
+    connect) build_connect ;;
+    *) echo "unknown image $t (jre, kafka, registry, postgres, connect)" >&2; exit 2 ;;
   esac
 done

@@ -2,6 +2,7 @@ package io.statewarden.deploy.containers;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -47,15 +48,25 @@ public final class Docker {
    * STATEWARDEN_DOCKER and the given {@code NAME=value} variables.
    */
   public static Result run(List<String> cmd, Duration timeout, String... env) throws IOException {
+    return runWithInput(cmd, timeout, "", env);
+  }
+
+  /** {@link #run}, writing {@code input} to the command's standard input. */
+  public static Result runWithInput(List<String> cmd, Duration timeout, String input, String... env)
+      throws IOException {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile());
     pb.environment().put("STATEWARDEN_DOCKER", command());
     for (String e : env) {
       pb.environment().put(e.substring(0, e.indexOf('=')), e.substring(e.indexOf('=') + 1));
     }
     Process p = pb.start();
-    p.getOutputStream().close();
     CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
     CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+    try (OutputStream in = p.getOutputStream()) {
+      in.write(input.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException gone) {
+      // the command ended without reading all of it: its exit status and output say why
+    }
     try {
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);

@@ -14,13 +14,18 @@ public final class TestImages {
   public static final String JRE = "statewarden-test/jre:17";
   public static final String KAFKA = "statewarden-test/kafka:4.3.1";
   public static final String REGISTRY = "statewarden-test/apicurio-registry:3.0.9";
+  public static final String POSTGRES = "statewarden-test/postgres:15";
+  public static final String CONNECT = "statewarden-test/connect:3.6.0.Final";
 
   /** statewarden's own image: the real deploy/Dockerfile on the local JRE base. */
   public static final String STATEWARDEN = "statewarden-test/statewarden:it";
 
   private TestImages() {}
 
-  /** Builds (or keeps) the named base images: {@code jre}, {@code kafka}, {@code registry}... */
+  /**
+   * Builds (or keeps) the named base images: {@code jre}, {@code kafka}, {@code registry}, {@code
+   * postgres}, {@code connect} (the last needs the connectors module packaged).
+   */
   public static void build(String... names) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Docker.ROOT.resolve("deploy/images/build-test-images.sh").toString());
