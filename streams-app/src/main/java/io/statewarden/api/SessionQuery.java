@@ -82,6 +82,11 @@ public final class SessionQuery {
         .answer(params, forwarded);
   }
 
+  /** Answers {@code GET /stats?scope=cluster} from this instance's {@code local} view. */
+  Answer clusterStats(Map<String, Object> local) {
+    return new ClusterStats(streams, self, token, http).answer(local);
+  }
+
   public Answer session(String id, boolean forwarded) {
     KeyQueryMetadata md;
     try {
