@@ -181,7 +181,7 @@ function sessionPage(view, id) {
               el('span', { class: 'trigger' }, h.trigger), ' ',
               el('span', { class: 'value step-event' }, [h.eventType, h.eventId].filter((x) => x !== null).join(' ') || '(no event: its deadline)'), ' ',
               el('span', { class: 'muted step-at' }, time(h.at))]))),
-        el('p', { class: 'muted' }, 'The last ' + (s.timeline || []).length + ' moves kept (statewarden.history.limit); the transitions topic has every one.')));
+        el('p', { class: 'muted' }, 'A session keeps its last moves, up to statewarden.history.limit (64 by default); the transitions topic has every one.')));
     } else if (status === 404) {
       parts.push(el('p', { class: 'bad' }, s.error || 'no such session'));
     } else {
