@@ -47,6 +47,50 @@ function ratesTable(stats, pick, label, skip = 1) {
       stats.windows.map((w) => el('td', { class: 'num' }, w.deltas[k] || 0)))));
 }
 
+/**
+ * The counts of every instance summed (GET /stats?scope=cluster); while some instance does not
+ * answer (a rebalance), this instance's alone. Resolves {status, body, scope}: scope says which.
+ */
+async function stats() {
+  const cluster = await api('/stats?scope=cluster');
+  if (cluster.status === 200) return { ...cluster, scope: 'all ' + cluster.body.instances + ' instance(s)' };
+  const local = await api('/stats');
+  return { ...local, scope: 'this instance only (not every instance answered)' };
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** An SVG element with attributes and children (nodes, or text), like el(). */
+function svg(tag, attrs = {}, ...children) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  for (const c of children.flat()) {
+    if (c === null || c === undefined) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+/**
+ * The deadlines fired in each minute of the last hour as bars (SVG made element by element: no
+ * markup, no inline style); a storm minute (at least stormFires fires on one instance) is marked.
+ */
+function stormChart(fires) {
+  const minutes = fires.minutes;
+  const w = 10;
+  const h = 120;
+  const max = Math.max(1, fires.stormFires, ...minutes.map((m) => m.fired));
+  const y = (n) => h - Math.round((h * n) / max);
+  const bars = minutes.map((m, i) => svg('rect', {
+    class: 'minute' + (m.storm ? ' storm' : ''), x: i * w + 1, y: y(m.fired), width: w - 2, height: h - y(m.fired),
+    'data-start': m.start, 'data-fired': m.fired,
+  }, svg('title', {}, time(m.start) + ': ' + m.fired + ' fired, latest ' + (m.maxLatenessMs / 1000) + ' s late')));
+  const threshold = svg('line', { class: 'threshold', x1: 0, x2: minutes.length * w, y1: y(fires.stormFires), y2: y(fires.stormFires) });
+  return svg('svg', { class: 'storm-chart', viewBox: '0 0 ' + minutes.length * w + ' ' + (h + 14), width: minutes.length * w, height: h + 14 },
+    bars, threshold,
+    svg('text', { x: 0, y: h + 12 }, '60 min ago'), svg('text', { x: minutes.length * w, y: h + 12, 'text-anchor': 'end' }, 'now'));
+}
+
 function protocolsPage(view) {
   view.append(el('h2', {}, 'Protocols'));
   const totals = el('section', { class: 'card' });
@@ -81,17 +125,17 @@ function protocolsPage(view) {
 
   return every(2000, async () => {
     if (!loaded) await load();
-    const { status, body: stats } = await api('/stats');
+    const { status, body: counts, scope } = await stats();
     if (status !== 200) return;
     totals.replaceChildren(
-      el('h3', {}, 'Rejections by reason'), ratesTable(stats, (k) => k.startsWith('events|REJECTED|'), 'reason'),
-      el('h3', {}, 'Backouts by protocol and reason'), ratesTable(stats, (k) => k.startsWith('backouts|'), 'protocol, reason'),
-      el('p', { class: 'muted' }, 'Counts of this instance, sampled every 10 s.'));
+      el('h3', {}, 'Rejections by reason'), ratesTable(counts, (k) => k.startsWith('events|REJECTED|'), 'reason'),
+      el('h3', {}, 'Backouts by protocol and reason'), ratesTable(counts, (k) => k.startsWith('backouts|'), 'protocol, reason'),
+      el('p', { class: 'muted', id: 'stats-scope' }, 'Counts of ' + scope + ', each sampled every 10 s.'));
     for (const c of cards.values()) {
-      const active = new Map(stats.active.filter((a) => a.protocol === c.p.name).map((a) => [a.state, a.count]));
+      const active = new Map(counts.active.filter((a) => a.protocol === c.p.name).map((a) => [a.state, a.count]));
       c.counts.replaceChildren(...c.p.states.map((s) =>
         el('tr', {}, el('td', {}, s), el('td', { class: 'num count', 'data-state': s }, active.get(s) || 0))));
-      c.rates.replaceChildren(ratesTable(stats, (k) => k.startsWith('transitions|' + c.p.name + '|'), 'state', 2));
+      c.rates.replaceChildren(ratesTable(counts, (k) => k.startsWith('transitions|' + c.p.name + '|'), 'state', 2));
       // the counts drawn on the diagram: each state that holds sessions is labelled with its count
       const definition = c.p.mermaid + [...active].filter(([, n]) => n > 0)
         .map(([s, n]) => '    ' + s + ' : ' + s + ' (' + n + ' active)\n').join('');
@@ -128,10 +172,16 @@ function sessionPage(view, id) {
         el('h3', {}, 'Data'),
         table(['field', 'value'], Object.entries(s.data || {}).map(([k, v]) =>
           el('tr', {}, el('td', { class: 'value' }, k), el('td', { class: 'value data-value' }, JSON.stringify(v))))),
-        el('h3', {}, 'History'),
-        el('ol', { class: 'timeline' }, (s.history || []).map((h, i, all) =>
-          el('li', { class: i === all.length - 1 ? 'current' : '' }, h,
-            i === all.length - 1 ? el('span', { class: 'muted' }, ' since ' + time(s.enteredAt)) : null)))));
+        el('h3', {}, 'Timeline'),
+        el('ol', { class: 'timeline' }, (s.timeline || []).map((h, i, all) =>
+          el('li', { class: 'step' + (i === all.length - 1 ? ' current' : '') },
+            el('span', { class: 'step-state' }, h.state), ' ',
+            // entries kept before causes were (session format 3 and older) have none
+            h.trigger === null ? el('span', { class: 'muted' }, '(cause not recorded)') : [
+              el('span', { class: 'trigger' }, h.trigger), ' ',
+              el('span', { class: 'value step-event' }, [h.eventType, h.eventId].filter((x) => x !== null).join(' ') || '(no event: its deadline)'), ' ',
+              el('span', { class: 'muted step-at' }, time(h.at))]))),
+        el('p', { class: 'muted' }, 'A session keeps its last moves, up to statewarden.history.limit (64 by default); the transitions topic has every one.')));
     } else if (status === 404) {
       parts.push(el('p', { class: 'bad' }, s.error || 'no such session'));
     } else {
@@ -194,9 +244,9 @@ function sessionsPage(view) {
     if (protocol.value) q.set('protocol', protocol.value);
     if (state.value.trim()) q.set('state', state.value.trim());
     if (age.value !== '0') q.set('olderThan', Math.round(Number(age.value) / 1000) + 's');
-    const [stats, list] = [await api('/stats'), await api('/sessions?' + q)];
-    if (stats.status === 200) {
-      counts.replaceChildren(table(['protocol', 'state', 'sessions'], stats.body.active.filter((a) => a.count > 0)
+    const [st, list] = [await stats(), await api('/sessions?' + q)];
+    if (st.status === 200) {
+      counts.replaceChildren(table(['protocol', 'state', 'sessions'], st.body.active.filter((a) => a.count > 0)
         .sort((a, b) => b.count - a.count)
         .map((a) => el('tr', {}, el('td', {}, a.protocol), el('td', {}, a.state), el('td', { class: 'num' }, a.count)))));
     }
@@ -220,12 +270,14 @@ function deadlinesPage(view) {
   const windows = el('div');
   const next = el('div');
   const lateness = el('div');
+  const storms = el('div');
   view.append(el('h2', {}, 'Deadlines'),
-    el('section', { class: 'card' }, el('h3', {}, 'Pending, by when they are due'), windows, next),
+    el('section', { class: 'card' }, el('h3', {}, 'Pending, by when they are due (this instance)'), windows, next),
+    el('section', { class: 'card', id: 'storms' }, el('h3', {}, 'Timer storms of the last hour'), storms),
     el('section', { class: 'card' }, el('h3', {}, 'Lateness of fired deadlines'), lateness));
   return every(5000, async () => {
     const now = Date.now();
-    const [list, stats] = [await api('/deadlines?limit=20'), await api('/stats')];
+    const [list, st] = [await api('/deadlines?limit=20'), await stats()];
     if (list.status === 200) {
       const d = list.body.due;
       windows.replaceChildren(table(['overdue', 'next minute', 'next hour', 'next day', 'later'],
@@ -234,11 +286,20 @@ function deadlinesPage(view) {
         el('tr', {}, el('td', { class: 'value' }, sessionLink(s.sessionId)), el('td', {}, s.protocol + ' / ' + s.state),
           el('td', {}, time(s.nextDeadline) + ' (' + ago(now - s.nextDeadline) + ')')))));
     }
-    if (stats.status === 200) {
-      const b = stats.body.lateness;
+    if (st.status === 200) {
+      const f = st.body.fires;
+      const stormy = f.minutes.filter((m) => m.storm);
+      storms.replaceChildren(
+        el('p', { class: 'muted' }, 'Deadlines fired per minute, ' + st.scope + '. A minute is a storm (red) when one instance fired at least ' +
+          f.stormFires + ' deadlines in it (its statewarden.punctuation.max.fires: as many as one punctuation fires before it yields); the line marks that number.'),
+        stormChart(f),
+        stormy.length === 0 ? el('p', { class: 'storm-none' }, 'No storm in the last hour.') :
+          table(['storm minute', 'fired', 'latest fired late by'], stormy.slice().reverse().map((m) =>
+            el('tr', { class: 'storm-row' }, el('td', {}, time(m.start)), el('td', { class: 'num' }, m.fired), el('td', { class: 'num' }, (m.maxLatenessMs / 1000) + ' s')))));
+      const b = st.body.lateness;
       const max = Math.max(1, ...b.map((x) => x.count));
       lateness.replaceChildren(
-        el('p', {}, stats.body.pendingDeadlines + ' due times pending in this instance\'s deadline indexes.'),
+        el('p', {}, st.body.pendingDeadlines + ' due times pending in the deadline indexes of ' + st.scope + '.'),
         table(['late by at most', 'fired', ''], b.map((x) => {
           const bar = el('span', { class: 'bar' });
           bar.style.width = Math.round((200 * x.count) / max) + 'px';

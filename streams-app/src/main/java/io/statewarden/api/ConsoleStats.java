@@ -1,5 +1,6 @@
 package io.statewarden.api;
 
+import io.statewarden.metrics.FireMinutes;
 import io.statewarden.metrics.Metrics;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -11,7 +12,9 @@ import java.util.Map;
  * Answers {@code GET /stats} for the console: this instance's active sessions by protocol and
  * state, pending deadlines, the deadline lateness histogram, the counters' totals, and how much
  * each counter grew over the last 1, 5 and 15 minutes, from a sample taken every {@value #STEP_MS}
- * ms.
+ * ms, and the deadlines fired in each minute of the last hour ({@code fires}: a minute with at
+ * least {@link Metrics#stormFires()} fires is a storm). {@link ClusterStats} sums these over
+ * instances.
  */
 final class ConsoleStats {
   static final long STEP_MS = 10_000;
@@ -36,6 +39,7 @@ final class ConsoleStats {
     Map<String, Long> totals = metrics.totals();
     Map<String, Object> v = new LinkedHashMap<>();
     v.put("now", now);
+    v.put("scope", "instance");
     List<Map<String, Object>> active = new ArrayList<>();
     metrics
         .active()
@@ -65,6 +69,16 @@ final class ConsoleStats {
           Map.of("minutes", minutes, "seconds", (now - from.at()) / 1000.0, "deltas", deltas));
     }
     v.put("windows", windows);
+    List<Map<String, Object>> minutes = new ArrayList<>();
+    for (FireMinutes.Minute m : metrics.firesLastHour(now)) {
+      Map<String, Object> minute = new LinkedHashMap<>();
+      minute.put("start", m.start());
+      minute.put("fired", m.fired());
+      minute.put("maxLatenessMs", m.maxLatenessMs());
+      minute.put("storm", m.fired() >= metrics.stormFires());
+      minutes.add(minute);
+    }
+    v.put("fires", Map.of("stormFires", metrics.stormFires(), "minutes", minutes));
     return v;
   }
 }

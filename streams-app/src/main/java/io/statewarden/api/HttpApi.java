@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * {@code /protocols}, {@code /protocols/{name}} (with its Mermaid diagram) and Prometheus {@code
  * /metrics}; operator commands ({@code POST /sessions/{id}/cancel|retry|move}, {@link
  * CommandRoute}); the console's files ({@code /}, {@code /console/...}) and the data it shows
- * ({@code /stats}, {@code /deadlines}, {@code /dead-letters}). Bound to loopback by default.
+ * ({@code /stats}, {@code /stats?scope=cluster}, {@code /deadlines}, {@code /dead-letters}). Bound
+ * to loopback by default.
  *
  * <p>With a bearer token configured, every endpoint except the two health checks and the console's
  * files (static, no data) answers 401 unless the request carries {@code Authorization: Bearer
@@ -399,7 +400,20 @@ public final class HttpApi implements AutoCloseable {
                     limit,
                     System.currentTimeMillis()));
       } else if (path.equals("/stats")) {
-        blocking(req, () -> new Answer(200, stats.view(System.currentTimeMillis())));
+        // this instance's counts, or with scope=cluster every instance's summed (ClusterStats)
+        String scope = req.getParam("scope");
+        if (scope != null && !scope.equals("instance") && !scope.equals("cluster")) {
+          reply(req, 400, Map.of("error", "scope must be instance or cluster, got " + scope));
+          return;
+        }
+        boolean cluster =
+            "cluster".equals(scope) && !req.headers().contains(SessionQuery.FORWARDED);
+        blocking(
+            req,
+            () -> {
+              Map<String, Object> local = stats.view(System.currentTimeMillis());
+              return cluster ? sessions.clusterStats(local) : new Answer(200, local);
+            });
       } else if (path.equals("/dead-letters") && deadLetters != null) {
         int limit;
         try {

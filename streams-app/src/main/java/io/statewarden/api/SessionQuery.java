@@ -82,6 +82,11 @@ public final class SessionQuery {
         .answer(params, forwarded);
   }
 
+  /** Answers {@code GET /stats?scope=cluster} from this instance's {@code local} view. */
+  Answer clusterStats(Map<String, Object> local) {
+    return new ClusterStats(streams, self, token, http).answer(local);
+  }
+
   public Answer session(String id, boolean forwarded) {
     KeyQueryMetadata md;
     try {
@@ -176,6 +181,17 @@ public final class SessionQuery {
     return new Answer(503, Map.of("error", "state not available yet: " + why, "retry", true));
   }
 
+  /** A history entry with its cause; null fields for one kept before causes were (format 4). */
+  private static Map<String, Object> step(Session.Step step) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("state", step.state());
+    m.put("trigger", step.trigger() == null ? null : step.trigger().name());
+    m.put("eventId", step.eventId());
+    m.put("eventType", step.eventType());
+    m.put("at", step.at() == Session.NONE ? null : step.at());
+    return m;
+  }
+
   Map<String, Object> view(Session s) {
     Map<String, Object> v = new LinkedHashMap<>();
     v.put("sessionId", s.id());
@@ -196,6 +212,7 @@ public final class SessionQuery {
     }
     v.put("deadlines", deadlines);
     v.put("history", s.history());
+    v.put("timeline", s.timeline().stream().map(SessionQuery::step).toList());
     v.put("answeredBy", self.host() + ":" + self.port());
     return v;
   }

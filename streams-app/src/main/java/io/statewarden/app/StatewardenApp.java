@@ -73,7 +73,7 @@ public final class StatewardenApp implements AutoCloseable {
     List<String> keys = config.signingKeys();
     RecordMac mac = RecordMac.of(keys.get(0), keys.subList(1, keys.size()));
     AvroLimits.apply(config.getInt(StatewardenConfig.MAX_RECORD_BYTES));
-    Metrics metrics = new Metrics();
+    Metrics metrics = new Metrics(config.getInt(StatewardenConfig.PUNCTUATION_MAX_FIRES));
     String token = config.httpToken();
     preflight(config);
     publishSchemas(config, config.topics());

@@ -162,7 +162,7 @@ public final class StatewardenConfig extends AbstractConfig {
               EngineConfig.DEFAULTS.historyLimit(),
               Range.atLeast(1),
               Importance.LOW,
-              "States kept in a session's history.")
+              "Moves kept in a session's history: each state entered, with its trigger, event and time.")
           .define(
               EVENT_ID_MEMORY,
               Type.INT,

@@ -5,7 +5,8 @@ import java.time.Duration;
 /**
  * Engine limits and retention. Defaults suit the built-in protocols; all are configurable.
  *
- * @param historyLimit states kept in a session's history (oldest dropped first)
+ * @param historyLimit moves kept in a session's history, each state entered with its cause (oldest
+ *     dropped first)
  * @param eventIdMemory accepted event ids a session remembers for idempotency
  * @param retention how long a final session is kept (late events get SESSION_CLOSED), then purged
  * @param maxIdLength longest eventId, sessionId, protocol, type, expectedState or payload key

@@ -141,7 +141,8 @@ final class Moves {
     session.seq++;
     session.enteredAt = at;
     session.failed = null;
-    session.history.addLast(to);
+    session.history.addLast(
+        new Session.Step(to, cause.trigger(), cause.eventId(), cause.eventType(), at));
     while (session.history.size() > config.historyLimit()) {
       session.history.removeFirst();
     }

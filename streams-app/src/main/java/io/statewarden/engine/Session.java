@@ -43,7 +43,22 @@ public final class Session {
   Map<String, Object> data;
 
   final ArrayDeque<String> eventIds;
-  final ArrayDeque<String> history;
+
+  /** The states entered, oldest first, each with its cause; bounded by the history limit. */
+  final ArrayDeque<Step> history;
+
+  /**
+   * One entry of the history: the state entered and what moved the session there, as its transition
+   * record says (trigger, event id and type, time). Entries kept before format 4 of {@link
+   * SessionCodec} know only the state: trigger and ids null, {@code at} {@link #NONE}.
+   */
+  public record Step(
+      String state, Output.Trigger trigger, String eventId, String eventType, long at) {
+    /** An entry recorded before causes were kept (formats 1 to 3). */
+    static Step stateOnly(String state) {
+      return new Step(state, null, null, null, NONE);
+    }
+  }
 
   /**
    * The last event that failed on a guard or assignment (rejected GUARD_ERROR, or sent to onError),
@@ -86,7 +101,7 @@ public final class Session {
       long createdAt,
       Map<String, Object> data,
       ArrayDeque<String> eventIds,
-      ArrayDeque<String> history) {
+      ArrayDeque<Step> history) {
     this.id = id;
     this.incarnation = incarnation;
     this.protocol = protocol;
@@ -197,7 +212,13 @@ public final class Session {
     return Collections.unmodifiableMap(data);
   }
 
+  /** The states in the history, oldest first. */
   public List<String> history() {
+    return history.stream().map(Step::state).toList();
+  }
+
+  /** The history with the cause of each entry, oldest first. */
+  public List<Step> timeline() {
     return List.copyOf(history);
   }
 
@@ -213,7 +234,7 @@ public final class Session {
   }
 
   List<String> historyForOutput() {
-    return new ArrayList<>(history);
+    return new ArrayList<>(history());
   }
 
   @Override

@@ -1,11 +1,14 @@
 package io.statewarden.engine;
 
+import io.statewarden.engine.Output.Trigger;
 import io.statewarden.protocol.Outcome;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 
 /**
  * Compact binary form of a {@link Session} for the state store and its changelog. The first byte is
@@ -23,9 +26,18 @@ import java.util.LinkedHashMap;
  * <p>Format 3 (written since decision 16): format 2 followed by the event kept for a retry ({@link
  * Session#failed()}): a byte 0 when none, else 1, then event id, type, state (strings), timestamp
  * (zigzag varlong) and payload (as data). Formats 1 and 2 are still read, with no kept event.
+ *
+ * <p>Format 4 (written since decision 20): format 3 followed by the cause of each history entry, in
+ * the history's order: its trigger (byte: 0 for an entry kept before format 4, which has no cause,
+ * else the code of {@link #TRIGGERS} + 1), and when it has one, the event id and event type (each a
+ * byte 0 for none, else 1 and the string) and the time as zigzag varlong of {@code at - createdAt}.
+ * Formats 1 to 3 are still read, their entries with no cause.
  */
 public final class SessionCodec {
-  public static final byte FORMAT = 3;
+  public static final byte FORMAT = 4;
+
+  /** The format before history causes; still read. */
+  static final byte FORMAT_3 = 3;
 
   /** The format before kept events; still read. */
   static final byte FORMAT_2 = 2;
@@ -39,6 +51,19 @@ public final class SessionCodec {
   private static final byte T_LONG = 3;
   private static final byte T_DOUBLE = 4;
   private static final byte T_STRING = 5;
+
+  /**
+   * Each trigger's stored code is its position here: fixed, whatever the order of the enum; a new
+   * trigger is appended.
+   */
+  static final List<Trigger> TRIGGERS =
+      List.of(
+          Trigger.EVENT,
+          Trigger.ALWAYS,
+          Trigger.TIMEOUT,
+          Trigger.SESSION_TIMEOUT,
+          Trigger.ERROR,
+          Trigger.OPERATOR);
 
   private SessionCodec() {}
 
@@ -82,7 +107,7 @@ public final class SessionCodec {
     w.varlong(s.eventIds.size());
     s.eventIds.forEach(w::str);
     w.varlong(s.history.size());
-    s.history.forEach(w::str);
+    s.history.forEach(step -> w.str(step.state()));
     w.str(s.incarnation);
     if (s.failed == null) {
       w.b((byte) 0);
@@ -93,6 +118,16 @@ public final class SessionCodec {
       w.str(s.failed.state());
       w.zigzag(s.failed.timestamp());
       data(s.failed.payload(), w);
+    }
+    for (Session.Step step : s.history) {
+      if (step.trigger() == null) {
+        w.b((byte) 0);
+        continue;
+      }
+      w.b((byte) (TRIGGERS.indexOf(step.trigger()) + 1));
+      w.optionalStr(step.eventId());
+      w.optionalStr(step.eventType());
+      w.zigzag(step.at() - s.createdAt);
     }
   }
 
@@ -128,13 +163,11 @@ public final class SessionCodec {
     try {
       Reader reader = new Reader(bytes);
       byte format = reader.b();
-      if (format != FORMAT && format != FORMAT_2 && format != FORMAT_1) {
+      if (format < FORMAT_1 || format > FORMAT) {
         throw new IllegalArgumentException(
             "Expected session format "
                 + FORMAT_1
-                + ", "
-                + FORMAT_2
-                + " or "
+                + " to "
                 + FORMAT
                 + ", but got "
                 + format
@@ -154,16 +187,31 @@ public final class SessionCodec {
       java.util.Map<String, Object> data = readData(reader);
       ArrayDeque<String> ids = new ArrayDeque<>();
       for (long i = reader.varlong(); i > 0; i--) ids.add(reader.str());
-      ArrayDeque<String> history = new ArrayDeque<>();
-      for (long i = reader.varlong(); i > 0; i--) history.add(reader.str());
+      List<String> states = new ArrayList<>();
+      for (long i = reader.varlong(); i > 0; i--) states.add(reader.str());
       String incarnation = format == FORMAT_1 ? Session.LEGACY_INCARNATION : reader.str();
       Session.Failed failed = null;
-      if (format == FORMAT && reader.b() == 1) {
+      if (format >= FORMAT_3 && reader.b() == 1) {
         String eventId = reader.str();
         String type = reader.str();
         String in = reader.str();
         long timestamp = reader.zigzag();
         failed = new Session.Failed(eventId, type, readData(reader), timestamp, in);
+      }
+      ArrayDeque<Session.Step> history = new ArrayDeque<>(states.size());
+      for (String entered : states) {
+        int trigger = format >= FORMAT ? reader.b() : 0;
+        if (trigger == 0) {
+          history.add(Session.Step.stateOnly(entered));
+        } else if (trigger < 0 || trigger > TRIGGERS.size()) {
+          throw new IllegalArgumentException(
+              "Expected a trigger code of 1 to " + TRIGGERS.size() + ", but got " + trigger);
+        } else {
+          String eventId = reader.optionalStr();
+          String eventType = reader.optionalStr();
+          long at = createdAt + reader.zigzag();
+          history.add(new Session.Step(entered, TRIGGERS.get(trigger - 1), eventId, eventType, at));
+        }
       }
       if (reader.pos != bytes.length) {
         throw new IllegalArgumentException((bytes.length - reader.pos) + " trailing bytes");
@@ -249,6 +297,15 @@ public final class SessionCodec {
       } else {
         b((byte) 1);
         zigzag(t);
+      }
+    }
+
+    void optionalStr(String s) {
+      if (s == null) {
+        b((byte) 0);
+      } else {
+        b((byte) 1);
+        str(s);
       }
     }
 
@@ -340,6 +397,10 @@ public final class SessionCodec {
 
     long optionalTime() {
       return b() == 0 ? Session.NONE : zigzag();
+    }
+
+    String optionalStr() {
+      return b() == 0 ? null : str();
     }
 
     long fixed64() {

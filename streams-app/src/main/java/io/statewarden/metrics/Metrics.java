@@ -7,6 +7,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.statewarden.engine.Output;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -72,8 +73,44 @@ public final class Metrics {
     }
   }
 
-  public void lateness(long ms) {
-    lateness.observe(Math.max(0, ms) / 1000.0);
+  /** Deadlines fired per minute over the last hour, for the console's timer storms. */
+  private final FireMinutes fireMinutes = new FireMinutes();
+
+  /** The fires in one minute at which the console marks it a storm: see {@link #stormFires()}. */
+  private final int stormFires;
+
+  /** With the default storm threshold, 1000 (the default of punctuation.max.fires). */
+  public Metrics() {
+    this(1000);
+  }
+
+  /**
+   * @param stormFires fired deadlines in one minute on this instance from which the console marks
+   *     that minute a timer storm: the instance's {@code statewarden.punctuation.max.fires}, as
+   *     many as one punctuation fires before it yields (fewer in a minute, and no punctuation of
+   *     this instance can have been cut short by its bound)
+   */
+  public Metrics(int stormFires) {
+    this.stormFires = stormFires;
+  }
+
+  /**
+   * A deadline took effect at {@code now} (wall clock), {@code latenessMs} after it was due: the
+   * lateness histogram and the minute's fire count.
+   */
+  public void deadlineFired(long now, long latenessMs) {
+    lateness.observe(Math.max(0, latenessMs) / 1000.0);
+    fireMinutes.record(now, latenessMs);
+  }
+
+  /** Deadlines fired on this instance in each minute of the last hour, oldest first. */
+  public List<FireMinutes.Minute> firesLastHour(long now) {
+    return fireMinutes.lastHour(now);
+  }
+
+  /** See {@link #Metrics(int)}. */
+  public int stormFires() {
+    return stormFires;
   }
 
   /** A stored session could not be decoded and was moved to the dead-letter topic. */

@@ -104,7 +104,8 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
       context.forward(out.get(i), sinkOf(r.outputs().get(i)));
     }
     if (record.value() instanceof TimerDue t && !out.isEmpty()) {
-      settings.metrics().lateness(context.currentSystemTimeMs() - t.deadline());
+      long now = context.currentSystemTimeMs();
+      settings.metrics().deadlineFired(now, now - t.deadline());
     }
   }
 

@@ -112,6 +112,8 @@ class ConsoleBrowserIT {
       d.extra.put(StatewardenConfig.HTTP_TOKEN, TOKEN);
       d.extra.put(StatewardenConfig.HTTP_OPERATOR_TOKEN, OPERATOR_TOKEN);
       d.extra.put(StatewardenConfig.PROTOCOLS_DIRS, protocols.toString());
+      // two fires in a minute make a storm (the threshold is punctuation.max.fires)
+      d.extra.put(StatewardenConfig.PUNCTUATION_MAX_FIRES, "2");
       int port = d.start().httpPort();
       String base = "http://127.0.0.1:" + port;
       long now = System.currentTimeMillis();
@@ -216,10 +218,32 @@ class ConsoleBrowserIT {
           .as("no element made of data")
           .isEmpty();
       assertThat(text("main")).contains("<img src=x onerror=alert(2)>");
-      assertThat(text("ol.timeline")).contains("OPEN").contains("NOTED");
+      // the timeline: each move with its trigger, event (type and id) and time
+      assertThat(stepTexts()).hasSize(2);
+      assertThat(stepTexts().get(0)).startsWith("OPEN EVENT Open e1 ");
+      assertThat(stepTexts().get(1)).startsWith("NOTED EVENT Note e2 ");
       screenshot("session");
       await(() -> text("#session-state").equals("EXPIRED"));
       assertThat(text("#session-status")).isEqualTo("BACKED_OUT");
+      // the deadline's move: trigger TIMEOUT, no event (a deadline has no id), at the deadline
+      JsonNode watched = json.readTree(get(base + "/sessions/watched").body());
+      JsonNode timeout = watched.get("timeline").get(2);
+      assertThat(timeout.get("state").asText()).isEqualTo("EXPIRED");
+      assertThat(timeout.get("trigger").asText()).isEqualTo("TIMEOUT");
+      assertThat(timeout.get("eventId").isNull()).isTrue();
+      assertThat(timeout.get("at").asLong())
+          .isEqualTo(watched.get("timeline").get(1).get("at").asLong() + 8_000);
+      assertThat(watched.get("timeline").get(1).get("eventId").asText()).isEqualTo("e2");
+      await(() -> stepTexts().size() == 3);
+      assertThat(stepTexts().get(2))
+          .isEqualTo(
+              "EXPIRED TIMEOUT (no event: its deadline) "
+                  + text("ol.timeline li:nth-child(3) .step-at"));
+      assertThat(text("ol.timeline li:nth-child(3) .step-at"))
+          .isEqualTo(
+              java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS 'UTC'")
+                  .withZone(java.time.ZoneOffset.UTC)
+                  .format(java.time.Instant.ofEpochMilli(timeout.get("at").asLong())));
       assertThat(js("return window.__loadedOnce")).as("the page was not reloaded").isEqualTo("yes");
       assertThat(js("return window.__xss === undefined")).as("no payload ran").isEqualTo(true);
       assertNoAlert();
@@ -245,9 +269,32 @@ class ConsoleBrowserIT {
       assertThat(text("main")).doesNotContain("held-1").doesNotContain("watched");
       screenshot("sessions");
 
+      // a timer storm: four sessions whose deadlines come due together, two fires making a storm
+      long burst = System.currentTimeMillis();
+      for (int i = 1; i <= 4; i++) {
+        send(d, "burst-" + i, "e1", "Open", Map.of(), burst);
+        send(d, "burst-" + i, "e2", "Note", Map.of("note", "storm"), burst);
+      }
       browser.get(base + "/#/deadlines");
       await(() -> browser.getPageSource().contains("Lateness"));
       await(() -> !browser.findElements(By.cssSelector("tr.due")).isEmpty());
+      // the last hour, minute by minute, drawn as SVG bars; the storm minute marked and listed
+      assertThat(browser.findElements(By.cssSelector("#storms svg rect.minute"))).hasSize(60);
+      await(() -> !browser.findElements(By.cssSelector("#storms rect.minute.storm")).isEmpty());
+      await(() -> !browser.findElements(By.cssSelector("#storms tr.storm-row")).isEmpty());
+      JsonNode fires = json.readTree(get(base + "/stats?scope=cluster").body()).get("fires");
+      assertThat(fires.get("stormFires").asInt()).isEqualTo(2);
+      long firedInHour = 0;
+      for (JsonNode m : fires.get("minutes")) firedInHour += m.get("fired").asLong();
+      assertThat(firedInHour).as("watched and the four bursts timed out").isGreaterThanOrEqualTo(5);
+      @SuppressWarnings("unchecked")
+      List<Long> drawn =
+          (List<Long>)
+              js(
+                  "return [...document.querySelectorAll('#storms rect.storm')]"
+                      + ".map(r => Number(r.dataset.fired))");
+      assertThat(drawn).allMatch(n -> n >= 2);
+      assertThat(text("#storms")).contains("at least 2 deadlines");
       screenshot("deadlines");
 
       // a dead letter whose bytes are a payload: shown as text
@@ -273,6 +320,15 @@ class ConsoleBrowserIT {
         session,
         Deployment.json(session, id, "console-test", type, json.writeValueAsString(payload)),
         at);
+  }
+
+  /** The session page's timeline, one text per entry. */
+  @SuppressWarnings("unchecked")
+  List<String> stepTexts() {
+    return (List<String>)
+        js(
+            "return [...document.querySelectorAll('ol.timeline li.step')]"
+                + ".map(li => li.innerText.trim().replace(/\\s+/g, ' '))");
   }
 
   HttpResponse<String> get(String url) throws Exception {

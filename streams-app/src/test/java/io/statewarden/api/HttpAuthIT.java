@@ -119,6 +119,7 @@ class HttpAuthIT {
                   "/protocols/x",
                   "/metrics",
                   "/stats",
+                  "/stats?scope=cluster",
                   "/dead-letters",
                   "/no-such-path")) {
             for (String wrong :

@@ -631,6 +631,50 @@ class EngineTest {
   }
 
   @Test
+  void shouldKeepEachHistoryEntryWithTheCauseItsTransitionNames() {
+    // given a session moved by events, then by its state deadline
+    Session b =
+        engine.onEvent(open(), ev("s", "e2", "Go", 2_000).withPayload(Map.of("n", -1L))).session();
+    Session a = engine.onEvent(b, ev("s", "e3", "Check", 3_000)).session();
+
+    // when the deadline fires
+    Result r = engine.onTime(a, 13_000);
+
+    // then the timeline is the transitions' (to, trigger, eventId, eventType, at), move by move
+    List<Transition> all = new java.util.ArrayList<>();
+    all.addAll(only(engine.onEvent(null, ev("s", "e1", "Open", 1_000)), Transition.class));
+    all.addAll(
+        only(
+            engine.onEvent(open(), ev("s", "e2", "Go", 2_000).withPayload(Map.of("n", -1L))),
+            Transition.class));
+    all.addAll(only(engine.onEvent(b, ev("s", "e3", "Check", 3_000)), Transition.class));
+    all.addAll(only(r, Transition.class));
+    assertThat(r.session().timeline())
+        .containsExactly(
+            new Session.Step("A", Trigger.EVENT, "e1", "Open", 1_000),
+            new Session.Step("B", Trigger.EVENT, "e2", "Go", 2_000),
+            new Session.Step("A", Trigger.EVENT, "e3", "Check", 3_000),
+            new Session.Step("STALLED", Trigger.TIMEOUT, null, null, 13_000));
+    assertThat(r.session().timeline())
+        .extracting(
+            Session.Step::state,
+            Session.Step::trigger,
+            Session.Step::eventId,
+            Session.Step::eventType,
+            Session.Step::at)
+        .containsExactlyElementsOf(
+            all.stream()
+                .map(
+                    t ->
+                        org.assertj.core.groups.Tuple.tuple(
+                            t.to(), t.trigger(), t.eventId(), t.eventType(), t.at()))
+                .toList());
+    // and it survives the store
+    assertThat(SessionCodec.decode(SessionCodec.encode(r.session())).timeline())
+        .isEqualTo(r.session().timeline());
+  }
+
+  @Test
   void shouldKeepBoundedHistory() {
     Engine e = new Engine(engine.catalog(), EngineConfig.DEFAULTS.withHistoryLimit(3));
     Session s = e.onEvent(null, ev("s", "e1", "Open", 1)).session();
@@ -638,6 +682,9 @@ class EngineTest {
       s = e.onEvent(s, ev("s", "stay" + i, "Stay", 2 + i)).session();
     }
     assertThat(s.history()).hasSize(3);
+    assertThat(s.timeline())
+        .extracting(Session.Step::eventId)
+        .containsExactly("stay2", "stay3", "stay4");
     assertThat(s.seq()).isEqualTo(6);
   }
 

@@ -3,6 +3,7 @@ package io.statewarden.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.statewarden.engine.Output.Trigger;
 import io.statewarden.protocol.Outcome;
 import java.util.HexFormat;
 import java.util.Map;
@@ -29,8 +30,8 @@ class SessionCodecTest {
     s.data = data;
     s.eventIds.add("e1");
     s.eventIds.add("e2");
-    s.history.add("L_PROCESS_CONTACT");
-    s.history.add("L_SEND_RESPONSE");
+    s.history.add(Session.Step.stateOnly("L_PROCESS_CONTACT"));
+    s.history.add(Session.Step.stateOnly("L_SEND_RESPONSE"));
     return s;
   }
 
@@ -81,21 +82,119 @@ class SessionCodecTest {
       "03" + FORMAT_2.substring(2) + "01" + "026539" + "02476f" + "0141" + "f02e" + "01016e0306";
 
   @Test
-  void shouldKeepFormatThreeStable() {
-    assertThat(HexFormat.of().formatHex(SessionCodec.encode(sample()))).isEqualTo(FORMAT_3);
-    assertThat(SessionCodec.decode(HexFormat.of().parseHex(FORMAT_3))).isEqualTo(sample());
+  void shouldStillReadFormatThree() {
+    Session old = SessionCodec.decode(HexFormat.of().parseHex(FORMAT_3));
+
+    assertThat(old).isEqualTo(sample());
+    assertThat(old.timeline())
+        .extracting(Session.Step::trigger, Session.Step::eventId, Session.Step::at)
+        .containsOnly(org.assertj.core.groups.Tuple.tuple(null, null, Session.NONE));
   }
 
   @Test
-  void shouldKeepFormatThreeStableWithAKeptEvent() {
+  void shouldStillReadFormatThreeWithAKeptEvent() {
     Session s = sample();
     s.failed = new Session.Failed("e9", "Go", Map.of("n", 3L), 3_000, "A");
 
-    assertThat(HexFormat.of().formatHex(SessionCodec.encode(s))).isEqualTo(FORMAT_3_KEPT);
     Session read = SessionCodec.decode(HexFormat.of().parseHex(FORMAT_3_KEPT));
     assertThat(read).isEqualTo(s);
     assertThat(read.failed().payload()).containsExactly(Map.entry("n", 3L));
-    assertThat(SessionCodec.size(s)).isEqualTo(FORMAT_3_KEPT.length() / 2);
+    // written again as format 4: the same, with a byte 00 (no cause) for each history entry
+    assertThat(HexFormat.of().formatHex(SessionCodec.encode(read)))
+        .isEqualTo("04" + FORMAT_3_KEPT.substring(2) + "0000");
+  }
+
+  /** The sample as its moves made it: each history entry with its trigger, event and time. */
+  static Session sampleWithCauses() {
+    Session s = sample();
+    s.history.clear();
+    s.history.add(
+        new Session.Step("L_PROCESS_CONTACT", Trigger.EVENT, "e1", "InboundContact", 1_000));
+    s.history.add(new Session.Step("L_SEND_RESPONSE", Trigger.EVENT, "e2", "HooksComplete", 2_000));
+    return s;
+  }
+
+  /**
+   * Format 4: format 3 with each history entry's cause appended: trigger code + 1, event id and
+   * type (01 + string, or 00), time as zigzag(at - createdAt). If this changes, bump FORMAT and
+   * keep a reader for 1 to 4.
+   */
+  static final String FORMAT_4 =
+      "04"
+          + FORMAT_3.substring(2)
+          + "01" // EVENT (code 0)
+          + "01026531" // event id e1
+          + "010e496e626f756e64436f6e74616374" // event type InboundContact
+          + "00" // at 1000: createdAt + 0
+          + "01" // EVENT
+          + "01026532" // e2
+          + "010d486f6f6b73436f6d706c657465" // HooksComplete
+          + "d00f"; // at 2000: createdAt + 1000
+
+  @Test
+  void shouldKeepFormatFourStable() {
+    Session s = sampleWithCauses();
+
+    assertThat(HexFormat.of().formatHex(SessionCodec.encode(s))).isEqualTo(FORMAT_4);
+    Session read = SessionCodec.decode(HexFormat.of().parseHex(FORMAT_4));
+    assertThat(read).isEqualTo(s);
+    assertThat(read.timeline().get(1))
+        .isEqualTo(
+            new Session.Step("L_SEND_RESPONSE", Trigger.EVENT, "e2", "HooksComplete", 2_000));
+    assertThat(SessionCodec.size(s)).isEqualTo(FORMAT_4.length() / 2);
+  }
+
+  /**
+   * A deadline's entry has no event id; a named timeout event has a type; a format-3 entry none.
+   */
+  @Test
+  void shouldKeepFormatFourStableForADeadlineAndAnOlderEntry() {
+    Session s = sample(); // two entries from before format 4
+    s.history.add(new Session.Step("L_TIMED_OUT", Trigger.TIMEOUT, null, null, 7_000));
+    s.history.add(new Session.Step("L_X", Trigger.SESSION_TIMEOUT, null, "Vote", 500));
+
+    String hex = HexFormat.of().formatHex(SessionCodec.encode(s));
+    assertThat(hex)
+        .endsWith(
+            "00" // L_PROCESS_CONTACT: no cause
+                + "00" // L_SEND_RESPONSE: no cause
+                + "03" // TIMEOUT (code 2)
+                + "0000" // no event id, no event type
+                + "e05d" // at 7000: createdAt + 6000
+                + "04" // SESSION_TIMEOUT (code 3)
+                + "00" // no event id
+                + "0104566f7465" // event type Vote
+                + "e707"); // at 500: createdAt - 500
+    assertThat(SessionCodec.decode(HexFormat.of().parseHex(hex))).isEqualTo(s);
+  }
+
+  /**
+   * Stored history entries carry these numbers: reordering the constants of {@link Trigger} must
+   * not change them, and a new constant needs a code of its own.
+   */
+  @Test
+  void shouldKeepTheStoredCodeOfEveryTrigger() {
+    assertThat(SessionCodec.TRIGGERS)
+        .containsExactly(
+            Trigger.EVENT,
+            Trigger.ALWAYS,
+            Trigger.TIMEOUT,
+            Trigger.SESSION_TIMEOUT,
+            Trigger.ERROR,
+            Trigger.OPERATOR)
+        .containsExactlyInAnyOrder(Trigger.values());
+  }
+
+  @Test
+  void shouldRefuseATriggerCodeItDoesNotKnow() {
+    byte[] bytes = HexFormat.of().parseHex(FORMAT_4);
+    int first = FORMAT_3.length() / 2; // the first entry's trigger
+    bytes[first] = 7; // code 6: no trigger has it (yet)
+
+    assertThatThrownBy(() -> SessionCodec.decode(bytes))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Expected a trigger code")
+        .hasMessageContaining("but got 7");
   }
 
   /** A session that ended: FAILED by a state timeout at 7 s, its deadlines cleared. */
@@ -108,7 +207,7 @@ class SessionCodecTest {
     s.sessionDeadline = Session.NONE;
     s.closedAt = 7_000;
     s.outcome = outcome;
-    s.history.add("L_TIMED_OUT");
+    s.history.add(Session.Step.stateOnly("L_TIMED_OUT"));
     return s;
   }
 
@@ -125,11 +224,11 @@ class SessionCodecTest {
           + "54494d45445f4f555407313030302f6531";
 
   @Test
-  void shouldKeepFormatThreeStableForAFinalSession() {
+  void shouldKeepFormatFourStableForAFinalSession() {
     Session ended = finalSample(Outcome.FAILED);
 
     assertThat(HexFormat.of().formatHex(SessionCodec.encode(ended)))
-        .isEqualTo("03" + FORMAT_2_FINAL.substring(2) + "00");
+        .isEqualTo("04" + FORMAT_2_FINAL.substring(2) + "00" + "000000");
     assertThat(SessionCodec.decode(HexFormat.of().parseHex(FORMAT_2_FINAL))).isEqualTo(ended);
     Session read = SessionCodec.decode(SessionCodec.encode(ended));
     assertThat(read).isEqualTo(ended);

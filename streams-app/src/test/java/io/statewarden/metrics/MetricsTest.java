@@ -54,8 +54,8 @@ public class MetricsTest {
     Metrics m = new Metrics();
     m.record(rejected());
     m.record(rejected());
-    m.lateness(70);
-    m.lateness(5_000);
+    m.deadlineFired(0, 70);
+    m.deadlineFired(0, 5_000);
 
     // when
     Map<String, Family> f = scrape(m);

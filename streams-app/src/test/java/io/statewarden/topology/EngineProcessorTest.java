@@ -95,6 +95,28 @@ class EngineProcessorTest {
   }
 
   @Test
+  void shouldCountEachFiredDeadlineInTheWallClockMinuteItTookEffect() {
+    // given three sessions due at T+10s, and one that ends before its deadline
+    for (String id : new String[] {"s1", "s2", "s3", "done"}) {
+      task.produce(ev(id, "e1", "Open", T));
+    }
+    task.produce(ev("done", "e2", "Step", T + 1));
+    task.produce(ev("done", "e3", "Done", T + 2));
+    drain();
+
+    // when the wall clock reaches T+70s (a minute late) and the timers are read back
+    task.punctuate(T + 70_000);
+    drain();
+
+    // then three fires in the minute starting at T+60s, the latest 60 s after its deadline
+    var minutes = task.metrics.firesLastHour(T + 70_000);
+    assertThat(minutes.get(59).start()).isEqualTo(T + 60_000);
+    assertThat(minutes.get(59).fired()).isEqualTo(3);
+    assertThat(minutes.get(59).maxLatenessMs()).isEqualTo(60_000);
+    assertThat(minutes.stream().mapToLong(m -> m.fired()).sum()).isEqualTo(3);
+  }
+
+  @Test
   void shouldAbortAndRetryNotDeadLetterWhenForwardingAnOutputFails() {
     task.produce(ev("s", "e1", "Open", T));
     task.produce(ev("s", "e2", "Step", T + 1));
