@@ -7,7 +7,6 @@ import io.statewarden.engine.Migration;
 import io.statewarden.protocol.Protocol;
 import io.statewarden.protocol.ProtocolCatalog;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -123,8 +122,9 @@ final class MigrationRoute {
       return new Answer(400, m);
     }
     Set<String> selected = new LinkedHashSet<>(Migration.selected(pf.get(), states.get()));
-    List<Map<String, Object>> sessions = new ArrayList<>();
-    List<Map<String, Object>> unmapped = new ArrayList<>();
+    // by id: a session that moved while the pages were read is listed again under its new state
+    Map<String, Map<String, Object>> sessions = new LinkedHashMap<>();
+    Map<String, Map<String, Object>> unmapped = new LinkedHashMap<>();
     String after = null;
     do {
       Map<String, String> q = new HashMap<>();
@@ -141,6 +141,8 @@ final class MigrationRoute {
       for (Map<String, Object> s : listed) {
         String state = (String) s.get("state");
         String sid = (String) s.get("sessionId");
+        sessions.remove(sid);
+        unmapped.remove(sid);
         if (((Number) s.get("protocolVersion")).intValue() != from
             || !selected.contains(state)
             || (!ids.get().isEmpty() && !ids.get().contains(sid))) {
@@ -152,10 +154,10 @@ final class MigrationRoute {
         v.put("state", state);
         if (pt.get().states().containsKey(target)) {
           v.put("to", target);
-          sessions.add(v);
+          sessions.put(sid, v);
         } else {
           v.put("problem", state + " is not a state of " + pt.get().id() + " and not in the map");
-          unmapped.add(v);
+          unmapped.put(sid, v);
         }
       }
       after = (String) b.get("next");
@@ -169,8 +171,8 @@ final class MigrationRoute {
     m.put("total", sessions.size());
     if (dryRun) {
       m.put("dryRun", true);
-      m.put("sessions", sessions);
-      m.put("unmapped", unmapped);
+      m.put("sessions", List.copyOf(sessions.values()));
+      m.put("unmapped", List.copyOf(unmapped.values()));
       m.put("problems", problems);
       return new Answer(200, m);
     }

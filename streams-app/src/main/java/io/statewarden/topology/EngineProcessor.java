@@ -186,9 +186,7 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
           m.protocol(),
           m.from(),
           s,
-          id ->
-              (m.ids().isEmpty() || m.ids().contains(id))
-                  && !state.get(id).eventIds().contains(m.id()),
+          id -> (m.ids().isEmpty() || m.ids().contains(id)) && !taken(id, m),
           m.chunkSize(),
           ids);
       if (ids.size() >= m.chunkSize()) break;
@@ -223,6 +221,12 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
               record.key(), new RecordMac.ToSign(record.key(), MigrationRecords.of(more)), at),
           TopologyFactory.TIMERS_SINK); // to this partition: see TopologyFactory's partitioner
     }
+  }
+
+  /** Has session {@code id} taken (or been refused) migration {@code m} already? */
+  private boolean taken(String id, Migration m) {
+    Session s = state.get(id);
+    return s == null || s.eventIds().contains(m.id());
   }
 
   private List<Record<String, Object>> records(Result r) {

@@ -159,6 +159,19 @@ class MigrationsTest {
   }
 
   @Test
+  void shouldRejectAnEventOfTheMigrationTypeAsReserved() {
+    // given a producer's event that claims to be a migration (only signed records are)
+    Session s = openV1();
+
+    // when
+    Result r = engine.onEvent(s, Event.of("s", "x", "mig", Migration.TYPE, 2_000));
+
+    // then
+    assertThat(audit(r).reason()).isEqualTo(Output.Reason.RESERVED_TYPE);
+    assertThat(r.changed()).isFalse();
+  }
+
+  @Test
   void shouldNameEveryStateThatHasNoCounterpart() {
     // given
     Protocol v1 = engine.catalog().get("mig", 1).orElseThrow();
