@@ -121,6 +121,8 @@ class MigrationsTest {
     // then
     assertThat(r.session().state()).isEqualTo("B");
     assertThat(r.session().version()).isEqualTo(2);
+    // B has no state deadline; the whole-session deadline is v2's hour from creation, not v1's 100s
+    assertThat(r.session().nextProtocolDeadline()).isEqualTo(1_000 + 3_600_000);
     // v2's B leads to C, which v1 did not have
     Result done = engine.onEvent(r.session(), Event.of("s", "e3", "mig", "Done", 6_000));
     assertThat(done.session().state()).isEqualTo("C");
