@@ -143,6 +143,23 @@ class MigrationTaskTest {
   }
 
   @Test
+  void shouldIgnoreTheSameMigrationIdLoggedAgainAfterItFinished() {
+    // given m1 done, then a new session created on v1
+    openSessions();
+    task.produce(migration("m1", 10));
+    while (task.deliver()) {}
+    task.produce(Event.of("late", "open-late", "mig", "Open", T + 5_000).withVersion(1));
+
+    // when the same request is logged again
+    task.produce(migration("m1", 10));
+    while (task.deliver()) {}
+
+    // then it applied once: the new session is not migrated by it
+    assertThat(task.session("late").version()).isEqualTo(1);
+    assertThat(migratedBy("m1")).hasSize(N);
+  }
+
+  @Test
   void shouldResumeFromTheLastCommittedChunkWhenAChunkAborts() {
     // given
     openSessions();
