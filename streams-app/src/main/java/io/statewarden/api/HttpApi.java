@@ -95,6 +95,9 @@ public final class HttpApi implements AutoCloseable {
 
   private volatile CommandRoute commands;
 
+  /** Logs a migration to every partition; null: migrations disabled (decision 0018). */
+  private volatile Consumer<io.statewarden.engine.Migration> migrations;
+
   private final ConsoleAssets assets = new ConsoleAssets();
   private volatile DeadLetters deadLetters;
 
@@ -182,8 +185,17 @@ public final class HttpApi implements AutoCloseable {
    * (which also reads); call before {@link #start}. Without it those answer 403.
    */
   public void operators(String operatorToken, Consumer<Command> writer) {
+    operators(operatorToken, writer, null);
+  }
+
+  /** As above, and {@code POST /migrations} through {@code migrations} (null: 403 there). */
+  public void operators(
+      String operatorToken,
+      Consumer<Command> writer,
+      Consumer<io.statewarden.engine.Migration> migrations) {
     this.operatorExpected = digest("Bearer " + operatorToken);
     this.commands = new CommandRoute(writer);
+    this.migrations = migrations;
   }
 
   public void start(
@@ -323,6 +335,10 @@ public final class HttpApi implements AutoCloseable {
         blocking(req, () -> asset(req, path.equals("/") ? "index.html" : path.substring(9)));
         return;
       }
+      if (path.equals("/migrations") && req.method() == HttpMethod.POST) {
+        migrate(req);
+        return;
+      }
       Command.Kind verb =
           path.startsWith("/sessions/") && req.method() == HttpMethod.POST
               ? CommandRoute.verb(path)
@@ -363,6 +379,16 @@ public final class HttpApi implements AutoCloseable {
         }
         boolean forwarded = req.headers().contains(SessionQuery.FORWARDED);
         blocking(req, () -> sessions.session(id, forwarded));
+      } else if (path.startsWith("/migrations/")) {
+        String id;
+        try {
+          id = PathSegment.decode(path.substring("/migrations/".length()));
+        } catch (IllegalArgumentException e) {
+          reply(req, 404, Map.of("error", "not found"));
+          return;
+        }
+        boolean forwarded = req.headers().contains(SessionQuery.FORWARDED);
+        blocking(req, () -> sessions.migration(id, forwarded));
       } else if (path.equals("/protocols") || path.equals("/protocols/")) {
         blocking(
             req,
@@ -434,6 +460,41 @@ public final class HttpApi implements AutoCloseable {
         // anything else: 404, but only to callers with the token
         reply(req, 404, Map.of("error", "not found"));
       }
+    }
+
+    /**
+     * {@code POST /migrations}: the operator token, else 403 (a reader) or 401 (nobody known), as a
+     * command; nothing is written unless it is given.
+     */
+    private void migrate(HttpServerRequest req) {
+      Consumer<io.statewarden.engine.Migration> writer = migrations;
+      if (writer == null || !operator(req)) {
+        if (!authorized(req)) {
+          req.response().putHeader("WWW-Authenticate", "Bearer realm=\"statewarden\"");
+          reply(req, 401, Map.of("error", "unauthorized: a bearer token is required"));
+        } else {
+          reply(
+              req,
+              403,
+              Map.of(
+                  "error",
+                  writer == null
+                      ? "operator commands are disabled: set statewarden.http.operator.token"
+                      : "forbidden: migrate needs the operator token"));
+        }
+        return;
+      }
+      MigrationRoute route = new MigrationRoute(catalog, sessions::list, writer);
+      req.body()
+          .onSuccess(
+              buf -> {
+                if (buf.length() > MigrationRoute.MAX_BODY) {
+                  reply(
+                      req, 413, Map.of("error", "body over " + MigrationRoute.MAX_BODY + " bytes"));
+                  return;
+                }
+                blocking(req, () -> route.handle(buf.getBytes()));
+              });
     }
 
     /** An operator command: the operator token, else 403 (a reader) or 401 (nobody known). */

@@ -195,14 +195,19 @@ final class SessionList {
     return new Answer(200, body);
   }
 
-  private static final class Unavailable extends Exception {
+  static final class Unavailable extends Exception {
     Unavailable(String message) {
       super(message);
     }
   }
 
-  /** Which instance owns each partition of the events topic; every partition must have one. */
   private Map<HostInfo, Set<Integer>> owners() throws Unavailable {
+    return owners(streams, eventsTopic);
+  }
+
+  /** Which instance owns each partition of the events topic; every partition must have one. */
+  static Map<HostInfo, Set<Integer>> owners(KafkaStreams streams, String eventsTopic)
+      throws Unavailable {
     if (streams.state() != KafkaStreams.State.RUNNING) {
       throw new Unavailable("the instance is not running (" + streams.state() + ")");
     }

@@ -87,6 +87,16 @@ public final class SessionQuery {
     return new ClusterStats(streams, self, token, http).answer(local);
   }
 
+  /** Answers {@code GET /migrations/{id}}: see {@link MigrationStatus}. */
+  public Answer migration(String id, boolean forwarded) {
+    return new MigrationStatus(streams, self, token, eventsTopic, http).answer(id, forwarded);
+  }
+
+  /** The loaded protocols, for checking a migration before it is logged. */
+  io.statewarden.protocol.ProtocolCatalog catalog() {
+    return engine.catalog();
+  }
+
   public Answer session(String id, boolean forwarded) {
     KeyQueryMetadata md;
     try {

@@ -119,7 +119,8 @@ public final class StatewardenApp implements AutoCloseable {
               mac,
               config.topics().events(),
               Duration.ofSeconds(30));
-      http.operators(operatorToken, commands::write);
+      CommandWriter writer = commands;
+      http.operators(operatorToken, writer::write, writer::write);
     }
     Properties props = new Properties();
     props.putAll(config.kafka());

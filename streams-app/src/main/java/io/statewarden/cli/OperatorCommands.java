@@ -2,18 +2,10 @@ package io.statewarden.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.statewarden.config.Environment;
-import io.statewarden.protocol.TextFiles;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -22,7 +14,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -85,53 +76,23 @@ final class OperatorCommands {
 
     @Override
     public Integer call() throws InterruptedException {
-      URI base = base();
-      String token =
-          tokenFile != null ? token(tokenFile) : Environment.variable("STATEWARDEN_OPERATOR_TOKEN");
+      URI base = HttpCalls.base(spec, url);
+      String token = HttpCalls.token(tokenFile, "STATEWARDEN_OPERATOR_TOKEN");
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("reason", reason());
       body.put("operator", operator);
       if (expectedState != null) body.put("expectedState", expectedState);
       if (commandId != null) body.put("commandId", commandId);
       fields(body);
-      URI uri =
-          URI.create(
-              base.toString().replaceAll("/+$", "")
-                  + "/sessions/"
-                  + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20")
-                  + "/"
-                  + verb());
-      HttpRequest.Builder req;
-      try {
-        req =
-            HttpRequest.newBuilder(uri)
-                .timeout(TIMEOUT)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
-      } catch (IOException e) {
-        throw new IllegalStateException("Cannot write the request as JSON", e);
-      }
-      if (token != null && !token.isEmpty()) {
-        req.header("Authorization", "Bearer " + token);
-      }
-      HttpResponse<String> res;
-      try {
-        res = HttpClient.newHttpClient().send(req.build(), HttpResponse.BodyHandlers.ofString());
-      } catch (HttpTimeoutException e) {
-        throw new CommandFailure(
-            3, "statewarden: " + base + " did not answer within " + TIMEOUT.toSeconds() + " s", e);
-      } catch (ConnectException e) {
-        throw new CommandFailure(
-            3, "statewarden: cannot reach " + base + ": connection refused or unreachable", e);
-      } catch (IOException e) {
-        throw new CommandFailure(
-            3,
-            "statewarden: cannot reach "
-                + base
-                + ": "
-                + (e.getMessage() == null ? "input/output error" : e.getMessage()),
-            e);
-      }
+      HttpResponse<String> res =
+          HttpCalls.send(
+              base,
+              HttpRequest.newBuilder(
+                      HttpCalls.at(base, "/sessions/" + HttpCalls.encode(id) + "/" + verb()))
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(json(body))),
+              token,
+              TIMEOUT);
       (res.statusCode() == 202 ? spec.commandLine().getOut() : spec.commandLine().getErr())
           .println(res.body());
       return switch (res.statusCode()) {
@@ -141,26 +102,11 @@ final class OperatorCommands {
       };
     }
 
-    private URI base() {
+    static byte[] json(Object body) {
       try {
-        URI u = new URI(url);
-        if (("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
-            && u.getHost() != null) {
-          return u;
-        }
-      } catch (URISyntaxException e) {
-        // refused below
-      }
-      throw new ParameterException(
-          spec.commandLine(),
-          "Invalid value for option '--url': '" + url + "' is not an http:// or https:// URL");
-    }
-
-    private static String token(Path file) {
-      try {
-        return Files.readString(file, StandardCharsets.UTF_8).strip();
+        return JSON.writeValueAsBytes(body);
       } catch (IOException e) {
-        throw new CommandFailure(2, "--token-file " + file + ": " + TextFiles.describe(file, e), e);
+        throw new IllegalStateException("Cannot write the request as JSON", e);
       }
     }
   }

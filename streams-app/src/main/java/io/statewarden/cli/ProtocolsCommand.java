@@ -26,16 +26,22 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code protocols list | validate | diagram | simulate}: everything that works without Kafka. */
+/**
+ * {@code protocols list | validate | diagram | simulate}: everything that works without Kafka; and
+ * {@code protocols migrate}, which asks a running statewarden ({@link MigrateCommand}).
+ */
 @Command(
     name = "protocols",
     mixinStandardHelpOptions = true,
-    description = "List, validate, draw and simulate protocol definitions.",
+    description =
+        "List, validate, draw and simulate protocol definitions; migrate running sessions to"
+            + " another version.",
     subcommands = {
       ProtocolsCommand.ListCmd.class,
       ProtocolsCommand.Validate.class,
       ProtocolsCommand.Diagram.class,
-      ProtocolsCommand.Simulate.class
+      ProtocolsCommand.Simulate.class,
+      MigrateCommand.class
     })
 final class ProtocolsCommand {
 

@@ -1,18 +1,8 @@
 package io.statewarden.cli;
 
-import io.statewarden.config.Environment;
-import io.statewarden.protocol.TextFiles;
-import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -63,36 +53,14 @@ final class SessionCommand implements Callable<Integer> {
     if (id == null) {
       throw new ParameterException(spec.commandLine(), "Missing required parameter: 'ID'");
     }
-    URI base = base();
-    String token =
-        tokenFile != null ? token(tokenFile) : Environment.variable("STATEWARDEN_HTTP_TOKEN");
-    URI uri =
-        URI.create(
-            base.toString().replaceAll("/+$", "")
-                + "/sessions/"
-                + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20"));
-    HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET();
-    if (token != null && !token.isEmpty()) {
-      req.header("Authorization", "Bearer " + token);
-    }
-    HttpResponse<String> res;
-    try {
-      res = HttpClient.newHttpClient().send(req.build(), HttpResponse.BodyHandlers.ofString());
-    } catch (HttpTimeoutException e) {
-      throw new CommandFailure(
-          3, "statewarden: " + base + " did not answer within " + TIMEOUT.toSeconds() + " s", e);
-    } catch (ConnectException e) {
-      throw new CommandFailure(
-          3, "statewarden: cannot reach " + base + ": connection refused or unreachable", e);
-    } catch (IOException e) {
-      throw new CommandFailure(
-          3,
-          "statewarden: cannot reach "
-              + base
-              + ": "
-              + (e.getMessage() == null ? "input/output error" : e.getMessage()),
-          e);
-    }
+    URI base = HttpCalls.base(spec, url);
+    String token = HttpCalls.token(tokenFile, "STATEWARDEN_HTTP_TOKEN");
+    HttpResponse<String> res =
+        HttpCalls.send(
+            base,
+            HttpRequest.newBuilder(HttpCalls.at(base, "/sessions/" + HttpCalls.encode(id))).GET(),
+            token,
+            TIMEOUT);
     (res.statusCode() == 200 ? spec.commandLine().getOut() : spec.commandLine().getErr())
         .println(res.body());
     return switch (res.statusCode()) {
@@ -101,27 +69,5 @@ final class SessionCommand implements Callable<Integer> {
       case 401 -> 2;
       default -> 3;
     };
-  }
-
-  private URI base() {
-    try {
-      URI u = new URI(url);
-      if (("http".equals(u.getScheme()) || "https".equals(u.getScheme())) && u.getHost() != null) {
-        return u;
-      }
-    } catch (URISyntaxException e) {
-      // refused below
-    }
-    throw new ParameterException(
-        spec.commandLine(),
-        "Invalid value for option '--url': '" + url + "' is not an http:// or https:// URL");
-  }
-
-  static String token(Path file) {
-    try {
-      return Files.readString(file, StandardCharsets.UTF_8).strip();
-    } catch (IOException e) {
-      throw new CommandFailure(2, "--token-file " + file + ": " + TextFiles.describe(file, e), e);
-    }
   }
 }

@@ -4,17 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.statewarden.config.Environment;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -97,15 +92,13 @@ final class SessionsCommand {
         throw new ParameterException(
             spec.commandLine(), "Invalid value for option '--output': expected table or json");
       }
-      URI base = base();
-      String token =
-          tokenFile != null
-              ? SessionCommand.token(tokenFile)
-              : Environment.variable("STATEWARDEN_HTTP_TOKEN");
+      URI base = HttpCalls.base(spec, url);
+      String token = HttpCalls.token(tokenFile, "STATEWARDEN_HTTP_TOKEN");
       ArrayNode sessions = JSON.createArrayNode();
       String next = after;
       do {
-        HttpResponse<String> res = send(base, query(base, next), token);
+        HttpResponse<String> res =
+            HttpCalls.send(base, HttpRequest.newBuilder(query(base, next)).GET(), token, TIMEOUT);
         if (res.statusCode() != 200) {
           spec.commandLine().getErr().println(res.body());
           return res.statusCode() == 401 || res.statusCode() == 400 ? 2 : 3;
@@ -156,46 +149,6 @@ final class SessionsCommand {
             .append('=')
             .append(URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20"));
       }
-    }
-
-    private static HttpResponse<String> send(URI base, URI uri, String token)
-        throws InterruptedException {
-      HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET();
-      if (token != null && !token.isEmpty()) {
-        req.header("Authorization", "Bearer " + token);
-      }
-      try {
-        return HttpClient.newHttpClient().send(req.build(), HttpResponse.BodyHandlers.ofString());
-      } catch (HttpTimeoutException e) {
-        throw new CommandFailure(
-            3, "statewarden: " + base + " did not answer within " + TIMEOUT.toSeconds() + " s", e);
-      } catch (ConnectException e) {
-        throw new CommandFailure(
-            3, "statewarden: cannot reach " + base + ": connection refused or unreachable", e);
-      } catch (IOException e) {
-        throw new CommandFailure(
-            3,
-            "statewarden: cannot reach "
-                + base
-                + ": "
-                + (e.getMessage() == null ? "input/output error" : e.getMessage()),
-            e);
-      }
-    }
-
-    private URI base() {
-      try {
-        URI u = new URI(url);
-        if (("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
-            && u.getHost() != null) {
-          return u;
-        }
-      } catch (URISyntaxException e) {
-        // refused below
-      }
-      throw new ParameterException(
-          spec.commandLine(),
-          "Invalid value for option '--url': '" + url + "' is not an http:// or https:// URL");
     }
   }
 }

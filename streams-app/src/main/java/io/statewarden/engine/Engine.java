@@ -54,6 +54,7 @@ public final class Engine {
   private final Moves moves;
   private final Deadlines deadlines;
   private final Operators operators;
+  private final Migrations migrations;
 
   public Engine(ProtocolCatalog catalog, EngineConfig config) {
     this(catalog, config, 1);
@@ -74,6 +75,7 @@ public final class Engine {
     this.moves = new Moves(config);
     this.deadlines = new Deadlines(moves);
     this.operators = new Operators(catalog, moves);
+    this.migrations = new Migrations(moves);
   }
 
   public ProtocolCatalog catalog() {
@@ -136,7 +138,9 @@ public final class Engine {
    */
   public Result onEvent(Session current, Event event, Occupancy occupancy) {
     List<Output> out = new ArrayList<>(4);
-    if (TIMER_TYPE.equals(event.type()) || Command.TYPE.equals(event.type())) {
+    if (TIMER_TYPE.equals(event.type())
+        || Command.TYPE.equals(event.type())
+        || Migration.TYPE.equals(event.type())) {
       // before anything else, deadlines due by its timestamp included: it changes no session
       out.add(
           Audits.reject(
@@ -432,6 +436,59 @@ public final class Engine {
       return unchanged(current, session, out);
     }
     remember(after, command.commandId());
+    return new Result(after, true, out);
+  }
+
+  // ---- migrations ----
+
+  /**
+   * Applies one session's part of a migration (docs/decisions/0018), at {@code max(migration time,
+   * time the session entered its state)}: deadlines due by then fire first, as for an event; a
+   * session that is final then, or no longer on the source version, is left alone with no audit (it
+   * is not selected); one that already took this migration is a {@code DUPLICATE}. Otherwise it
+   * moves to the target version with trigger {@code OPERATOR} and one audit record that names the
+   * migration, the operator and the reason. A move that fails to evaluate (an {@code always} guard
+   * of the new state) is rejected, and the migration id is remembered all the same, so later chunks
+   * do not take the session again.
+   */
+  public Result onMigration(Session current, Migration m) {
+    List<Output> out = new ArrayList<>(4);
+    if (current == null
+        || !current.protocol.equals(m.protocol())
+        || current.version != m.from()
+        || current.isFinal()) {
+      return new Result(current, false, out);
+    }
+    long at = Math.max(m.timestamp(), current.enteredAt);
+    if (current.eventIds.contains(m.id())) {
+      out.add(Audits.duplicate(m.asEvent(current.id, at), current));
+      return new Result(current, false, out);
+    }
+    Protocol target =
+        catalog
+            .get(m.protocol(), m.to())
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "Expected "
+                            + m.protocol()
+                            + "@"
+                            + m.to()
+                            + " (the target of migration "
+                            + m.id()
+                            + ") to be loaded, but it is not"));
+    long next = current.nextProtocolDeadline();
+    boolean fired = next != Session.NONE && next <= at;
+    Session session =
+        fired ? deadlines.fireDue(protocolOf(current), current.copy(), at, out) : current;
+    if (session.isFinal()) {
+      return unchanged(current, session, out);
+    }
+    Session after = migrations.apply(target, session, m, at, out);
+    if (after == null) {
+      after = session == current ? current.copy() : session;
+    }
+    remember(after, m.id());
     return new Result(after, true, out);
   }
 

@@ -150,6 +150,29 @@ public final class SessionIndex {
             group.substring(b + 1, group.length() - 1));
   }
 
+  /**
+   * Adds to {@code out} the ids of the sessions of one {@code (protocol, version, state)} group
+   * that {@code take} accepts, oldest entry first, until {@code out} holds {@code limit}.
+   */
+  public void sessions(
+      String protocol,
+      int version,
+      String state,
+      Predicate<String> take,
+      int limit,
+      List<String> out) {
+    String group = group(protocol, version, state);
+    String hi = group.substring(0, group.length() - 1) + AFTER_SEP;
+    try (KeyValueIterator<String, byte[]> it = store.range(group, hi)) {
+      while (it.hasNext() && out.size() < limit) {
+        String key = it.next().key;
+        if (key.compareTo(hi) >= 0) break; // range's upper bound is inclusive
+        String id = entry(key).sessionId();
+        if (take.test(id)) out.add(id);
+      }
+    }
+  }
+
   /** Every entry, in key order (for checks). */
   public List<Entry> all() {
     List<Entry> out = new ArrayList<>();

@@ -1,16 +1,21 @@
 package io.statewarden.topology;
 
 import io.statewarden.engine.Command;
+import io.statewarden.engine.Migration;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
@@ -71,6 +76,55 @@ public final class CommandWriter implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted writing command " + command.commandId(), e);
+    }
+  }
+
+  /**
+   * Writes {@code m} to every partition of the events topic, one signed record each, keyed {@code
+   * migration:<id>}, its {@code partition} field that partition's (docs/decisions/0018), and waits
+   * until the broker has them all.
+   *
+   * @throws IllegalStateException when they are not all written within the timeout, with the cause
+   *     (the caller may send the same migration id again: each partition applies it once)
+   */
+  public void write(Migration m) {
+    String k = MigrationRecords.key(m.id());
+    byte[] key = k.getBytes(StandardCharsets.UTF_8);
+    List<Future<RecordMetadata>> sent = new ArrayList<>();
+    int partitions = producer.partitionsFor(topic).size();
+    for (int p = 0; p < partitions; p++) {
+      Migration mine =
+          new Migration(
+              m.id(),
+              m.operator(),
+              m.reason(),
+              m.protocol(),
+              m.from(),
+              m.to(),
+              m.map(),
+              m.states(),
+              m.ids(),
+              m.total(),
+              m.chunkSize(),
+              p,
+              0,
+              0,
+              null);
+      RecordHeaders headers = new RecordHeaders();
+      byte[] value = values.serialize(topic, headers, MigrationRecords.of(mine));
+      mac.sign(key, value, headers);
+      sent.add(producer.send(new ProducerRecord<>(topic, p, key, value, headers)));
+    }
+    try {
+      for (Future<RecordMetadata> f : sent) {
+        f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException(
+          "Cannot write migration " + m.id() + " to " + topic + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted writing migration " + m.id(), e);
     }
   }
 

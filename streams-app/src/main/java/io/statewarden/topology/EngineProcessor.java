@@ -3,12 +3,16 @@ package io.statewarden.topology;
 import io.statewarden.engine.Command;
 import io.statewarden.engine.Engine;
 import io.statewarden.engine.Event;
+import io.statewarden.engine.Migration;
 import io.statewarden.engine.Output;
 import io.statewarden.engine.Result;
 import io.statewarden.engine.Session;
 import io.statewarden.json.EventJson;
 import io.statewarden.metrics.Metrics;
+import io.statewarden.protocol.Protocol;
+import io.statewarden.state.MigrationProgress;
 import io.statewarden.state.MutableSessionState;
+import io.statewarden.state.SessionIndex;
 import io.statewarden.state.StoreSessionState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -52,6 +56,8 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
   private List<MutableSessionState.Undecodable> toQuarantine = List.of();
   private CatchUp.Gate gate;
   private String task;
+  private KeyValueStore<String, byte[]> listIndex;
+  private KeyValueStore<String, byte[]> progress;
 
   EngineProcessor(Engine engine, TopologyFactory.Settings settings, boolean live) {
     this.engine = engine;
@@ -66,8 +72,8 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
     this.task = context.taskId().toString();
     Metrics.Active active =
         settings.metrics().taskStarted(task, () -> state == null ? 0 : state.pendingDeadlines());
-    KeyValueStore<String, byte[]> listIndex =
-        context.getStateStore(TopologyFactory.SESSION_INDEX_STORE);
+    this.listIndex = context.getStateStore(TopologyFactory.SESSION_INDEX_STORE);
+    this.progress = context.getStateStore(TopologyFactory.MIGRATIONS_STORE);
     this.state = new StoreSessionState(store, listIndex, live ? engine::dueAt : null, active);
     this.toQuarantine = state.rebuild();
     if (live) {
@@ -82,6 +88,10 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
   @Override
   public void process(Record<String, Object> record) {
     quarantine();
+    if (record.value() instanceof Migration m) {
+      migrate(record, m);
+      return;
+    }
     String key = record.key();
     Session current;
     Result r;
@@ -127,6 +137,97 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
       return engine.onCommand(current, c);
     }
     return engine.onEvent(current, (Event) value, occupancy);
+  }
+
+  /**
+   * Applies one chunk of a migration to this task's sessions (docs/decisions/0018): the first
+   * {@code chunkSize} selected sessions still on the source version that have not taken it, in the
+   * order of the session list index (state name, then time entered, then id); then, live, a
+   * continuation record for the next chunk into this partition, when the chunk was full. Sessions,
+   * outputs, progress and continuation commit in the task's transaction, so a crash resumes from
+   * the last whole chunk. A record whose chunk is not the next one (the same request logged twice,
+   * a continuation read again) changes nothing. A replay writes no continuation: it reads the live
+   * run's.
+   */
+  private void migrate(Record<String, Object> record, Migration m) {
+    MigrationProgress before = MigrationProgress.decode(progress.get(m.id()));
+    boolean next =
+        m.chunk() == 0
+            ? before == null
+            : before != null && !before.done() && before.chunk() == m.chunk() - 1;
+    if (!next) {
+      LOG.info(
+          "Migration {} chunk {} of task {} already applied (progress {}); ignored",
+          m.id(),
+          m.chunk(),
+          task,
+          before);
+      return;
+    }
+    Protocol from = engine.catalog().get(m.protocol(), m.from()).orElse(null);
+    if (from == null || engine.catalog().get(m.protocol(), m.to()).isEmpty()) {
+      deadLetter(
+          record,
+          new IllegalStateException(
+              "Expected "
+                  + m.protocol()
+                  + " v"
+                  + m.from()
+                  + " and v"
+                  + m.to()
+                  + " to be loaded for migration "
+                  + m.id()
+                  + ", but they are not"));
+      return;
+    }
+    List<String> ids = new ArrayList<>();
+    SessionIndex index = new SessionIndex(listIndex);
+    for (String s : Migration.selected(from, m.states())) {
+      index.sessions(
+          m.protocol(),
+          m.from(),
+          s,
+          id -> (m.ids().isEmpty() || m.ids().contains(id)) && !taken(id, m),
+          m.chunkSize(),
+          ids);
+      if (ids.size() >= m.chunkSize()) break;
+    }
+    long migrated = before == null ? 0 : before.migrated();
+    long refused = before == null ? 0 : before.refused();
+    for (String id : ids) {
+      Session current = state.get(id);
+      Result r = engine.onMigration(current, m);
+      List<Record<String, Object>> out = records(r);
+      if (r.changed()) {
+        state.put(id, current, r.session());
+      }
+      if (r.session() != null && r.session().version() == m.to()) {
+        migrated++;
+      } else if (r.changed()) {
+        refused++;
+      }
+      for (int i = 0; i < out.size(); i++) {
+        settings.metrics().record(r.outputs().get(i));
+        context.forward(out.get(i), sinkOf(r.outputs().get(i)));
+      }
+    }
+    boolean done = ids.size() < m.chunkSize();
+    progress.put(
+        m.id(), new MigrationProgress(m.chunk(), migrated, refused, done, m.total()).encode());
+    if (!done && live) {
+      long at = Math.max(record.timestamp(), context.currentSystemTimeMs());
+      Migration more = m.next(m.chunk() + 1, at);
+      context.forward(
+          new Record<String, Object>(
+              record.key(), new RecordMac.ToSign(record.key(), MigrationRecords.of(more)), at),
+          TopologyFactory.TIMERS_SINK); // to this partition: see TopologyFactory's partitioner
+    }
+  }
+
+  /** Has session {@code id} taken (or been refused) migration {@code m} already? */
+  private boolean taken(String id, Migration m) {
+    Session s = state.get(id);
+    return s == null || s.eventIds().contains(m.id());
   }
 
   private List<Record<String, Object>> records(Result r) {

@@ -65,6 +65,9 @@ public final class TopologyFactory {
   /** The session list index ({@link io.statewarden.state.SessionIndex}), changelogged. */
   public static final String SESSION_INDEX_STORE = "sessions-by-state";
 
+  /** Each migration's progress in the task's partition (decision 0018), changelogged. */
+  public static final String MIGRATIONS_STORE = "migrations";
+
   /**
    * What the processors need besides the engine. {@code mac} signs the records statewarden writes
    * into the events topic and verifies the ones it reads there (docs/decisions/0008).
@@ -156,6 +159,9 @@ public final class TopologyFactory {
           if (CommandRecords.isCommand(e) && origin == DecodeProcessor.Origin.TIMER) {
             return CommandRecords.read(key, e, ts, input);
           }
+          if (MigrationRecords.isMigration(e) && origin == DecodeProcessor.Origin.TIMER) {
+            return MigrationRecords.read(e, ts, input);
+          }
           // any other record of a reserved type reaches the engine as an event, which rejects
           // it RESERVED_TYPE
           return AvroMapping.event(key, e, ts, input);
@@ -212,7 +218,20 @@ public final class TopologyFactory {
       // the two writers of the events topic sign what they write (docs/decisions/0008)
       RecordMac.Signing signed = new RecordMac.Signing(avroOut, s.mac());
       topology.addSink(NORMALIZED_SINK, t.events(), keys, signed, DECODE_JSON);
-      topology.addSink(TIMERS_SINK, t.events(), keys, signed, ENGINE);
+      // a migration's continuation goes back to the partition it came from, whatever its key
+      topology.addSink(
+          TIMERS_SINK,
+          t.events(),
+          keys,
+          signed,
+          (topic, key, value, n) -> {
+            int p =
+                value instanceof RecordMac.ToSign ts && ts.value() instanceof ProtocolEvent e
+                    ? MigrationRecords.partitionOf(e)
+                    : -1;
+            return p < 0 ? java.util.Optional.empty() : java.util.Optional.of(java.util.Set.of(p));
+          },
+          ENGINE);
     }
     topology.addStateStore(
         Stores.keyValueStoreBuilder(
@@ -223,6 +242,10 @@ public final class TopologyFactory {
             Stores.persistentKeyValueStore(SESSION_INDEX_STORE),
             Serdes.String(),
             Serdes.ByteArray()),
+        ENGINE);
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(MIGRATIONS_STORE), Serdes.String(), Serdes.ByteArray()),
         ENGINE);
     topology.addSink(TRANSITIONS_SINK, t.transitions(), keys, avroOut, ENGINE);
     topology.addSink(BACKOUTS_SINK, t.backouts(), keys, avroOut, ENGINE);

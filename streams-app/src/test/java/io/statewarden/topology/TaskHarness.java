@@ -67,7 +67,10 @@ final class TaskHarness {
 
   private Map<Bytes, byte[]> committed = new HashMap<>();
   private Map<Bytes, byte[]> committedIndex = new HashMap<>();
+  private Map<Bytes, byte[]> committedProgress = new HashMap<>();
   KeyValueStore<String, byte[]> indexStore;
+  KeyValueStore<String, byte[]> progressStore;
+  int migrationsWritten;
   private Ctx context;
   private FaultyStore store;
   private EngineProcessor processor;
@@ -85,6 +88,18 @@ final class TaskHarness {
     log.add(
         new Logged(
             e.sessionId(), e.withInput(new InputRef("events", 0, log.size())), e.timestamp()));
+  }
+
+  /** The API appends a migration's record for this partition (partition 0). */
+  void produce(io.statewarden.engine.Migration m) {
+    log.add(new Logged(MigrationRecords.key(m.id()), m, m.timestamp()));
+  }
+
+  /** A migration's committed progress in this partition, or null. */
+  io.statewarden.state.MigrationProgress progress(String migrationId) {
+    return io.statewarden.state.MigrationProgress.decode(
+        committedProgress.get(
+            Bytes.wrap(migrationId.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
   }
 
   /** Writes a raw value into the committed store, as if an older or broken writer had. */
@@ -152,6 +167,12 @@ final class TaskHarness {
       switch (child) {
         case TopologyFactory.TIMERS_SINK -> {
           ProtocolEvent t = (ProtocolEvent) ((RecordMac.ToSign) r.value()).value();
+          if (MigrationRecords.isMigration(t)) {
+            log.add(
+                new Logged(r.key(), MigrationRecords.read(t, r.timestamp(), null), r.timestamp()));
+            migrationsWritten++;
+            continue;
+          }
           log.add(
               new Logged(
                   r.key(),
@@ -169,6 +190,7 @@ final class TaskHarness {
     context.resetForwards();
     committed = store.snapshot();
     committedIndex = new FaultyStore(indexStore).snapshot();
+    committedProgress = new FaultyStore(progressStore).snapshot();
   }
 
   /** Session ids in the committed store. */
@@ -234,6 +256,19 @@ final class TaskHarness {
     committedIndex.forEach(
         (k, v) -> indexStore.put(new String(k.get(), java.nio.charset.StandardCharsets.UTF_8), v));
     context.addStateStore(indexStore);
+    progressStore =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(TopologyFactory.MIGRATIONS_STORE),
+                Serdes.String(),
+                Serdes.ByteArray())
+            .withLoggingDisabled()
+            .withCachingDisabled()
+            .build();
+    progressStore.init(context.getStateStoreContext(), progressStore);
+    committedProgress.forEach(
+        (k, v) ->
+            progressStore.put(new String(k.get(), java.nio.charset.StandardCharsets.UTF_8), v));
+    context.addStateStore(progressStore);
     gateTarget = log.size();
     CatchUp catchUp =
         (app, partition) ->
