@@ -3,7 +3,9 @@ package io.statewarden.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.statewarden.config.Environment;
 import io.statewarden.protocol.TextFiles;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -16,8 +18,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,13 +32,15 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code session cancel|retry|move ID}: an operator's command, sent to any instance's {@code POST
- * /sessions/{id}/<command>}, which logs it (docs/decisions/0016). Exit 0 logged (the command id on
+ * {@code session cancel|retry|move ID...}: an operator's command, sent to any instance's {@code
+ * POST /sessions/{id}/<command>}, which logs it (docs/decisions/0016); to each session given
+ * ({@code -}: ids from standard input), the exit code the worst. Exit 0 logged (the command id on
  * stdout; the audit record of that id tells how it was decided), 2 unauthorized, forbidden or bad
  * arguments, 3 not available (or no answer), as {@code session}.
  */
 final class OperatorCommands {
-  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+  // longer than the server's wait for the log (~17 s), so its 503 with the command id arrives
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private OperatorCommands() {}
@@ -42,7 +49,13 @@ final class OperatorCommands {
   abstract static class Base implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(paramLabel = "ID", description = "Session id.")
+    @Parameters(
+        paramLabel = "ID",
+        arity = "1..*",
+        description = "Session id(s); - reads them from standard input, one a line.")
+    List<String> ids;
+
+    /** The session being sent to. */
     String id;
 
     @Option(
@@ -73,7 +86,9 @@ final class OperatorCommands {
     @Option(
         names = "--command-id",
         paramLabel = "ID",
-        description = "The command's id (default: a random one); the same id twice applies once.")
+        description =
+            "The command's id (default: a random one, printed); the same id twice applies once."
+                + " With several sessions, each is sent ID-<session id>.")
     String commandId;
 
     abstract String verb();
@@ -84,7 +99,36 @@ final class OperatorCommands {
     void fields(Map<String, Object> body) {}
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws InterruptedException, IOException {
+      List<String> all = new ArrayList<>();
+      for (String i : ids) {
+        if (!i.equals("-")) {
+          all.add(i);
+          continue;
+        }
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
+            .lines()
+            .map(String::strip)
+            .filter(l -> !l.isEmpty())
+            .forEach(all::add);
+      }
+      int worst = 0;
+      for (String each : all) {
+        id = each;
+        worst =
+            Math.max(
+                worst,
+                send(commandId == null || all.size() == 1 ? commandId : commandId + "-" + each));
+      }
+      return worst;
+    }
+
+    /** Sends the command to session {@link #id}; its exit code. */
+    private int send(String given) throws InterruptedException {
+      // chosen here, so a request without an answer can be retried with the same id
+      String commandId = given != null ? given : UUID.randomUUID().toString();
+      String retryWith =
+          " (command id " + commandId + ": retry with --command-id " + commandId + ")";
       URI base = base();
       String token =
           tokenFile != null ? token(tokenFile) : Environment.variable("STATEWARDEN_OPERATOR_TOKEN");
@@ -92,7 +136,7 @@ final class OperatorCommands {
       body.put("reason", reason());
       body.put("operator", operator);
       if (expectedState != null) body.put("expectedState", expectedState);
-      if (commandId != null) body.put("commandId", commandId);
+      body.put("commandId", commandId);
       fields(body);
       URI uri =
           URI.create(
@@ -119,17 +163,27 @@ final class OperatorCommands {
         res = HttpClient.newHttpClient().send(req.build(), HttpResponse.BodyHandlers.ofString());
       } catch (HttpTimeoutException e) {
         throw new CommandFailure(
-            3, "statewarden: " + base + " did not answer within " + TIMEOUT.toSeconds() + " s", e);
+            3,
+            "statewarden: "
+                + base
+                + " did not answer within "
+                + TIMEOUT.toSeconds()
+                + " s"
+                + retryWith,
+            e);
       } catch (ConnectException e) {
         throw new CommandFailure(
-            3, "statewarden: cannot reach " + base + ": connection refused or unreachable", e);
+            3,
+            "statewarden: cannot reach " + base + ": connection refused or unreachable" + retryWith,
+            e);
       } catch (IOException e) {
         throw new CommandFailure(
             3,
             "statewarden: cannot reach "
                 + base
                 + ": "
-                + (e.getMessage() == null ? "input/output error" : e.getMessage()),
+                + (e.getMessage() == null ? "input/output error" : e.getMessage())
+                + retryWith,
             e);
       }
       (res.statusCode() == 202 ? spec.commandLine().getOut() : spec.commandLine().getErr())
