@@ -52,14 +52,30 @@ class OperatorTokensIT {
     Path tokens =
         Files.writeString(
             dir.resolve("operators"), "# who may act\nalice:" + ALICE + "\nbob: " + BOB + "\n");
+    Path protocols = Files.createDirectories(dir.resolve("protocols"));
+    Files.writeString(
+        protocols.resolve("hold.yaml"),
+        """
+        protocol: hold
+        version: 1
+        initial: WAITING
+        start: [Open]
+        states:
+          WAITING:
+            timeout: {after: 1h, to: STALLED}
+            on:
+              Go: DONE
+          DONE: {final: COMPLETED}
+          STALLED: {final: BACKED_OUT}
+        """);
     try (Deployment d = new Deployment(infra, dir.resolve("state"), 2)) {
+      d.extra.put(StatewardenConfig.PROTOCOLS_DIRS, protocols.toString());
       d.extra.put(StatewardenConfig.HTTP_TOKEN, READ);
       d.extra.put(StatewardenConfig.HTTP_OPERATOR_TOKENS_FILE, tokens.toString());
       d.start();
       long now = System.currentTimeMillis();
       for (String s : List.of("s1", "s2")) {
-        d.sendJson(
-            s, Deployment.json(s, s + "-e1", "taleus-listener", "InboundContact", "{}"), now);
+        d.sendJson(s, Deployment.json(s, s + "-e1", "hold", "Open", "{}"), now);
       }
       d.awaitAvro(d.topics.transitions(), Transition.class, 2, Duration.ofSeconds(60));
       int port = d.app().httpPort();
