@@ -189,11 +189,12 @@ class GuardBugWalkthroughIT {
       } else if (word.equals(">")) {
         stdout = cwd.resolve(words.get(++i));
       } else {
-        // a relative path names a file in the working directory, as it would in a shell there
-        args.add(
-            Files.exists(cwd.resolve(word)) && !word.isEmpty()
-                ? cwd.resolve(word).toString()
-                : word);
+        // a file named by a relative path (or a --token-file) is in the working directory, as it
+        // would be for a shell there
+        boolean file =
+            (word.contains("/") && !word.contains("://"))
+                || words.get(i - 1).equals("--token-file");
+        args.add(file ? cwd.resolve(word).toString() : word);
       }
     }
     Cli.Run run = Cli.run(Main::main, stdin, args.toArray(String[]::new));
