@@ -74,7 +74,9 @@ final class OperatorCommands {
 
     @Option(
         names = "--operator",
-        description = "Who acts, as audited (default: the user name, ${sys:user.name}).")
+        description =
+            "Who acts, as audited with the shared operator token (a personal token names its own"
+                + " person; default: the user name, ${sys:user.name}).")
     String operator = Environment.userName();
 
     @Option(
@@ -88,7 +90,7 @@ final class OperatorCommands {
         paramLabel = "ID",
         description =
             "The command's id (default: a random one, printed); the same id twice applies once."
-                + " With several sessions, each is sent ID-<session id>.")
+                + " With several sessions (or -), each is sent ID-<session id>.")
     String commandId;
 
     abstract String verb();
@@ -112,13 +114,14 @@ final class OperatorCommands {
             .filter(l -> !l.isEmpty())
             .forEach(all::add);
       }
+      // from a list, each command id is the given one and the session's: one per session
+      boolean several = all.size() > 1 || ids.contains("-");
       int worst = 0;
       for (String each : all) {
         id = each;
         worst =
             Math.max(
-                worst,
-                send(commandId == null || all.size() == 1 ? commandId : commandId + "-" + each));
+                worst, send(commandId == null || !several ? commandId : commandId + "-" + each));
       }
       return worst;
     }
