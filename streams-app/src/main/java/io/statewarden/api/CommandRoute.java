@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.statewarden.api.SessionQuery.Answer;
 import io.statewarden.engine.Command;
+import io.statewarden.topology.CommandWriter;
 import java.io.IOException;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -17,11 +17,14 @@ import java.util.regex.Pattern;
  * into a {@link Command} and hands it to the writer, which logs it as a signed command record; the
  * engine decides it when the record is read back, in log order. The answer is 202 with the command
  * id: accepted for the log, not yet applied (the audit record of the command id says how it went).
+ * When the write fails or its outcome is unknown, the answer is 503 with the command id, which a
+ * retry must send again: written or not, the same id applies once.
  *
- * <p>Body (JSON): {@code reason} (required), {@code operator} (who acts, recorded as given by the
- * holder of the operator token; default {@code operator}), {@code expectedState}, {@code commandId}
- * (to retry a request safely; default a random UUID), and for {@code move}: {@code to} (required),
- * {@code set} (data key to CEL expression), {@code reopen}.
+ * <p>Body (JSON): {@code reason} (required), {@code operator} (who acts: with a personal token the
+ * token's name, whatever the body says (docs/decisions/0019); with the shared operator token as
+ * given, default {@code operator}), {@code expectedState}, {@code commandId} (to retry a request
+ * safely; default a random UUID), and for {@code move}: {@code to} (required), {@code set} (data
+ * key to CEL expression), {@code reopen}.
  */
 final class CommandRoute {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -46,8 +49,12 @@ final class CommandRoute {
     return null;
   }
 
-  /** Decodes, checks and writes the command; the answer for the client. */
-  Answer handle(Command.Kind kind, String sessionId, byte[] body) {
+  /**
+   * Decodes, checks and writes the command; the answer for the client.
+   *
+   * @param authenticated the operator the token names, or null for the shared operator token
+   */
+  Answer handle(Command.Kind kind, String sessionId, byte[] body, String authenticated) {
     JsonNode json;
     try {
       json = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
@@ -97,7 +104,7 @@ final class CommandRoute {
             kind,
             commandId == null ? UUID.randomUUID().toString() : commandId,
             sessionId,
-            operator == null ? "operator" : operator,
+            authenticated != null ? authenticated : operator == null ? "operator" : operator,
             reason,
             expected,
             to,
@@ -105,11 +112,19 @@ final class CommandRoute {
             json.path("reopen").asBoolean(false),
             0,
             null);
-    writer.accept(command);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("commandId", command.commandId());
     m.put("sessionId", sessionId);
-    m.put("command", kind.name().toLowerCase(Locale.ROOT));
+    m.put("command", kind.label());
+    m.put("operator", command.operator());
+    try {
+      writer.accept(command);
+    } catch (CommandWriter.NotLogged e) {
+      // logged with its cause by the writer; the id goes back so a retry cannot apply twice
+      m.put("error", "not known to be logged: retry with the same commandId");
+      m.put("retry", true);
+      return new Answer(503, m);
+    }
     m.put("status", "logged: the audit record of this commandId tells how it was decided");
     return new Answer(202, m);
   }

@@ -12,6 +12,7 @@ import io.statewarden.metrics.PrometheusText;
 import io.statewarden.protocol.MermaidDiagram;
 import io.statewarden.protocol.Protocol;
 import io.statewarden.protocol.ProtocolCatalog;
+import io.statewarden.topology.CommandWriter;
 import io.statewarden.topology.TopologyFactory;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -90,8 +91,17 @@ public final class HttpApi implements AutoCloseable {
   private final Limits limits;
   private final byte[] expected;
 
-  /** The operator token's digest and the command route; null: operator commands disabled. */
-  private volatile byte[] operatorExpected;
+  /**
+   * The operator tokens' digests: the shared one (name null: its holder names the operator) and the
+   * personal ones (name: the operator); empty, with the command route null: commands disabled.
+   */
+  private volatile List<OperatorToken> operatorTokens = List.of();
+
+  /** An operator token's digest and whose it is (null: the shared token). */
+  private record OperatorToken(String name, byte[] digest) {}
+
+  /** Who sent an operator request: the name its token stands for, or null for the shared token. */
+  private record Operator(String name) {}
 
   private volatile CommandRoute commands;
 
@@ -181,19 +191,25 @@ public final class HttpApi implements AutoCloseable {
   }
 
   /**
-   * Enables {@code POST /sessions/{id}/cancel|retry|move} for callers with {@code operatorToken}
-   * (which also reads); call before {@link #start}. Without it those answer 403.
+   * Enables {@code POST /sessions/{id}/cancel|retry|move} for callers with an operator token (which
+   * also reads); call before {@link #start}. Without it those answer 403.
+   *
+   * @param sharedToken the one operator token whose holder names the operator in the request; null
+   *     for none
+   * @param personal operator name to that person's token: a command sent with it is audited under
+   *     that name (docs/decisions/0019)
+   * @param writer logs a command; throws {@link CommandWriter.NotLogged} when it may not have
    */
-  public void operators(String operatorToken, Consumer<Command> writer) {
-    operators(operatorToken, writer, null);
-  }
-
-  /** As above, and {@code POST /migrations} through {@code migrations} (null: 403 there). */
   public void operators(
-      String operatorToken,
+      String sharedToken,
+      Map<String, String> personal,
       Consumer<Command> writer,
       Consumer<io.statewarden.engine.Migration> migrations) {
-    this.operatorExpected = digest("Bearer " + operatorToken);
+    List<OperatorToken> tokens = new java.util.ArrayList<>();
+    if (sharedToken != null) tokens.add(new OperatorToken(null, digest("Bearer " + sharedToken)));
+    personal.forEach(
+        (name, token) -> tokens.add(new OperatorToken(name, digest("Bearer " + token))));
+    this.operatorTokens = List.copyOf(tokens);
     this.commands = new CommandRoute(writer);
     this.migrations = migrations;
   }
@@ -468,7 +484,8 @@ public final class HttpApi implements AutoCloseable {
      */
     private void migrate(HttpServerRequest req) {
       Consumer<io.statewarden.engine.Migration> writer = migrations;
-      if (writer == null || !operator(req)) {
+      Operator operator = operator(req);
+      if (writer == null || operator == null) {
         if (!authorized(req)) {
           req.response().putHeader("WWW-Authenticate", "Bearer realm=\"statewarden\"");
           reply(req, 401, Map.of("error", "unauthorized: a bearer token is required"));
@@ -480,6 +497,7 @@ public final class HttpApi implements AutoCloseable {
                   "error",
                   writer == null
                       ? "operator commands are disabled: set statewarden.http.operator.token"
+                          + " or statewarden.http.operator.tokens.file"
                       : "forbidden: migrate needs the operator token"));
         }
         return;
@@ -493,14 +511,15 @@ public final class HttpApi implements AutoCloseable {
                       req, 413, Map.of("error", "body over " + MigrationRoute.MAX_BODY + " bytes"));
                   return;
                 }
-                blocking(req, () -> route.handle(buf.getBytes()));
+                blocking(req, () -> route.handle(buf.getBytes(), operator.name()));
               });
     }
 
     /** An operator command: the operator token, else 403 (a reader) or 401 (nobody known). */
     private void command(HttpServerRequest req, String path, Command.Kind verb) {
       CommandRoute route = commands;
-      if (route == null || !operator(req)) {
+      Operator operator = operator(req);
+      if (route == null || operator == null) {
         if (!authorized(req)) {
           req.response().putHeader("WWW-Authenticate", "Bearer realm=\"statewarden\"");
           reply(req, 401, Map.of("error", "unauthorized: a bearer token is required"));
@@ -512,6 +531,7 @@ public final class HttpApi implements AutoCloseable {
                   "error",
                   route == null
                       ? "operator commands are disabled: set statewarden.http.operator.token"
+                          + " or statewarden.http.operator.tokens.file"
                       : "forbidden: " + verb.label() + " needs the operator token"));
         }
         return;
@@ -535,7 +555,7 @@ public final class HttpApi implements AutoCloseable {
                   reply(req, 413, Map.of("error", "body over " + CommandRoute.MAX_BODY + " bytes"));
                   return;
                 }
-                blocking(req, () -> route.handle(verb, id, buf.getBytes()));
+                blocking(req, () -> route.handle(verb, id, buf.getBytes(), operator.name()));
               });
     }
 
@@ -599,14 +619,22 @@ public final class HttpApi implements AutoCloseable {
     if (expected == null) return true;
     String given = req.getHeader("Authorization");
     return given != null
-        && (MessageDigest.isEqual(expected, digest(given.strip())) || operator(req));
+        && (MessageDigest.isEqual(expected, digest(given.strip())) || operator(req) != null);
   }
 
-  /** Does the request carry the operator token? */
-  private boolean operator(HttpServerRequest req) {
-    byte[] op = operatorExpected;
+  /**
+   * The operator whose token the request carries, or null. Every token is compared, in constant
+   * time, whichever matches: the time does not tell which one did.
+   */
+  private Operator operator(HttpServerRequest req) {
     String given = req.getHeader("Authorization");
-    return op != null && given != null && MessageDigest.isEqual(op, digest(given.strip()));
+    if (given == null) return null;
+    byte[] d = digest(given.strip());
+    Operator found = null;
+    for (OperatorToken t : operatorTokens) {
+      if (MessageDigest.isEqual(t.digest(), d) && found == null) found = new Operator(t.name());
+    }
+    return found;
   }
 
   private static Map<String, Object> summary(Protocol p, boolean diagram) {

@@ -61,7 +61,11 @@ final class MigrationRoute {
     this.writer = writer;
   }
 
-  Answer handle(byte[] body) {
+  /**
+   * @param authenticated the operator a personal token names, or null for the shared operator token
+   *     (the body's {@code operator} then names who acts; decision 0019)
+   */
+  Answer handle(byte[] body, String authenticated) {
     JsonNode json;
     try {
       json = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
@@ -176,23 +180,32 @@ final class MigrationRoute {
       m.put("problems", problems);
       return new Answer(200, m);
     }
-    writer.accept(
-        new Migration(
-            migrationId,
-            operator == null ? "operator" : operator,
-            reason,
-            name,
-            from,
-            to,
-            map,
-            states.get(),
-            ids.get(),
-            sessions.size(),
-            chunk,
-            0,
-            0,
-            0,
-            null));
+    String who = authenticated != null ? authenticated : operator == null ? "operator" : operator;
+    m.put("operator", who);
+    try {
+      writer.accept(
+          new Migration(
+              migrationId,
+              who,
+              reason,
+              name,
+              from,
+              to,
+              map,
+              states.get(),
+              ids.get(),
+              sessions.size(),
+              chunk,
+              0,
+              0,
+              0,
+              null));
+    } catch (io.statewarden.topology.CommandWriter.NotLogged e) {
+      // logged with its cause by the writer; the id goes back so a retry applies once
+      m.put("error", "not known to be logged: retry with the same migrationId");
+      m.put("retry", true);
+      return new Answer(503, m);
+    }
     m.put(
         "status",
         "logged to every partition: GET /migrations/" + migrationId + " tells how far it got");

@@ -38,6 +38,12 @@ import org.slf4j.LoggerFactory;
 public final class StatewardenApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StatewardenApp.class);
 
+  /**
+   * How long the producer of operator commands may try to deliver one; the HTTP answer waits for it
+   * (at most ~17 s), so a command answered 503 is not delivered later behind the caller's back.
+   */
+  static final Duration COMMAND_DELIVERY_TIMEOUT = Duration.ofSeconds(10);
+
   private final KafkaStreams streams;
   private final HttpApi http;
   private final OffsetCatchUp catchUp;
@@ -110,17 +116,22 @@ public final class StatewardenApp implements AutoCloseable {
                 Duration.ofMillis(config.getLong(StatewardenConfig.HTTP_READ_TIMEOUT_MS)),
                 config.getInt(StatewardenConfig.HTTP_MAX_CONNECTIONS)));
     String operatorToken = config.operatorToken();
+    Map<String, String> personalTokens = config.operatorTokens();
     CommandWriter commands = null;
-    if (operatorToken != null) {
+    if (operatorToken != null || !personalTokens.isEmpty()) {
       commands =
           new CommandWriter(
               clients.getProducerConfigs(clientId + "-operator"),
               config.kafka(),
               mac,
               config.topics().events(),
-              Duration.ofSeconds(30));
+              COMMAND_DELIVERY_TIMEOUT);
       CommandWriter writer = commands;
-      http.operators(operatorToken, writer::write, writer::write);
+      http.operators(operatorToken, personalTokens, writer::write, writer::write);
+      LOG.info(
+          "Operator commands enabled: {}{} personal operator token(s)",
+          operatorToken == null ? "" : "a shared operator token, ",
+          personalTokens.size());
     }
     Properties props = new Properties();
     props.putAll(config.kafka());

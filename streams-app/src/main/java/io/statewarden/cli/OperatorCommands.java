@@ -2,14 +2,20 @@ package io.statewarden.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.statewarden.config.Environment;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,13 +24,15 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code session cancel|retry|move ID}: an operator's command, sent to any instance's {@code POST
- * /sessions/{id}/<command>}, which logs it (docs/decisions/0016). Exit 0 logged (the command id on
+ * {@code session cancel|retry|move ID...}: an operator's command, sent to any instance's {@code
+ * POST /sessions/{id}/<command>}, which logs it (docs/decisions/0016); to each session given
+ * ({@code -}: ids from standard input), the exit code the worst. Exit 0 logged (the command id on
  * stdout; the audit record of that id tells how it was decided), 2 unauthorized, forbidden or bad
  * arguments, 3 not available (or no answer), as {@code session}.
  */
 final class OperatorCommands {
-  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+  // longer than the server's wait for the log (~17 s), so its 503 with the command id arrives
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private OperatorCommands() {}
@@ -33,7 +41,13 @@ final class OperatorCommands {
   abstract static class Base implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(paramLabel = "ID", description = "Session id.")
+    @Parameters(
+        paramLabel = "ID",
+        arity = "1..*",
+        description = "Session id(s); - reads them from standard input, one a line.")
+    List<String> ids;
+
+    /** The session being sent to. */
     String id;
 
     @Option(
@@ -52,7 +66,9 @@ final class OperatorCommands {
 
     @Option(
         names = "--operator",
-        description = "Who acts, as audited (default: the user name, ${sys:user.name}).")
+        description =
+            "Who acts, as audited with the shared operator token (a personal token names its own"
+                + " person; default: the user name, ${sys:user.name}).")
     String operator = Environment.userName();
 
     @Option(
@@ -64,7 +80,9 @@ final class OperatorCommands {
     @Option(
         names = "--command-id",
         paramLabel = "ID",
-        description = "The command's id (default: a random one); the same id twice applies once.")
+        description =
+            "The command's id (default: a random one, printed); the same id twice applies once."
+                + " With several sessions (or -), each is sent ID-<session id>.")
     String commandId;
 
     abstract String verb();
@@ -75,24 +93,59 @@ final class OperatorCommands {
     void fields(Map<String, Object> body) {}
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws InterruptedException, IOException {
+      List<String> all = new ArrayList<>();
+      for (String i : ids) {
+        if (!i.equals("-")) {
+          all.add(i);
+          continue;
+        }
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
+            .lines()
+            .map(String::strip)
+            .filter(l -> !l.isEmpty())
+            .forEach(all::add);
+      }
+      // from a list, each command id is the given one and the session's: one per session
+      boolean several = all.size() > 1 || ids.contains("-");
+      int worst = 0;
+      for (String each : all) {
+        id = each;
+        worst =
+            Math.max(
+                worst, send(commandId == null || !several ? commandId : commandId + "-" + each));
+      }
+      return worst;
+    }
+
+    /** Sends the command to session {@link #id}; its exit code. */
+    private int send(String given) throws InterruptedException {
+      // chosen here, so a request without an answer can be retried with the same id
+      String commandId = given != null ? given : UUID.randomUUID().toString();
+      String retryWith =
+          " (command id " + commandId + ": retry with --command-id " + commandId + ")";
       URI base = HttpCalls.base(spec, url);
       String token = HttpCalls.token(tokenFile, "STATEWARDEN_OPERATOR_TOKEN");
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("reason", reason());
       body.put("operator", operator);
       if (expectedState != null) body.put("expectedState", expectedState);
-      if (commandId != null) body.put("commandId", commandId);
+      body.put("commandId", commandId);
       fields(body);
-      HttpResponse<String> res =
-          HttpCalls.send(
-              base,
-              HttpRequest.newBuilder(
-                      HttpCalls.at(base, "/sessions/" + HttpCalls.encode(id) + "/" + verb()))
-                  .header("Content-Type", "application/json")
-                  .POST(HttpRequest.BodyPublishers.ofByteArray(json(body))),
-              token,
-              TIMEOUT);
+      HttpResponse<String> res;
+      try {
+        res =
+            HttpCalls.send(
+                base,
+                HttpRequest.newBuilder(
+                        HttpCalls.at(base, "/sessions/" + HttpCalls.encode(id) + "/" + verb()))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(json(body))),
+                token,
+                TIMEOUT);
+      } catch (CommandFailure f) {
+        throw new CommandFailure(f.exitCode(), f.getMessage() + retryWith, f.getCause());
+      }
       (res.statusCode() == 202 ? spec.commandLine().getOut() : spec.commandLine().getErr())
           .println(res.body());
       return switch (res.statusCode()) {

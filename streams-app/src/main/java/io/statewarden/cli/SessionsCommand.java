@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -69,7 +70,9 @@ final class SessionsCommand {
     @Option(
         names = "--output",
         defaultValue = "table",
-        description = "table or json (default ${DEFAULT-VALUE}).")
+        description =
+            "table, json, or ids (the session ids alone, one a line, for `session retry -`;"
+                + " default ${DEFAULT-VALUE}).")
     String output;
 
     @Option(
@@ -88,9 +91,9 @@ final class SessionsCommand {
 
     @Override
     public Integer call() throws InterruptedException, IOException {
-      if (!output.equals("table") && !output.equals("json")) {
+      if (!List.of("table", "json", "ids").contains(output)) {
         throw new ParameterException(
-            spec.commandLine(), "Invalid value for option '--output': expected table or json");
+            spec.commandLine(), "Invalid value for option '--output': expected table, json or ids");
       }
       URI base = HttpCalls.base(spec, url);
       String token = HttpCalls.token(tokenFile, "STATEWARDEN_HTTP_TOKEN");
@@ -113,6 +116,11 @@ final class SessionsCommand {
         body.set("sessions", sessions);
         body.put("next", next);
         out.println(body);
+      } else if (output.equals("ids")) {
+        sessions.forEach(s -> out.println(s.get("sessionId").asText()));
+        if (next != null) {
+          spec.commandLine().getErr().println("more: --after " + next);
+        }
       } else {
         out.printf(
             "%-36s %-20s %7s %-24s %s%n", "SESSION", "PROTOCOL", "VERSION", "STATE", "ENTERED");

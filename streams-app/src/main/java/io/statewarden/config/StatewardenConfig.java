@@ -82,6 +82,15 @@ public final class StatewardenConfig extends AbstractConfig {
   public static final String HTTP_TOKEN_FILE = "statewarden.http.token.file";
   public static final String HTTP_OPERATOR_TOKEN = "statewarden.http.operator.token";
   public static final String HTTP_OPERATOR_TOKEN_FILE = "statewarden.http.operator.token.file";
+  public static final String HTTP_OPERATOR_TOKENS_FILE = "statewarden.http.operator.tokens.file";
+
+  /** An operator's name in {@link #HTTP_OPERATOR_TOKENS_FILE}: what the audit records. */
+  public static final java.util.regex.Pattern OPERATOR_NAME =
+      java.util.regex.Pattern.compile("[A-Za-z0-9._@-]{1,64}");
+
+  /** The least length of a personal operator token. */
+  public static final int MIN_OPERATOR_TOKEN_LENGTH = 16;
+
   public static final String HTTP_ALLOW_ANONYMOUS = "statewarden.http.allow-anonymous";
   public static final String HTTP_READ_TIMEOUT_MS = "statewarden.http.read.timeout.ms";
   public static final String HTTP_MAX_CONNECTIONS = "statewarden.http.max.connections";
@@ -277,6 +286,19 @@ public final class StatewardenConfig extends AbstractConfig {
               "File holding the operator token (surrounding whitespace trimmed); used when "
                   + HTTP_OPERATOR_TOKEN
                   + " is unset.")
+          .define(
+              HTTP_OPERATOR_TOKENS_FILE,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              "File of personal operator tokens, one 'name:token' a line ('#' comments and blank"
+                  + " lines skipped; names [A-Za-z0-9._@-], tokens at least "
+                  + MIN_OPERATOR_TOKEN_LENGTH
+                  + " characters, both unique). A command sent with one is audited under that"
+                  + " name, whatever the request says. Read on start (restart to change it). May"
+                  + " be set with or without "
+                  + HTTP_OPERATOR_TOKEN
+                  + " (the shared token, whose holder names the operator). Never logged.")
           .define(
               HTTP_ALLOW_ANONYMOUS,
               Type.BOOLEAN,
@@ -596,6 +618,63 @@ public final class StatewardenConfig extends AbstractConfig {
           "equals " + HTTP_TOKEN + ": the operator token must differ from the read token");
     }
     return token;
+  }
+
+  /**
+   * The personal operator tokens of {@link #HTTP_OPERATOR_TOKENS_FILE}, operator name to token, in
+   * file order; empty when it is unset. Problems name the file and line, never a token.
+   *
+   * @throws ConfigException when the file cannot be read, holds no token, or has a bad line, a
+   *     duplicate name or token, a short token, or a token that is also the read or shared token
+   */
+  public Map<String, String> operatorTokens() {
+    String file = getString(HTTP_OPERATOR_TOKENS_FILE);
+    if (file.isEmpty()) return Map.of();
+    String shared = operatorToken();
+    String read = httpToken();
+    Map<String, String> tokens = new java.util.LinkedHashMap<>();
+    Set<String> seen = new java.util.HashSet<>();
+    List<String> lines = readSecret(HTTP_OPERATOR_TOKENS_FILE, file, "tokens").lines().toList();
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i).strip();
+      if (line.isEmpty() || line.startsWith("#")) continue;
+      String where = "line " + (i + 1) + ": ";
+      int colon = line.indexOf(':');
+      String name = colon < 0 ? line : line.substring(0, colon).strip();
+      String token = colon < 0 ? "" : line.substring(colon + 1).strip();
+      String problem = null;
+      if (colon < 0 || !OPERATOR_NAME.matcher(name).matches()) {
+        problem = "expected 'name:token' with a name of " + OPERATOR_NAME.pattern();
+      } else if (token.length() < MIN_OPERATOR_TOKEN_LENGTH || token.matches(".*\\s.*")) {
+        problem =
+            "the token of "
+                + name
+                + " must be at least "
+                + MIN_OPERATOR_TOKEN_LENGTH
+                + " characters, without spaces";
+      } else if (tokens.containsKey(name)) {
+        problem = "operator " + name + " is listed twice";
+      } else if (!seen.add(token)) {
+        problem = "the token of " + name + " is another operator's too";
+      } else if (token.equals(read) || token.equals(shared)) {
+        problem =
+            "the token of "
+                + name
+                + " is also the "
+                + (token.equals(read)
+                    ? "read token (" + HTTP_TOKEN
+                    : "shared token (" + HTTP_OPERATOR_TOKEN)
+                + "): each role and person needs its own";
+      }
+      if (problem != null) {
+        throw new ConfigException(HTTP_OPERATOR_TOKENS_FILE, file, where + problem);
+      }
+      tokens.put(name, token);
+    }
+    if (tokens.isEmpty()) {
+      throw new ConfigException(HTTP_OPERATOR_TOKENS_FILE, file, "the tokens file has no token");
+    }
+    return java.util.Collections.unmodifiableMap(tokens);
   }
 
   /** The signing key, from {@link #SIGNING_KEY} or else {@link #SIGNING_KEY_FILE}; or null. */

@@ -49,7 +49,15 @@ public record Command(
 
   /** What the audit says of it: the command, who and why. */
   String describe() {
+    return describe(null);
+  }
+
+  /**
+   * @param under the protocol version a retry applied ({@code name@version}), or null
+   */
+  String describe(String under) {
     return kind.label()
+        + (under == null ? "" : " under " + under)
         + (to == null ? "" : " to " + to)
         + (set.isEmpty() ? "" : " set " + new java.util.TreeMap<>(set))
         + (reopen ? " (reopen)" : "")

@@ -436,6 +436,12 @@ public final class Engine {
       return unchanged(current, session, out);
     }
     remember(after, command.commandId());
+    if (command.kind() == Command.Kind.RETRY
+        && !after.eventIds.contains(session.failed.eventId())) {
+      // the re-applied event is now accepted: its producer's resend is a DUPLICATE, as for any
+      // accepted event (one sent to onError is remembered already)
+      remember(after, session.failed.eventId());
+    }
     return new Result(after, true, out);
   }
 

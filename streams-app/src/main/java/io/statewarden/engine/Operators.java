@@ -105,7 +105,11 @@ final class Operators {
               ex.getMessage() + " (" + command.describe() + ")"));
       return null;
     }
-    out.add(Audits.accepted(seen, session, moved, null, command.describe()));
+    // a retry names the version it applied (the latest loaded when decided), so a replay with
+    // other versions loaded shows where it differs
+    String under =
+        command.kind() == Command.Kind.RETRY ? moved.protocol + "@" + moved.version : null;
+    out.add(Audits.accepted(seen, session, moved, null, command.describe(under)));
     return moved;
   }
 

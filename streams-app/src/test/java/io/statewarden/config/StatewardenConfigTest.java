@@ -190,6 +190,48 @@ class StatewardenConfigTest {
   }
 
   @Test
+  void shouldReadPersonalOperatorTokensAndRefuseBadLinesWithoutShowingAToken() throws Exception {
+    // given a tokens file set through the environment
+    Path file = dir.resolve("operators");
+    Files.writeString(
+        file, "# operators\n\nalice: alice-token-0123456789\nbob:bob-token-0123456789ab\n");
+    Map<String, String> env =
+        Map.of(
+            "STATEWARDEN_HTTP_TOKEN",
+            "read-token-0123456789",
+            "STATEWARDEN_HTTP_OPERATOR_TOKENS_FILE",
+            file.toString());
+
+    // then
+    assertThat(StatewardenConfig.load(null, env).operatorTokens())
+        .containsExactly(
+            Map.entry("alice", "alice-token-0123456789"),
+            Map.entry("bob", "bob-token-0123456789ab"));
+    assertThat(StatewardenConfig.load(null, Map.of()).operatorTokens()).isEmpty();
+
+    // and each bad file is refused naming the setting and line, never the token
+    for (String[] bad :
+        new String[][] {
+          {"alice alice-token-0123456789\n", "line 1: expected 'name:token'"},
+          {"al ice:alice-token-0123456789\n", "line 1: expected 'name:token'"},
+          {"alice:short-token\n", "at least 16 characters"},
+          {"alice:alice-token-0123456789\nalice:other-token-0123456789\n", "listed twice"},
+          {"alice:alice-token-0123456789\nbob:alice-token-0123456789\n", "another operator's"},
+          {"carol:read-token-0123456789\n", "line 1: the token of carol is also the read token"},
+          {"# nobody\n", "no token"}
+        }) {
+      Files.writeString(file, bad[0]);
+      assertThatThrownBy(() -> StatewardenConfig.load(null, env).operatorTokens())
+          .as(bad[0])
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining(StatewardenConfig.HTTP_OPERATOR_TOKENS_FILE)
+          .hasMessageContaining(bad[1])
+          .hasMessageNotContaining("token-0123456789")
+          .hasMessageNotContaining("short-token");
+    }
+  }
+
+  @Test
   void shouldReadTheHttpTokenFromSettingEnvironmentOrFileAndNeverShowIt() throws Exception {
     assertThat(StatewardenConfig.load(null, Map.of()).httpToken()).isNull();
 

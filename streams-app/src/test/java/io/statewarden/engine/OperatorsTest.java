@@ -261,6 +261,45 @@ class OperatorsTest {
   }
 
   @Test
+  void shouldTreatTheRetriedEventSentAgainAsADuplicate() {
+    // given Go rejected GUARD_ERROR under v1, then retried under v2 (it moves A to B)
+    Engine v1 = EngineTest.engine(guarded(1, BROKEN, ""));
+    Event go = Event.of("s", "e2", "guarded", "Go", 2_000).withPayload(Map.of("n", 3L));
+    Session kept = v1.onEvent(open(v1, "guarded"), go).session();
+    Engine v2 = EngineTest.engine(guarded(1, BROKEN, ""), guarded(2, FIXED, ""));
+    Session retried = v2.onCommand(kept, retry("c1", 5_000)).session();
+
+    // when its producer sends the same Go again
+    Result resent = v2.onEvent(retried, go);
+
+    // then it is a duplicate: the retry accepted it
+    assertThat(audit(resent).decision()).isEqualTo(Decision.DUPLICATE);
+    assertThat(resent.changed()).isFalse();
+    assertThat(retried.eventIds()).contains("e2", "c1").doesNotHaveDuplicates();
+  }
+
+  @Test
+  void shouldNameTheVersionARetryAppliedInItsAudit() {
+    // given a kept Go, and v2 and v3 loaded: the retry takes the latest
+    Engine v1 = EngineTest.engine(guarded(1, BROKEN, ""));
+    Session kept =
+        v1.onEvent(
+                open(v1, "guarded"),
+                Event.of("s", "e2", "guarded", "Go", 2_000).withPayload(Map.of("n", 3L)))
+            .session();
+    Engine v3 =
+        EngineTest.engine(
+            guarded(1, BROKEN, ""), guarded(2, FIXED, ""), guarded(3, "event.payload.n > 1", ""));
+
+    // when
+    Result r = v3.onCommand(kept, retry("c1", 5_000));
+
+    // then the audit says which version applied it, as the transition does
+    assertThat(audit(r).detail()).isEqualTo("retry under guarded@3 by bob: guard fixed in v2");
+    assertThat(only(r, Transition.class).get(0).protocolVersion()).isEqualTo(3);
+  }
+
+  @Test
   void shouldRetryFromARetryableOnErrorStateBackIntoTheStateTheEventFailedIn() {
     // given v1 sends the failed Go to ERR (final FAILED, retryable)
     Engine v1 = EngineTest.engine(guarded(1, BROKEN, "onError: ERR"));
