@@ -23,6 +23,6 @@ class SessionsCommandTest {
   void shouldExit2OnAnUnknownOutputFormat() {
     Cli.Run r = Cli.main("sessions", "list", "--output", "yaml").assertNoStackTrace();
     assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err()).contains("expected table or json");
+    assertThat(r.err()).contains("expected table, json or ids");
   }
 }
