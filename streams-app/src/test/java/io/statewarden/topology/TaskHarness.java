@@ -1,5 +1,7 @@
 package io.statewarden.topology;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.statewarden.config.Topics;
 import io.statewarden.engine.Engine;
 import io.statewarden.engine.Event;
@@ -54,7 +56,10 @@ final class TaskHarness {
   final List<AuditRecord> audits = new ArrayList<>();
   final List<Backout> backouts = new ArrayList<>();
   final List<Record<?, ?>> deadLetters = new ArrayList<>();
+
+  /** Timer records written (a batch counts once). */
   int timersWritten;
+
   int aborts;
 
   /** Faults armed for the next step. */
@@ -151,12 +156,13 @@ final class TaskHarness {
       String child = f.childName().orElseThrow();
       switch (child) {
         case TopologyFactory.TIMERS_SINK -> {
-          ProtocolEvent t = (ProtocolEvent) ((RecordMac.ToSign) r.value()).value();
-          log.add(
-              new Logged(
-                  r.key(),
-                  new EngineProcessor.TimerDue(TimerRecords.deadline(t), TimerRecords.seq(t)),
-                  r.timestamp()));
+          RecordMac.ToSign signed = (RecordMac.ToSign) r.value();
+          assertThat(signed.key()).isEqualTo(r.key());
+          Object timer = TimerRecords.read((ProtocolEvent) signed.value());
+          if (timer instanceof EngineProcessor.TimersDue) {
+            assertThat(signed.partition()).as("a batch goes to the task's partition").isZero();
+          }
+          log.add(new Logged(r.key(), timer, r.timestamp()));
           timersWritten++;
         }
         case TopologyFactory.TRANSITIONS_SINK -> transitions.add((Transition) r.value());
