@@ -153,7 +153,7 @@ public final class StatewardenConfig extends AbstractConfig {
           .define(
               PUNCTUATION_MAX_FIRES,
               Type.INT,
-              1000,
+              5000,
               Range.atLeast(1),
               Importance.MEDIUM,
               "Most due sessions one punctuation fires before it yields to record processing.")
