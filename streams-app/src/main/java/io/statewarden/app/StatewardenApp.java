@@ -106,7 +106,8 @@ public final class StatewardenApp implements AutoCloseable {
             config.kafka(),
             catchUp,
             metrics,
-            mac);
+            mac,
+            config.getBoolean(StatewardenConfig.PUNCTUATION_BATCH));
     HttpApi http =
         new HttpApi(
             config.getString(StatewardenConfig.HTTP_HOST),

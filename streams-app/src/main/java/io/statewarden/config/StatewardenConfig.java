@@ -66,6 +66,7 @@ public final class StatewardenConfig extends AbstractConfig {
   public static final String PROTOCOLS_DIRS = "statewarden.protocols.dirs";
   public static final String PUNCTUATION_INTERVAL_MS = "statewarden.punctuation.interval.ms";
   public static final String PUNCTUATION_MAX_FIRES = "statewarden.punctuation.max.fires";
+  public static final String PUNCTUATION_BATCH = "statewarden.punctuation.batch";
   public static final String HISTORY_LIMIT = "statewarden.history.limit";
   public static final String EVENT_ID_MEMORY = "statewarden.event.id.memory";
   public static final String RETENTION_MS = "statewarden.retention.ms";
@@ -161,10 +162,18 @@ public final class StatewardenConfig extends AbstractConfig {
           .define(
               PUNCTUATION_MAX_FIRES,
               Type.INT,
-              1000,
+              5000,
               Range.atLeast(1),
               Importance.MEDIUM,
               "Most due sessions one punctuation fires before it yields to record processing.")
+          .define(
+              PUNCTUATION_BATCH,
+              Type.BOOLEAN,
+              true,
+              Importance.LOW,
+              "Log the deadlines one punctuation finds due as one timer record of the task's"
+                  + " partition (decision 0023); false: one timer record per deadline, the format"
+                  + " versions before 0023 read (for a rolling upgrade from one).")
           .define(
               HISTORY_LIMIT,
               Type.INT,

@@ -36,6 +36,13 @@ public final class Engine {
   public static final String TIMER_TYPE = "statewarden.DeadlineDue";
 
   /**
+   * The event type reserved for statewarden's batched timer records (docs/decisions/0023): one
+   * record carries the deadlines a task found due in one punctuation. Reserved like {@link
+   * #TIMER_TYPE}.
+   */
+  public static final String TIMERS_TYPE = "statewarden.DeadlinesDue";
+
+  /**
    * What the session's partition holds now, for the concurrency cap: its live (not final) sessions
    * of a protocol, any version. The topology derives it from the partition's store.
    */
@@ -139,6 +146,7 @@ public final class Engine {
   public Result onEvent(Session current, Event event, Occupancy occupancy) {
     List<Output> out = new ArrayList<>(4);
     if (TIMER_TYPE.equals(event.type())
+        || TIMERS_TYPE.equals(event.type())
         || Command.TYPE.equals(event.type())
         || Migration.TYPE.equals(event.type())) {
       // before anything else, deadlines due by its timestamp included: it changes no session

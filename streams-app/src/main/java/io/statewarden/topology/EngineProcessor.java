@@ -35,9 +35,11 @@ import org.slf4j.LoggerFactory;
  * again from the last commit: never a lost output, never a good input dead-lettered.
  *
  * <p>Live, a wall-clock punctuator takes due sessions out of the session state in bounded batches
- * and writes one timer record per due session to the events topic; the deadline fires when that
- * record is read back, so the log decides the order of timeouts and events. In a replay there is no
- * punctuator: only the timers already in the log fire.
+ * and writes them, in due order, as one timer record to the task's own partition of the events
+ * topic (more only where one would pass {@link TimerRecords#MAX_BATCH_BYTES}); each deadline fires
+ * when that record is read back, in that order, so the log decides the order of timeouts and events
+ * (docs/decisions/0004, 0023). In a replay there is no punctuator: only the timers already in the
+ * log fire.
  */
 final class EngineProcessor implements Processor<String, Object, String, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(EngineProcessor.class);
@@ -47,6 +49,9 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
    * written, kept for the record (the rule does not read it: docs/decisions/0006).
    */
   record TimerDue(long deadline, long seq) {}
+
+  /** A logged batch of timers, fired in this order, each as its own {@link TimerDue}. */
+  record TimersDue(List<TimerRecords.Due> due) {}
 
   private final Engine engine;
   private final TopologyFactory.Settings settings;
@@ -92,6 +97,22 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
       migrate(record, m);
       return;
     }
+    if (record.value() instanceof TimersDue batch) {
+      // each as the single timer record of that session would be: same rule, same outputs
+      for (TimerRecords.Due d : batch.due()) {
+        processOne(
+            new Record<>(
+                d.sessionId(),
+                new TimerDue(d.deadline(), d.seq()),
+                d.deadline(),
+                record.headers()));
+      }
+      return;
+    }
+    processOne(record);
+  }
+
+  private void processOne(Record<String, Object> record) {
     String key = record.key();
     Session current;
     Result r;
@@ -219,8 +240,11 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
       Migration more = m.next(m.chunk() + 1, at);
       context.forward(
           new Record<String, Object>(
-              record.key(), new RecordMac.ToSign(record.key(), MigrationRecords.of(more)), at),
-          TopologyFactory.TIMERS_SINK); // to this partition: see TopologyFactory's partitioner
+              record.key(),
+              new RecordMac.ToSign(
+                  record.key(), MigrationRecords.of(more), context.taskId().partition()),
+              at),
+          TopologyFactory.TIMERS_SINK); // to this partition, whatever its key
     }
   }
 
@@ -303,26 +327,46 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
   }
 
   /**
-   * Writes a timer record for each session due by wall-clock {@code now}: at most a batch, then
-   * yields.
+   * Logs the sessions due by wall-clock {@code now}, at most {@code maxFiresPerPunctuation}, then
+   * yields: as one batch record (decision 0023), or with {@code batchTimers} off as one record per
+   * session, the format earlier versions read.
    */
   void emitDue(long now) {
     quarantine();
     if (!gate.isOpen()) {
       return; // still reading the input that waited when the task started: it is logged first
     }
-    for (MutableSessionState.Due due : state.takeDue(now, settings.maxFiresPerPunctuation())) {
-      Session s = state.get(due.sessionId());
+    List<MutableSessionState.Due> taken =
+        new ArrayList<>(state.takeDue(now, settings.maxFiresPerPunctuation()));
+    taken.sort(java.util.Comparator.comparingLong(MutableSessionState.Due::deadline)); // due order
+    List<TimerRecords.Due> due = new ArrayList<>();
+    for (MutableSessionState.Due d : taken) {
+      Session s = state.get(d.sessionId());
       if (s == null) {
         continue; // cannot happen: a deleted session's entry left the index with its put
       }
-      context.forward(
-          new Record<String, Object>(
-              due.sessionId(),
-              new RecordMac.ToSign(due.sessionId(), TimerRecords.of(s, due.deadline())),
-              due.deadline()),
-          TopologyFactory.TIMERS_SINK); // signed by the sink: only statewarden's timers fire
+      if (!settings.batchTimers()) {
+        forwardTimer(d.sessionId(), TimerRecords.of(s, d.deadline()), d.deadline(), -1);
+        continue;
+      }
+      due.add(new TimerRecords.Due(d.sessionId(), d.deadline(), s.seq()));
     }
+    if (due.isEmpty()) {
+      return;
+    }
+    int partition = context.taskId().partition();
+    for (List<TimerRecords.Due> batch : TimerRecords.split(due, settings.maxRecordBytes())) {
+      long last = batch.get(batch.size() - 1).deadline();
+      forwardTimer(
+          TimerRecords.batchKey(partition), TimerRecords.batch(partition, batch), last, partition);
+    }
+  }
+
+  /** Signed by the sink: only statewarden's timers fire. */
+  private void forwardTimer(String key, Object timer, long timestamp, int partition) {
+    context.forward(
+        new Record<String, Object>(key, new RecordMac.ToSign(key, timer, partition), timestamp),
+        TopologyFactory.TIMERS_SINK);
   }
 
   @Override

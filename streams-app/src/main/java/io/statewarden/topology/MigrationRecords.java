@@ -67,11 +67,6 @@ public final class MigrationRecords {
     return Migration.TYPE.equals(e.getType());
   }
 
-  /** The partition a migration record is written to, or -1 when {@code e} is none. */
-  static int partitionOf(ProtocolEvent e) {
-    return isMigration(e) ? number(e.getPayload(), PARTITION) : -1;
-  }
-
   /**
    * The migration a signed record holds.
    *

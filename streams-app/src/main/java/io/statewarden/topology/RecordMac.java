@@ -194,8 +194,23 @@ public final class RecordMac {
     }
   }
 
-  /** A value for the events topic that the sink's {@link Signing} serializer signs. */
-  record ToSign(String key, Object value) {}
+  /**
+   * A value for the events topic that the sink's {@link Signing} serializer signs; {@code
+   * partition} is where it goes, or -1 for the partition of its key.
+   */
+  record ToSign(String key, Object value, int partition) {
+    ToSign(String key, Object value) {
+      this(key, value, -1);
+    }
+
+    /** A sink's partitioner: the value's partition when it names one, else the key's. */
+    static java.util.Optional<java.util.Set<Integer>> partitions(
+        String topic, String key, Object value, int numPartitions) {
+      return value instanceof ToSign t && t.partition() >= 0
+          ? java.util.Optional.of(java.util.Set.of(t.partition()))
+          : java.util.Optional.empty();
+    }
+  }
 
   /**
    * Serializes the value of a {@link ToSign} with the given serializer, then signs the record key,

@@ -70,7 +70,9 @@ public final class TopologyFactory {
 
   /**
    * What the processors need besides the engine. {@code mac} signs the records statewarden writes
-   * into the events topic and verifies the ones it reads there (docs/decisions/0008).
+   * into the events topic and verifies the ones it reads there (docs/decisions/0008); {@code
+   * batchTimers} logs the timers of a punctuation as one record (decision 0023), off: one record
+   * per timer, as earlier versions did.
    */
   public record Settings(
       Topics topics,
@@ -81,7 +83,32 @@ public final class TopologyFactory {
       Map<String, ?> serdeConfig,
       CatchUp catchUp,
       Metrics metrics,
-      RecordMac mac) {
+      RecordMac mac,
+      boolean batchTimers) {
+    /** As below, logging due timers in batches (decision 0023). */
+    public Settings(
+        Topics topics,
+        long punctuationIntervalMs,
+        int maxFiresPerPunctuation,
+        int maxRecordBytes,
+        String instanceId,
+        Map<String, ?> serdeConfig,
+        CatchUp catchUp,
+        Metrics metrics,
+        RecordMac mac) {
+      this(
+          topics,
+          punctuationIntervalMs,
+          maxFiresPerPunctuation,
+          maxRecordBytes,
+          instanceId,
+          serdeConfig,
+          catchUp,
+          metrics,
+          mac,
+          true);
+    }
+
     /** For input handed over synchronously (a replay): the catch-up gate opens at once. */
     public Settings(
         Topics topics,
@@ -153,14 +180,17 @@ public final class TopologyFactory {
                 "Expected a ProtocolEvent, but the schema gave "
                     + (decoded == null ? "null" : decoded.getClass().getName()));
           }
-          if (TimerRecords.isTimer(e) && origin == DecodeProcessor.Origin.TIMER) {
-            return new EngineProcessor.TimerDue(TimerRecords.deadline(e), TimerRecords.seq(e));
-          }
-          if (CommandRecords.isCommand(e) && origin == DecodeProcessor.Origin.TIMER) {
-            return CommandRecords.read(key, e, ts, input);
-          }
-          if (MigrationRecords.isMigration(e) && origin == DecodeProcessor.Origin.TIMER) {
-            return MigrationRecords.read(e, ts, input);
+          if (origin == DecodeProcessor.Origin.TIMER) {
+            // statewarden's own records, by type
+            if (TimerRecords.isTimer(e)) {
+              return TimerRecords.read(e);
+            }
+            if (CommandRecords.isCommand(e)) {
+              return CommandRecords.read(key, e, ts, input);
+            }
+            if (MigrationRecords.isMigration(e)) {
+              return MigrationRecords.read(e, ts, input);
+            }
           }
           // any other record of a reserved type reaches the engine as an event, which rejects
           // it RESERVED_TYPE
@@ -218,20 +248,9 @@ public final class TopologyFactory {
       // the two writers of the events topic sign what they write (docs/decisions/0008)
       RecordMac.Signing signed = new RecordMac.Signing(avroOut, s.mac());
       topology.addSink(NORMALIZED_SINK, t.events(), keys, signed, DECODE_JSON);
-      // a migration's continuation goes back to the partition it came from, whatever its key
-      topology.addSink(
-          TIMERS_SINK,
-          t.events(),
-          keys,
-          signed,
-          (topic, key, value, n) -> {
-            int p =
-                value instanceof RecordMac.ToSign ts && ts.value() instanceof ProtocolEvent e
-                    ? MigrationRecords.partitionOf(e)
-                    : -1;
-            return p < 0 ? java.util.Optional.empty() : java.util.Optional.of(java.util.Set.of(p));
-          },
-          ENGINE);
+      // a batch of timers and a migration's continuation go to the task's own partition, named
+      // by the value (decisions 0023 and 0018)
+      topology.addSink(TIMERS_SINK, t.events(), keys, signed, RecordMac.ToSign::partitions, ENGINE);
     }
     topology.addStateStore(
         Stores.keyValueStoreBuilder(

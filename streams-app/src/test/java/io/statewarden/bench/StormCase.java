@@ -22,12 +22,48 @@ final class StormCase {
   void run() throws Exception {
     int n = Bench.intProp("bench.storm", 200_000);
     int rate = Bench.intProp("bench.rate", 2_000);
-    String input = "storm.input";
+    // settings compared in one run, one storm each, in this order: "k=v,k=v;k=v" ("" = shipped)
+    String[] variants = System.getProperty("bench.storm.variants", "").split(";", -1);
+    List<List<String>> rows = new ArrayList<>();
+    for (int v = 0; v < variants.length; v++) {
+      Map<String, Object> settings = new java.util.LinkedHashMap<>();
+      for (String kv : variants[v].split(",")) {
+        if (kv.contains("=")) {
+          settings.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        }
+      }
+      String label = settings.isEmpty() ? "shipped defaults" : variants[v];
+      System.out.printf("  storm %d of %d: %s%n", v + 1, variants.length, label);
+      List<String> row = new ArrayList<>();
+      row.add(label);
+      row.addAll(storm(n, rate, "storm.input." + v, settings));
+      rows.add(row);
+    }
+    Bench.table(
+        "Timer storm (live events at "
+            + rate
+            + "/s; times in ms as a read_committed consumer"
+            + " sees them)",
+        List.of(
+            "settings",
+            "deadlines due within 1 s",
+            "timeouts seen",
+            "storm lasted s",
+            "timeouts fired/s",
+            "lateness p50 / p99 / max",
+            "event latency before p50 / p99",
+            "event latency during p50 / p99",
+            "after p50 / p99"),
+        rows);
+  }
+
+  private List<String> storm(int n, int rate, String input, Map<String, Object> settings)
+      throws Exception {
     b.createTopics(input);
     String appId = b.nextAppId("storm");
-    StatewardenApp app = b.startStatewarden(appId, input, Map.of());
+    StatewardenApp app = b.startStatewarden(appId, input, settings);
     Bench.SwTopics t = Bench.SwTopics.of(appId);
-    List<List<String>> rows = new ArrayList<>();
+    List<String> row;
     try {
       Bench.awaitRunning(app.streams(), Duration.ofSeconds(60));
       long s0 = System.currentTimeMillis() + Bench.intProp("bench.storm.lead.s", 60) * 1000L;
@@ -80,7 +116,7 @@ final class StormCase {
       long[] before = Bench.sorted(live.latencies("live-", s0 - 8_000, s0));
       long[] during = Bench.sorted(live.latencies("live-", s0, lastFire));
       long[] after = Bench.sorted(live.latencies("live-", lastFire, Long.MAX_VALUE));
-      rows.add(
+      row =
           List.of(
               Bench.f("%,d", n),
               Bench.f("%,d", lateness.size()),
@@ -95,27 +131,13 @@ final class StormCase {
               Bench.f(
                   "%d / %d (%,d events)",
                   Bench.percentile(during, 50), Bench.percentile(during, 99), during.length),
-              Bench.f("%d / %d", Bench.percentile(after, 50), Bench.percentile(after, 99))));
+              Bench.f("%d / %d", Bench.percentile(after, 50), Bench.percentile(after, 99)));
       if (lateness.size() != n) {
         System.out.printf("  WARNING: %,d of %,d storm timeouts seen%n", lateness.size(), n);
       }
     } finally {
       app.close();
     }
-    Bench.table(
-        "Timer storm (live events at "
-            + rate
-            + "/s; times in ms as a read_committed consumer"
-            + " sees them)",
-        List.of(
-            "deadlines due within 1 s",
-            "timeouts seen",
-            "storm lasted s",
-            "timeouts fired/s",
-            "lateness p50 / p99 / max",
-            "event latency before p50 / p99",
-            "event latency during p50 / p99",
-            "after p50 / p99"),
-        rows);
+    return row;
   }
 }

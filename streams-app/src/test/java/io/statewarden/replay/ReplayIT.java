@@ -7,6 +7,7 @@ import io.statewarden.schema.Transition;
 import io.statewarden.testsupport.Deployment;
 import io.statewarden.testsupport.KafkaInfra;
 import io.statewarden.testsupport.RealKafka;
+import io.statewarden.topology.TimerRecords;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -200,6 +201,30 @@ public class ReplayIT {
           .anyMatch(t -> "EXPIRED".equals(t.getTo()))
           .anyMatch(t -> "Tick".equals(t.getEventType()));
       d.stop();
+      // the deadlines were logged in batches, each in its task's partition (decision 0023)
+      List<org.apache.kafka.clients.consumer.ConsumerRecord<String, Object>> timers =
+          OutputReader.readAll(infra.clientConfig(), d.topics.events()).stream()
+              .filter(
+                  r ->
+                      r.value() instanceof io.statewarden.schema.ProtocolEvent e
+                          && e.getType().startsWith("statewarden.Deadline"))
+              .toList();
+      assertThat(timers)
+          .isNotEmpty()
+          .allSatisfy(
+              r -> {
+                var e = (io.statewarden.schema.ProtocolEvent) r.value();
+                assertThat(e.getType()).isEqualTo(TimerRecords.BATCH_TYPE);
+                assertThat(r.key()).isEqualTo("statewarden.timers/" + r.partition());
+              })
+          .anySatisfy(
+              r ->
+                  assertThat(
+                          ((io.statewarden.schema.ProtocolEvent) r.value())
+                              .getPayload()
+                              .get("count"))
+                      .isNotEqualTo(1L));
+      assertThat(timers.stream().map(r -> r.partition()).distinct()).hasSize(3);
 
       Cli first = replay(d, "--output-prefix", "r1.", "--verify");
       assertThat(first.exit()).as(first.out()).isZero();

@@ -163,6 +163,58 @@ class EngineProcessorProperties {
     assertThat(task.deadLetters).isEmpty();
   }
 
+  /**
+   * A log with batched timers gives exactly the outputs, in the same order, of that log with each
+   * batch written out as one single timer record per deadline (the per-session path of earlier
+   * versions): the batch fires its deadlines in its order, each as its own record would.
+   */
+  @Property(tries = 300, shrinking = ShrinkingMode.FULL)
+  void aBatchOfTimersFiresAsItsSingleTimerRecordsWould(@ForAll("schedules") List<Action> schedule) {
+    TaskHarness live = new TaskHarness(ENGINE, 1000, T);
+    int ids = 0;
+    for (Action a : schedule) {
+      if (a instanceof Produce p) {
+        live.produce(
+            Event.of("s" + p.session(), "e" + ids++, "m", p.type(), live.wallClock + p.offsetMs()));
+      } else if (a instanceof Read r) {
+        for (int i = 0; i < r.n(); i++) live.deliver();
+      } else if (a instanceof Tick t) {
+        live.punctuate(live.wallClock + t.advanceMs());
+      }
+    }
+    for (int round = 0; round < 20; round++) {
+      live.punctuate(live.wallClock + 15_000);
+      while (live.deliver()) {}
+    }
+
+    TaskHarness batched = replay(live.log, false);
+    TaskHarness single = replay(live.log, true);
+    assertThat(batched.transitions).isEqualTo(single.transitions);
+    assertThat(batched.audits).isEqualTo(single.audits);
+    assertThat(batched.backouts).isEqualTo(single.backouts);
+    assertThat(batched.deadLetters).isEmpty();
+  }
+
+  /** A fresh task that reads {@code log} through, with no punctuation (as a replay does). */
+  static TaskHarness replay(List<TaskHarness.Logged> log, boolean asSingleTimers) {
+    TaskHarness r = new TaskHarness(ENGINE, 1000, T);
+    for (TaskHarness.Logged l : log) {
+      if (asSingleTimers && l.value() instanceof EngineProcessor.TimersDue b) {
+        for (TimerRecords.Due d : b.due()) {
+          r.log.add(
+              new TaskHarness.Logged(
+                  d.sessionId(),
+                  new EngineProcessor.TimerDue(d.deadline(), d.seq()),
+                  d.deadline()));
+        }
+      } else {
+        r.log.add(l);
+      }
+    }
+    while (r.deliver()) {}
+    return r;
+  }
+
   /** The protocol's rules written out for this one protocol, independent of the engine. */
   static final class Reference {
     static final long NONE = Long.MIN_VALUE;
@@ -189,6 +241,16 @@ class EngineProcessorProperties {
     final Map<String, Long> fired = new HashMap<>();
 
     void apply(TaskHarness.Logged r) {
+      if (r.value() instanceof EngineProcessor.TimersDue b) {
+        for (TimerRecords.Due d : b.due()) {
+          apply(
+              new TaskHarness.Logged(
+                  d.sessionId(),
+                  new EngineProcessor.TimerDue(d.deadline(), d.seq()),
+                  d.deadline()));
+        }
+        return;
+      }
       S s = sessions.get(r.key());
       if (r.value() instanceof EngineProcessor.TimerDue t) {
         if (s != null && !s.isFinal() && s.next() != NONE && s.next() <= t.deadline()) {

@@ -35,6 +35,8 @@ import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Only statewarden can make a deadline fire (issue 13, docs/decisions/0008): a producer with write
@@ -53,10 +55,28 @@ class ForgedTimerTest {
 
   @BeforeEach
   void start() throws Exception {
+    start(true);
+  }
+
+  void start(boolean batchTimers) throws Exception {
+    if (driver != null) {
+      driver.close();
+    }
     Engine engine =
         new Engine(
             ProtocolCatalog.builtins(), EngineConfig.DEFAULTS.withRetention(Duration.ofHours(1)));
-    var settings = new TopologyFactory.Settings(Topics.DEFAULTS, 1000, 1000, 4096, "t", Map.of());
+    var settings =
+        new TopologyFactory.Settings(
+            Topics.DEFAULTS,
+            1000,
+            1000,
+            4096,
+            "t",
+            Map.of(),
+            CatchUp.SYNCHRONOUS_INPUT,
+            new io.statewarden.metrics.Metrics(),
+            RecordMac.of(RecordMac.randomKey(), List.of()),
+            batchTimers);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "forged-timer-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -192,22 +212,27 @@ class ForgedTimerTest {
     assertThat(stored("s1")).as("not purged, not rewritten").isEqualTo(before);
   }
 
-  @Test
-  void shouldRejectAReservedTypeRecordWhoseSignatureDoesNotMatch() {
-    // given statewarden's own timer record of s1, as a producer reading the topic sees it
+  @ParameterizedTest(name = "batched timers: {0}")
+  @ValueSource(booleans = {true, false})
+  void shouldRejectAReservedTypeRecordWhoseSignatureDoesNotMatch(boolean batchTimers)
+      throws Exception {
+    // given statewarden's own timer record of s1 and s2 (one batch, or one record each), as a
+    // producer reading the topic sees it
+    start(batchTimers);
     openSession("s1");
     openSession("s2");
     driver.advanceWallClockTime(Duration.ofMillis(5_500));
     List<TestRecord<byte[], byte[]>> timers = log.readRecordsToList();
-    assertThat(timers).hasSize(2);
+    assertThat(timers).hasSize(batchTimers ? 1 : 2);
     TestRecord<byte[], byte[]> genuine = timers.get(0);
-    fired();
+    assertThat(fired()).hasSize(2);
     audits();
     openSession("s3");
     byte[] s3 = stored("s3");
 
-    // when its signature is put on another session's key, on changed value bytes, on a record
-    // with an extra statewarden header, and a made-up signature on a copied timer
+    // when its signature is put on another session's key, on changed value bytes (the batch
+    // naming s3), on a record with an extra statewarden header, and a made-up signature on a
+    // copied timer
     events.pipeInput(
         new TestRecord<>(
             "s3".getBytes(StandardCharsets.UTF_8),
@@ -216,13 +241,13 @@ class ForgedTimerTest {
             genuine.timestamp()));
     ProtocolEvent original =
         (ProtocolEvent) new PlainAvro.De().deserialize(EVENTS, genuine.value());
-    byte[] changed =
-        new PlainAvro.Ser()
-            .serialize(
-                EVENTS,
-                ProtocolEvent.newBuilder(original)
-                    .setPayload(Map.of("deadline", T + 4_000, "seq", 1L))
-                    .build());
+    ProtocolEvent forged =
+        batchTimers
+            ? TimerRecords.batch(0, List.of(new TimerRecords.Due("s3", T + 5_000, 1)))
+            : ProtocolEvent.newBuilder(original)
+                .setPayload(Map.of("deadline", T + 4_000, "seq", 1L))
+                .build();
+    byte[] changed = new PlainAvro.Ser().serialize(EVENTS, forged);
     events.pipeInput(
         new TestRecord<>(genuine.key(), changed, copy(genuine.headers()), genuine.timestamp()));
     Headers extra = copy(genuine.headers());
@@ -247,6 +272,34 @@ class ForgedTimerTest {
     assertThat(audit.isEmpty()).isTrue();
     assertThat(fired()).isEmpty();
     assertThat(dlq.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldRejectAnUnsignedBatchOfTimersAndFireNothing() {
+    // given s1 due (its deadline T+5s passed on the record clock, not yet on the wall clock)
+    openSession("s1");
+    byte[] s1 = stored("s1");
+
+    // when a producer writes a batch that names it, unsigned, keyed and partitioned as
+    // statewarden's
+    ProtocolEvent forged = TimerRecords.batch(0, List.of(new TimerRecords.Due("s1", T + 5_000, 1)));
+    produce(TimerRecords.batchKey(0), forged, new RecordHeaders(), T + 5_000);
+
+    // then it is audited RESERVED_TYPE under its own key, and s1 neither moves nor is lost
+    assertThat(audits())
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.getSessionId()).isEqualTo("statewarden.timers/0");
+              assertThat(a.getDecision()).isEqualTo(Decision.REJECTED);
+              assertThat(a.getReason()).isEqualTo(RejectReason.RESERVED_TYPE);
+              assertThat(a.getEventType()).isEqualTo(TimerRecords.BATCH_TYPE);
+            });
+    assertThat(fired()).isEmpty();
+    assertThat(stored("s1")).isEqualTo(s1);
+    assertThat(dlq.isEmpty()).isTrue();
+    driver.advanceWallClockTime(Duration.ofMillis(5_500));
+    assertThat(fired()).as("the genuine deadline still fires, once").hasSize(1);
   }
 
   @Test

@@ -1,5 +1,7 @@
 package io.statewarden.topology;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.statewarden.config.Topics;
 import io.statewarden.engine.Engine;
 import io.statewarden.engine.Event;
@@ -54,7 +56,10 @@ final class TaskHarness {
   final List<AuditRecord> audits = new ArrayList<>();
   final List<Backout> backouts = new ArrayList<>();
   final List<Record<?, ?>> deadLetters = new ArrayList<>();
+
+  /** Timer records written (a batch counts once). */
   int timersWritten;
+
   int aborts;
 
   /** Faults armed for the next step. */
@@ -166,18 +171,23 @@ final class TaskHarness {
       String child = f.childName().orElseThrow();
       switch (child) {
         case TopologyFactory.TIMERS_SINK -> {
-          ProtocolEvent t = (ProtocolEvent) ((RecordMac.ToSign) r.value()).value();
+          RecordMac.ToSign signed = (RecordMac.ToSign) r.value();
+          assertThat(signed.key()).isEqualTo(r.key());
+          ProtocolEvent t = (ProtocolEvent) signed.value();
           if (MigrationRecords.isMigration(t)) {
+            assertThat(signed.partition())
+                .as("a continuation goes to the task's partition")
+                .isZero();
             log.add(
                 new Logged(r.key(), MigrationRecords.read(t, r.timestamp(), null), r.timestamp()));
             migrationsWritten++;
             continue;
           }
-          log.add(
-              new Logged(
-                  r.key(),
-                  new EngineProcessor.TimerDue(TimerRecords.deadline(t), TimerRecords.seq(t)),
-                  r.timestamp()));
+          Object timer = TimerRecords.read(t);
+          if (timer instanceof EngineProcessor.TimersDue) {
+            assertThat(signed.partition()).as("a batch goes to the task's partition").isZero();
+          }
+          log.add(new Logged(r.key(), timer, r.timestamp()));
           timersWritten++;
         }
         case TopologyFactory.TRANSITIONS_SINK -> transitions.add((Transition) r.value());

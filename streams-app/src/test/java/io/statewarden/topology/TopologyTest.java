@@ -40,6 +40,7 @@ class TopologyTest {
   static final long T = T0.toEpochMilli();
 
   TopologyTestDriver driver;
+  @org.junit.jupiter.api.io.TempDir java.nio.file.Path stateDir;
   TestInputTopic<String, String> json;
   TestInputTopic<byte[], byte[]> rawJson;
   TestInputTopic<byte[], byte[]> rawAvro;
@@ -53,12 +54,27 @@ class TopologyTest {
   static final RecordMac MAC = RecordMac.of(RecordMac.randomKey(), List.of());
 
   void start(int maxFires, EngineConfig config) throws Exception {
+    start(maxFires, config, 4096, true);
+  }
+
+  void start(int maxFires, EngineConfig config, int maxRecordBytes, boolean batchTimers)
+      throws Exception {
     Engine engine = new Engine(ProtocolCatalog.builtins(), config);
     var settings =
         new TopologyFactory.Settings(
-            Topics.DEFAULTS, 1000, maxFires, 4096, "test-instance", Map.of());
+            Topics.DEFAULTS,
+            1000,
+            maxFires,
+            maxRecordBytes,
+            "test-instance",
+            Map.of(),
+            CatchUp.SYNCHRONOUS_INPUT,
+            new io.statewarden.metrics.Metrics(),
+            MAC,
+            batchTimers);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     driver =
         new TopologyTestDriver(
@@ -254,14 +270,135 @@ class TopologyTest {
 
     TestRecord<String, Object> timer = log.readRecord();
     ProtocolEvent e = (ProtocolEvent) timer.value();
-    assertThat(e.getType()).isEqualTo(TimerRecords.TYPE);
-    assertThat(timer.key()).isEqualTo("s1");
+    assertThat(e.getType()).isEqualTo(TimerRecords.BATCH_TYPE);
+    assertThat(timer.key()).isEqualTo("statewarden.timers/0");
     assertThat(timer.timestamp()).isEqualTo(T + 5_000);
-    assertThat(e.getPayload()).containsEntry("deadline", T + 5_000).containsEntry("seq", 1L);
+    assertThat(e.getPayload())
+        .containsOnly(
+            Map.entry("count", 1L),
+            Map.entry("session.0", "s1"),
+            Map.entry("deadline.0", T + 5_000),
+            Map.entry("seq.0", 1L));
     assertThat(transitions())
         .last()
         .satisfies(t -> assertThat(t.getTrigger()).isEqualTo(Trigger.TIMEOUT));
-    assertThat(log.isEmpty()).as("one timer record per deadline").isTrue();
+    assertThat(log.isEmpty()).as("one timer record per punctuation").isTrue();
+  }
+
+  /** What the deadlines of many sessions, all due in one punctuation, produce. */
+  record Storm(
+      List<TestRecord<byte[], byte[]>> timerRecords,
+      List<TestRecord<String, Object>> transitions,
+      List<TestRecord<String, Object>> audits,
+      List<TestRecord<String, Object>> backouts) {}
+
+  /**
+   * 300 sessions opened in a scrambled order, their deadlines 1 ms apart in another order, all due
+   * when the wall clock moves once.
+   */
+  Storm storm(boolean batchTimers, int maxRecordBytes) throws Exception {
+    start(1000, EngineConfig.DEFAULTS, maxRecordBytes, batchTimers);
+    TestOutputTopic<byte[], byte[]> log =
+        driver.createOutputTopic(
+            Topics.DEFAULTS.events(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    for (int i = 0; i < 300; i++) {
+      String id = "storm-session-" + (i * 7 % 300);
+      send(id, "e1", "InboundContact", T + (i * 113 % 300));
+    }
+    log.readRecordsToList(); // the normalized JSON events
+    transitions.readRecordsToList();
+    audit.readRecordsToList();
+    driver.advanceWallClockTime(Duration.ofMillis(5_500));
+    Storm out =
+        new Storm(
+            log.readRecordsToList(),
+            transitions.readRecordsToList(),
+            audit.readRecordsToList(),
+            backouts.readRecordsToList());
+    driver.close();
+    driver = null;
+    return out;
+  }
+
+  @Test
+  void shouldLogManyDueSessionsAsOneRecordAndFireThemInDueOrderAsSingleTimersWould()
+      throws Exception {
+    Storm single = storm(false, 1 << 20);
+    Storm batched = storm(true, 1 << 20);
+
+    assertThat(single.timerRecords()).as("one record per deadline").hasSize(300);
+    assertThat(batched.timerRecords()).as("one record per punctuation").hasSize(1);
+    TestRecord<byte[], byte[]> record = batched.timerRecords().get(0);
+    assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo("statewarden.timers/0");
+    ProtocolEvent batch =
+        (ProtocolEvent) new PlainAvro.De().deserialize(Topics.DEFAULTS.events(), record.value());
+    assertThat(batch.getType()).isEqualTo(TimerRecords.BATCH_TYPE);
+    assertThat(record.timestamp()).as("stamped with its last deadline").isEqualTo(T + 5_299);
+    // the sessions in due order: the deadlines 1 ms apart, the sessions in the order they opened
+    List<Object> deadlines = new java.util.ArrayList<>();
+    List<String> inOrder = new java.util.ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      deadlines.add(batch.getPayload().get("deadline." + i));
+      inOrder.add(String.valueOf(batch.getPayload().get("session." + i)));
+    }
+    assertThat(deadlines)
+        .isEqualTo(java.util.stream.LongStream.range(0, 300).mapToObj(i -> T + 5_000 + i).toList());
+    List<String> opened = new java.util.ArrayList<>();
+    for (int i = 0; i < 300; i++) opened.add("storm-session-" + (i * 7 % 300));
+    List<String> byDeadline = new java.util.ArrayList<>(opened);
+    byDeadline.sort(java.util.Comparator.comparing(id -> (opened.indexOf(id) * 113) % 300));
+    assertThat(inOrder).isEqualTo(byDeadline);
+
+    // fired in that order, each with exactly the outputs of its single timer record
+    assertThat(batched.transitions()).hasSize(300).isEqualTo(single.transitions());
+    assertThat(batched.transitions())
+        .extracting(TestRecord::key)
+        .as("fired in due order")
+        .isEqualTo(byDeadline);
+    assertThat(batched.audits()).hasSize(300).isEqualTo(single.audits());
+    assertThat(batched.backouts()).hasSize(300).isEqualTo(single.backouts());
+  }
+
+  @Test
+  void shouldSplitABatchThatWouldPassTheRecordLimitAndStillFireEveryDeadlineInOrder()
+      throws Exception {
+    Storm single = storm(false, 1 << 20);
+    Storm batched = storm(true, 4096);
+
+    assertThat(batched.timerRecords())
+        .as("each batch within statewarden.max.record.bytes")
+        .hasSizeBetween(2, 20)
+        .allSatisfy(r -> assertThat(r.value().length).isLessThanOrEqualTo(4096));
+    assertThat(batched.transitions()).hasSize(300).isEqualTo(single.transitions());
+    assertThat(batched.audits()).isEqualTo(single.audits());
+    assertThat(batched.backouts()).isEqualTo(single.backouts());
+  }
+
+  @Test
+  void shouldStillFireASingleTimerRecordOfAnEarlierVersion() throws Exception {
+    start();
+    send("s1", "e1", "InboundContact", T);
+    transitions();
+    audits();
+    ProtocolEvent old =
+        ProtocolEvent.newBuilder()
+            .setEventId("deadline:" + (T + 5_000) + ":1")
+            .setSessionId("s1")
+            .setProtocol("taleus-listener")
+            .setProtocolVersion(1)
+            .setType(TimerRecords.TYPE)
+            .setPayload(Map.of("deadline", T + 5_000, "seq", 1L))
+            .setSource("statewarden")
+            .build();
+
+    pipeSigned(MAC, "s1", old, T + 5_000); // the wall clock has not moved: only the record fires
+
+    assertThat(transitions())
+        .singleElement()
+        .satisfies(t -> assertThat(t.getTrigger()).isEqualTo(Trigger.TIMEOUT));
+    assertThat(audits())
+        .singleElement()
+        .satisfies(a -> assertThat(a.getDecision()).isEqualTo(Decision.DEADLINE_FIRED));
   }
 
   @Test

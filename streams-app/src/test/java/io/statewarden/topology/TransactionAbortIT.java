@@ -297,14 +297,22 @@ class TransactionAbortIT {
     return last.get(0);
   }
 
+  /** Each deadline the timer records carry (a batch carries several: decision 0023). */
   private static List<TimerSeen> timersIn(List<ConsumerRecord<String, Object>> records) {
-    return records.stream()
-        .filter(
-            r ->
-                r.value() instanceof ProtocolEvent e
-                    && TimerRecords.TYPE.equals(e.getType().toString()))
-        .map(r -> new TimerSeen(r.key(), new TopicPartition(r.topic(), r.partition()), r.offset()))
-        .toList();
+    List<TimerSeen> out = new ArrayList<>();
+    for (ConsumerRecord<String, Object> r : records) {
+      if (r.value() instanceof ProtocolEvent e && TimerRecords.isTimer(e)) {
+        Object timers = TimerRecords.read(e);
+        List<String> ids =
+            timers instanceof EngineProcessor.TimersDue b
+                ? b.due().stream().map(TimerRecords.Due::sessionId).toList()
+                : List.of(r.key());
+        for (String id : ids) {
+          out.add(new TimerSeen(id, new TopicPartition(r.topic(), r.partition()), r.offset()));
+        }
+      }
+    }
+    return out;
   }
 
   /** Reads the events topic from its start with one isolation level and keeps its position. */
