@@ -157,10 +157,19 @@ public class AvroCodecBenchmark {
     }
   }
 
-  /** Prints the records' sizes, then runs JMH. */
+  /**
+   * Prints the records' sizes, then runs JMH; with the argument {@code interleaved}, instead
+   * alternates the two serializers in short rounds (on a loaded machine the load moves between two
+   * JMH benchmarks run one after the other; here both see the same load) and prints the median and
+   * best ns per record of each, and the median of the per-round ratios.
+   */
   public static void main(String[] args) throws Exception {
     AvroCodecBenchmark b = new AvroCodecBenchmark();
     b.setup();
+    if (args.length > 0 && args[0].equals("interleaved")) {
+      b.interleaved(Integer.parseInt(args.length > 1 ? args[1] : "60"));
+      return;
+    }
     Map<String, int[]> sizes = new java.util.TreeMap<>();
     for (int i = 0; i < OUTPUTS; i++) {
       int[] s = sizes.computeIfAbsent(b.topics.get(i), t -> new int[2]);
@@ -171,5 +180,58 @@ public class AvroCodecBenchmark {
         (t, s) ->
             System.out.printf("%-24s %2d records, %4d bytes on average%n", t, s[0], s[1] / s[0]));
     org.openjdk.jmh.Main.main(args);
+  }
+
+  private void interleaved(int rounds) {
+    Blackhole bh =
+        new Blackhole(
+            "Today's password is swordfish. I understand instantiating Blackholes directly is"
+                + " dangerous.");
+    long[] sink = new long[1];
+    Runnable before = () -> serializeApicurio(bh);
+    Runnable after = () -> serializeDirect(bh);
+    for (long end = System.nanoTime() + 10_000_000_000L; System.nanoTime() < end; ) {
+      before.run();
+      after.run();
+    }
+    double[] a = new double[rounds];
+    double[] d = new double[rounds];
+    double[] ratio = new double[rounds];
+    int reps = 2_000;
+    for (int r = 0; r < rounds; r++) {
+      boolean apicurioFirst = r % 2 == 0;
+      double first = time(apicurioFirst ? before : after, reps);
+      double second = time(apicurioFirst ? after : before, reps);
+      a[r] = apicurioFirst ? first : second;
+      d[r] = apicurioFirst ? second : first;
+      ratio[r] = a[r] / d[r];
+      sink[0] += r;
+    }
+    java.util.Arrays.sort(a);
+    java.util.Arrays.sort(d);
+    java.util.Arrays.sort(ratio);
+    System.out.printf(
+        "interleaved, %d rounds of %d x %d records each:%n"
+            + "  Apicurio  median %.0f ns/record, best %.0f, worst %.0f%n"
+            + "  direct    median %.0f ns/record, best %.0f, worst %.0f%n"
+            + "  Apicurio / direct per round: median %.2f, min %.2f, max %.2f%n",
+        rounds,
+        reps,
+        OUTPUTS,
+        a[rounds / 2],
+        a[0],
+        a[rounds - 1],
+        d[rounds / 2],
+        d[0],
+        d[rounds - 1],
+        ratio[rounds / 2],
+        ratio[0],
+        ratio[rounds - 1]);
+  }
+
+  private static double time(Runnable r, int reps) {
+    long start = System.nanoTime();
+    for (int i = 0; i < reps; i++) r.run();
+    return (System.nanoTime() - start) / (double) reps / OUTPUTS;
   }
 }

@@ -33,12 +33,12 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 /**
  * {@link ContractSerializer} writes, for any record of the contract, exactly the bytes Apicurio's
  * own {@link AvroKafkaSerializer} writes, configured as {@link TopologyFactory} configures
- * statewarden's (datum provider, lookup settings). Both get the same schema resolver, which answers
- * as a registry holding the published schemas would (a parsed copy of the record's schema, content
- * id {@value #CONTENT_ID}): what is compared is the framing and the Avro encoding, the registry's
- * part is {@code ContractSerializerIT}'s. Strings are any UTF-16, unpaired surrogates included;
- * optional fields null or not; maps empty or with every value branch; longs and doubles over their
- * whole range (NaN payloads too).
+ * statewarden's (datum provider, lookup settings). Both get a {@link PublishedSchemas} resolver,
+ * which answers as a registry holding the published schemas would (a parsed copy of the record's
+ * schema, content ids from {@value #CONTENT_ID}, four bytes that all differ): what is compared is
+ * the framing and the Avro encoding, the registry's part is {@code ContractSerializerIT}'s. Strings
+ * are any UTF-16, unpaired surrogates included; optional fields null or not; maps empty or with
+ * every value branch; longs and doubles over their whole range (NaN payloads too).
  */
 class ContractAvroProperties {
   static final long CONTENT_ID = 0x01020304L;
