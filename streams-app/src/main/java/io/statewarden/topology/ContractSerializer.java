@@ -50,7 +50,8 @@ public final class ContractSerializer extends AvroKafkaSerializer<Object> {
         headersHandler == null
             && ((AvroSerializer<Object>) delegatedSerializer).getEncoding() == AvroEncoding.BINARY
             && (provider == null
-                || SchemaIdentityDatumProvider.class.getName().equals(String.valueOf(provider)));
+                || provider == SchemaIdentityDatumProvider.class
+                || SchemaIdentityDatumProvider.class.getName().equals(provider));
   }
 
   @Override
