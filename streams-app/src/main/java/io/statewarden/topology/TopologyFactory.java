@@ -2,7 +2,6 @@ package io.statewarden.topology;
 
 import io.apicurio.registry.resolver.config.SchemaResolverConfig;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
-import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.statewarden.config.Topics;
 import io.statewarden.engine.Engine;
 import io.statewarden.json.EventJson;
@@ -12,7 +11,6 @@ import io.statewarden.schema.ProtocolEvent;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -328,7 +326,7 @@ public final class TopologyFactory {
   static Serializer<Object> avroSerializer(Map<String, ?> config) {
     Map<String, Object> c = RegistryClientSettings.withDefaults(withDatumProvider(config));
     c.putAll(SERIALIZER_LOOKUP);
-    Serializer s = new AvroKafkaSerializer<SpecificRecord>();
+    Serializer s = new ContractSerializer();
     s.configure(c, false);
     return s;
   }

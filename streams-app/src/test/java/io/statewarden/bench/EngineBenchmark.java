@@ -115,6 +115,10 @@ public class EngineBenchmark {
 
   /** Prints the serialized size of each built-in session at its end, then runs JMH. */
   public static void main(String[] args) throws Exception {
+    if (args.length == 1 && args[0].startsWith("interleaved")) {
+      AvroCodecBenchmark.main(args[0].split(" ")); // -Dbench.args="interleaved 40"
+      return;
+    }
     EngineBenchmark b = new EngineBenchmark();
     b.setup();
     for (List<Event> flow : List.of(b.listener, b.alice)) {

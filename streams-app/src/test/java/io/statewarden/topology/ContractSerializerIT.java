@@ -1,0 +1,167 @@
+package io.statewarden.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
+import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.statewarden.config.Topics;
+import io.statewarden.registry.SchemaPublisher;
+import io.statewarden.testsupport.KafkaInfra;
+import io.statewarden.testsupport.RealKafka;
+import io.statewarden.testsupport.TcpProxy;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Against a real Apicurio Registry holding the published contract (decision 0011): statewarden's
+ * serializer ({@link TopologyFactory#avroSerializer}, so {@link ContractSerializer}) writes the
+ * bytes of a stock Apicurio serializer that looks the schemas up by content, with the content id of
+ * the published version, and a stock Apicurio deserializer reads them back to equal records. A
+ * registry that does not answer when a schema's id is first needed is a failure around the record
+ * (retriable), and the id is looked up again once it answers.
+ */
+@ExtendWith(RealKafka.class)
+class ContractSerializerIT {
+  static final int SAMPLES = 60;
+
+  @Test
+  void shouldWriteApicuriosBytesThatApicurioReadsBack(KafkaInfra infra) throws Exception {
+    // given the contract published for a fresh set of topics
+    Topics topics = topics(infra);
+    new SchemaPublisher(infra.registryUrl(), Map.of(), Duration.ofSeconds(10)).publish(topics);
+    Map<String, Object> lookup = new HashMap<>();
+    lookup.put("apicurio.registry.url", infra.registryUrl());
+    lookup.put("apicurio.registry.auto-register", "false");
+    lookup.put("apicurio.registry.find-latest", "false");
+    lookup.put("apicurio.registry.dereference-schema", "true");
+    Serializer<Object> ours = TopologyFactory.avroSerializer(lookup);
+    AvroKafkaSerializer<Object> theirs = new AvroKafkaSerializer<>();
+    theirs.configure(lookup, false);
+    AvroKafkaDeserializer<Object> reader = new AvroKafkaDeserializer<>();
+    reader.configure(
+        Map.of(
+            "apicurio.registry.url",
+            infra.registryUrl(),
+            "apicurio.registry.use-specific-avro-reader",
+            "true"),
+        false);
+    assertThat(ours).isInstanceOf(ContractSerializer.class);
+
+    // when random records of every type are written by both
+    int wellFormed = 0;
+    for (Map.Entry<String, SpecificRecord> e : samples(topics)) {
+      String topic = e.getKey();
+      SpecificRecord r = e.getValue();
+      byte[] mine = ours.serialize(topic, new RecordHeaders(), r);
+
+      // then the bytes are Apicurio's, framed with the published version's content id
+      assertThat(mine).as("%s on %s", r, topic).isEqualTo(theirs.serialize(topic, r));
+      assertThat(mine[0]).isZero();
+      assertThat((long) ByteBuffer.wrap(mine, 1, 4).getInt())
+          .isEqualTo(contentId(infra, topic + "-value"));
+
+      // and Apicurio's deserializer reads them back to the same record (where every string is
+      // UTF-16 that UTF-8 can hold: an unpaired surrogate is written as '?', by Avro as by us)
+      Object back = reader.deserialize(topic, new RecordHeaders(), mine);
+      assertThat(back).isInstanceOf(r.getClass());
+      if (wellFormed(r.toString())) {
+        wellFormed++;
+        assertThat(back).isEqualTo(r);
+      }
+    }
+    assertThat(wellFormed).isGreaterThan(SAMPLES);
+  }
+
+  @Test
+  void shouldRetryARegistryThatDoesNotAnswerWhenAnIdIsFirstNeeded(KafkaInfra infra)
+      throws Exception {
+    Topics topics = topics(infra);
+    new SchemaPublisher(infra.registryUrl(), Map.of(), Duration.ofSeconds(10)).publish(topics);
+    URI registry = URI.create(infra.registryUrl());
+    try (TcpProxy proxy = TcpProxy.start(registry.getHost(), registry.getPort())) {
+      Map<String, Object> config = new HashMap<>();
+      config.put("apicurio.registry.url", "http://127.0.0.1:" + proxy.port() + registry.getPath());
+      Serializer<Object> ours = TopologyFactory.avroSerializer(config);
+      SpecificRecord t = ContractAvroProperties.sampleTransition(Map.of("k", 1L));
+
+      // given a registry that refuses connections when the first transition is written
+      proxy.set(TcpProxy.Mode.REFUSE);
+      Throwable e = catchThrowable(() -> ours.serialize(topics.transitions(), t));
+
+      // then that is a failure around the record, to be retried, not bad input
+      assertThat(e).isNotNull();
+      assertThat(InputFailures.isRetriable(e)).as("retriable: %s", e).isTrue();
+
+      // and once it answers, the id is looked up (the failure was not kept) and written
+      proxy.set(TcpProxy.Mode.FORWARD);
+      byte[] bytes = ours.serialize(topics.transitions(), t);
+      assertThat((long) ByteBuffer.wrap(bytes, 1, 4).getInt())
+          .isEqualTo(contentId(infra, topics.transitions() + "-value"));
+
+      // and later records need no registry at all
+      proxy.set(TcpProxy.Mode.REFUSE);
+      assertThat(ours.serialize(topics.transitions(), t)).isEqualTo(bytes);
+    }
+  }
+
+  static Topics topics(KafkaInfra infra) {
+    String p = infra.uniqueName("avro") + ".";
+    return new Topics(
+        p + "events", p + "events.json", p + "transitions", p + "backouts", p + "audit", p + "dlq");
+  }
+
+  /** Records of every type from the property's generators, with their topics. */
+  static List<Map.Entry<String, SpecificRecord>> samples(Topics topics) {
+    ContractAvroProperties g = new ContractAvroProperties();
+    List<Map.Entry<String, SpecificRecord>> all = new ArrayList<>();
+    g.transitions()
+        .sampleStream()
+        .limit(SAMPLES)
+        .forEach(r -> all.add(Map.entry(topics.transitions(), r)));
+    g.audits().sampleStream().limit(SAMPLES).forEach(r -> all.add(Map.entry(topics.audit(), r)));
+    g.backouts()
+        .sampleStream()
+        .limit(SAMPLES)
+        .forEach(r -> all.add(Map.entry(topics.backouts(), r)));
+    g.events().sampleStream().limit(SAMPLES).forEach(r -> all.add(Map.entry(topics.events(), r)));
+    return all;
+  }
+
+  static boolean wellFormed(String s) {
+    return new String(s.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8).equals(s);
+  }
+
+  /** The content id of version 1 of an artifact, as the registry's REST API tells it. */
+  static long contentId(KafkaInfra infra, String artifact) throws Exception {
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            infra.registryUrl()
+                                + "/groups/default/artifacts/"
+                                + artifact
+                                + "/versions/1"))
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as("%s: %s", artifact, r.body()).isEqualTo(200);
+    return new ObjectMapper().readTree(r.body()).path("contentId").asLong();
+  }
+}
