@@ -670,8 +670,13 @@ class CommandsTest {
         closed = s.getLocalPort();
       }
       String url = "http://127.0.0.1:" + closed;
+      // the command id it chose goes with the message: a retry with it applies once
       assertThat(fails(3, "session", "retry", "s1", "--url", url).err())
-          .isEqualTo("statewarden: cannot reach " + url + ": connection refused or unreachable\n");
+          .startsWith(
+              "statewarden: cannot reach "
+                  + url
+                  + ": connection refused or unreachable (command id ")
+          .contains(": retry with --command-id ");
     }
   }
 

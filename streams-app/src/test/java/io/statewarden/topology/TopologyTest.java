@@ -74,6 +74,9 @@ class TopologyTest {
             batchTimers);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+    if (stateDir == null) { // used by another test class, which JUnit does not inject into
+      stateDir = java.nio.file.Files.createTempDirectory("topology-test");
+    }
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     driver =
