@@ -107,7 +107,8 @@ public final class StatewardenApp implements AutoCloseable {
             catchUp,
             metrics,
             mac,
-            config.getBoolean(StatewardenConfig.PUNCTUATION_BATCH));
+            config.getBoolean(StatewardenConfig.PUNCTUATION_BATCH),
+            config.getBoolean(StatewardenConfig.AUDIT_ACCEPTED));
     HttpApi http =
         new HttpApi(
             config.getString(StatewardenConfig.HTTP_HOST),

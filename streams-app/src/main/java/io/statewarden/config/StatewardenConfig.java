@@ -67,6 +67,7 @@ public final class StatewardenConfig extends AbstractConfig {
   public static final String PUNCTUATION_INTERVAL_MS = "statewarden.punctuation.interval.ms";
   public static final String PUNCTUATION_MAX_FIRES = "statewarden.punctuation.max.fires";
   public static final String PUNCTUATION_BATCH = "statewarden.punctuation.batch";
+  public static final String AUDIT_ACCEPTED = "statewarden.audit.accepted";
   public static final String HISTORY_LIMIT = "statewarden.history.limit";
   public static final String EVENT_ID_MEMORY = "statewarden.event.id.memory";
   public static final String RETENTION_MS = "statewarden.retention.ms";
@@ -174,6 +175,15 @@ public final class StatewardenConfig extends AbstractConfig {
               "Log the deadlines one punctuation finds due as one timer record of the task's"
                   + " partition (decision 0023); false: one timer record per deadline, the format"
                   + " versions before 0023 read (for a rolling upgrade from one).")
+          .define(
+              AUDIT_ACCEPTED,
+              Type.BOOLEAN,
+              true,
+              Importance.LOW,
+              "Publish the audit record of an event accepted without a failure. false: its"
+                  + " transition (same session, seq, event id and type) is its only record;"
+                  + " rejections, duplicates, deadlines, guard errors, operator commands and"
+                  + " migrations are still audited (docs/operations.md). Replay with the same value.")
           .define(
               HISTORY_LIMIT,
               Type.INT,

@@ -107,5 +107,16 @@ public sealed interface Output permits Output.Transition, Output.Backout, Output
       Long seq,
       long at,
       InputRef input)
-      implements Output {}
+      implements Output {
+
+    /**
+     * The audit of an event accepted without a failure, whose move its transition (same session,
+     * seq, event id and type) records: what {@code statewarden.audit.accepted=false} leaves out.
+     * Operator commands and migrations (a detail says who and why), guard errors, and accepted
+     * events that moved nothing are never left out.
+     */
+    public boolean repeatsItsTransition() {
+      return decision == Decision.ACCEPTED && reason == null && detail == null && seq != null;
+    }
+  }
 }

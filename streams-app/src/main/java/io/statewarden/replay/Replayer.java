@@ -157,13 +157,14 @@ public final class Replayer {
     Engine engine = new Engine(catalog, config.engine(), partitions);
     var settings =
         new TopologyFactory.Settings(
-            out,
-            config.getLong(StatewardenConfig.PUNCTUATION_INTERVAL_MS),
-            config.getInt(StatewardenConfig.PUNCTUATION_MAX_FIRES),
-            config.getInt(StatewardenConfig.MAX_RECORD_BYTES),
-            config.instanceId(),
-            config.kafka(),
-            mac());
+                out,
+                config.getLong(StatewardenConfig.PUNCTUATION_INTERVAL_MS),
+                config.getInt(StatewardenConfig.PUNCTUATION_MAX_FIRES),
+                config.getInt(StatewardenConfig.MAX_RECORD_BYTES),
+                config.instanceId(),
+                config.kafka(),
+                mac())
+            .withAuditAccepted(config.getBoolean(StatewardenConfig.AUDIT_ACCEPTED));
     Properties props = new Properties();
     props.putAll(config.kafka());
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);

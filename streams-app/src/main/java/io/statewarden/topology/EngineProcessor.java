@@ -132,7 +132,9 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
     }
     for (int i = 0; i < out.size(); i++) {
       settings.metrics().record(r.outputs().get(i));
-      context.forward(out.get(i), sinkOf(r.outputs().get(i)));
+      if (published(r.outputs().get(i))) {
+        context.forward(out.get(i), sinkOf(r.outputs().get(i)));
+      }
     }
     if (record.value() instanceof TimerDue t && !out.isEmpty()) {
       long now = context.currentSystemTimeMs();
@@ -229,7 +231,9 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
       }
       for (int i = 0; i < out.size(); i++) {
         settings.metrics().record(r.outputs().get(i));
-        context.forward(out.get(i), sinkOf(r.outputs().get(i)));
+        if (published(r.outputs().get(i))) {
+          context.forward(out.get(i), sinkOf(r.outputs().get(i)));
+        }
       }
     }
     boolean done = ids.size() < m.chunkSize();
@@ -262,6 +266,13 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
       out.add(new Record<>(o.sessionId(), avro, o.at()));
     }
     return out;
+  }
+
+  /**
+   * Everything but, with {@code statewarden.audit.accepted=false}, an audit its transition repeats.
+   */
+  private boolean published(Output o) {
+    return settings.auditAccepted() || !(o instanceof Output.Audit a && a.repeatsItsTransition());
   }
 
   private static String sinkOf(Output o) {

@@ -82,7 +82,54 @@ public final class TopologyFactory {
       CatchUp catchUp,
       Metrics metrics,
       RecordMac mac,
-      boolean batchTimers) {
+      boolean batchTimers,
+      boolean auditAccepted) {
+    /** With every accepted event audited (the default: {@code statewarden.audit.accepted}). */
+    public Settings(
+        Topics topics,
+        long punctuationIntervalMs,
+        int maxFiresPerPunctuation,
+        int maxRecordBytes,
+        String instanceId,
+        Map<String, ?> serdeConfig,
+        CatchUp catchUp,
+        Metrics metrics,
+        RecordMac mac,
+        boolean batchTimers) {
+      this(
+          topics,
+          punctuationIntervalMs,
+          maxFiresPerPunctuation,
+          maxRecordBytes,
+          instanceId,
+          serdeConfig,
+          catchUp,
+          metrics,
+          mac,
+          batchTimers,
+          true);
+    }
+
+    /**
+     * These settings, publishing the audit record of an event accepted without a failure or not
+     * (its transition records the same move; docs/operations.md, {@code
+     * statewarden.audit.accepted}).
+     */
+    public Settings withAuditAccepted(boolean publish) {
+      return new Settings(
+          topics,
+          punctuationIntervalMs,
+          maxFiresPerPunctuation,
+          maxRecordBytes,
+          instanceId,
+          serdeConfig,
+          catchUp,
+          metrics,
+          mac,
+          batchTimers,
+          publish);
+    }
+
     /** As below, logging due timers in batches (decision 0023). */
     public Settings(
         Topics topics,

@@ -93,6 +93,7 @@ final class ThroughputCase {
                 "apicurio.registry.avro-datum-provider",
                 "io.apicurio.registry.serde.avro.DefaultAvroDatumProvider");
         case "idle0" -> o.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 0L);
+        case "noaudit" -> o.put("statewarden.audit.accepted", false); // issue 16
         default -> throw new IllegalArgumentException("unknown variant " + v);
       }
       Bench.Run p = passThrough("pass-through " + v, o, inputCount);

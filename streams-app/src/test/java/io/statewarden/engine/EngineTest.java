@@ -95,6 +95,7 @@ class EngineTest {
       assertThat(t.trigger()).isEqualTo(Trigger.EVENT);
       assertThat(t.at()).isEqualTo(1_000);
       assertThat(audit(r).decision()).isEqualTo(Decision.ACCEPTED);
+      assertThat(audit(r).repeatsItsTransition()).isTrue(); // statewarden.audit.accepted=false
     }
 
     @Test

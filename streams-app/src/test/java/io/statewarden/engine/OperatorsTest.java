@@ -101,6 +101,7 @@ class OperatorsTest {
     assertThat(a.decision()).isEqualTo(Decision.ACCEPTED);
     assertThat(a.eventId()).isEqualTo("c1");
     assertThat(a.detail()).isEqualTo("cancel by alice: stuck");
+    assertThat(a.repeatsItsTransition()).as("who and why are in the audit alone").isFalse();
     assertThat(r.session().isFinal()).isTrue();
     assertThat(r.session().nextProtocolDeadline()).isEqualTo(Session.NONE);
     assertThat(engine.onTime(r.session(), 11_000).outputs()).isEmpty();

@@ -40,6 +40,7 @@ class TopologyTest {
   static final long T = T0.toEpochMilli();
 
   TopologyTestDriver driver;
+  boolean auditAccepted = true;
   @org.junit.jupiter.api.io.TempDir java.nio.file.Path stateDir;
   TestInputTopic<String, String> json;
   TestInputTopic<byte[], byte[]> rawJson;
@@ -71,7 +72,8 @@ class TopologyTest {
             CatchUp.SYNCHRONOUS_INPUT,
             new io.statewarden.metrics.Metrics(),
             MAC,
-            batchTimers);
+            batchTimers,
+            auditAccepted);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
     if (stateDir == null) { // used by another test class, which JUnit does not inject into
@@ -203,6 +205,23 @@ class TopologyTest {
     Session s = SessionCodec.decode(sessions().get("s1"));
     assertThat(s.state()).isEqualTo("L_PROCESS_CONTACT");
     assertThat(s.stateDeadline()).isEqualTo(T + 5_000);
+  }
+
+  @Test
+  void shouldLeaveOutOnlyTheAuditsTransitionsRepeatWhenAskedTo() throws Exception {
+    auditAccepted = false; // statewarden.audit.accepted=false
+    start();
+    send("s1", "e1", "InboundContact", T); // accepted: its transition is its record
+    send("s1", "e1", "InboundContact", T + 1); // DUPLICATE
+    send("s1", "e2", "DatabaseResult", T + 2); // not an event of this state: REJECTED
+    driver.advanceWallClockTime(Duration.ofMinutes(10)); // its state's deadline fires
+
+    List<Transition> moves = transitions();
+    assertThat(moves).extracting(Transition::getSeq).containsExactly(1L, 2L);
+    assertThat(moves.get(1).getTrigger()).isEqualTo(Trigger.TIMEOUT);
+    assertThat(audits())
+        .extracting(AuditRecord::getDecision)
+        .containsExactly(Decision.DUPLICATE, Decision.REJECTED, Decision.DEADLINE_FIRED);
   }
 
   @Test
