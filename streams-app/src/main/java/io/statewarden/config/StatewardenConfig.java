@@ -163,7 +163,7 @@ public final class StatewardenConfig extends AbstractConfig {
           .define(
               PUNCTUATION_MAX_FIRES,
               Type.INT,
-              5000,
+              io.statewarden.metrics.Metrics.DEFAULT_STORM_FIRES,
               Range.atLeast(1),
               Importance.MEDIUM,
               "Most due sessions one punctuation fires before it yields to record processing.")

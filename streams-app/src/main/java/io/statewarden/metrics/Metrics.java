@@ -79,10 +79,13 @@ public final class Metrics {
   /** The fires in one minute at which the console marks it a storm: see {@link #stormFires()}. */
   private final int stormFires;
 
-  /** With the default storm threshold, 1000 (the default of punctuation.max.fires). */
+  /** With the default storm threshold: the default of {@code statewarden.punctuation.max.fires}. */
   public Metrics() {
-    this(1000);
+    this(DEFAULT_STORM_FIRES);
   }
+
+  /** {@code statewarden.punctuation.max.fires}' default (decision 0023). */
+  public static final int DEFAULT_STORM_FIRES = 5000;
 
   /**
    * @param stormFires fired deadlines in one minute on this instance from which the console marks
