@@ -170,7 +170,9 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
    * outputs, progress and continuation commit in the task's transaction, so a crash resumes from
    * the last whole chunk. A record whose chunk is not the next one (the same request logged twice,
    * a continuation read again) changes nothing. A replay writes no continuation: it reads the live
-   * run's.
+   * run's. A migration whose versions are not loaded is dead-lettered and the partition's progress
+   * marked done and failed, so its followers stop waiting. {@code refused} counts the sessions
+   * given a {@code REJECTED} audit of this migration.
    */
   private void migrate(Record<String, Object> record, Migration m) {
     MigrationProgress before = MigrationProgress.decode(progress.get(m.id()));
