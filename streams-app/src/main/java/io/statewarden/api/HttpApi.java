@@ -82,8 +82,14 @@ public final class HttpApi implements AutoCloseable {
    * @param readTimeout longest time to receive a whole request, from the connection's start or its
    *     previous response
    * @param maxConnections most connections open at once
+   * @param maxRecordBytes {@code statewarden.max.record.bytes}: a migration whose record would be
+   *     larger is refused (400)
    */
-  public record Limits(Duration readTimeout, int maxConnections) {}
+  public record Limits(Duration readTimeout, int maxConnections, int maxRecordBytes) {
+    public Limits(Duration readTimeout, int maxConnections) {
+      this(readTimeout, maxConnections, MigrationRoute.PRODUCER_MAX_BYTES);
+    }
+  }
 
   private final Vertx vertx;
   private final HttpServer server;
@@ -502,7 +508,8 @@ public final class HttpApi implements AutoCloseable {
         }
         return;
       }
-      MigrationRoute route = new MigrationRoute(catalog, sessions::list, writer);
+      MigrationRoute route =
+          new MigrationRoute(catalog, sessions::list, writer, limits.maxRecordBytes());
       req.body()
           .onSuccess(
               buf -> {

@@ -6,6 +6,7 @@ import io.statewarden.api.SessionQuery.Answer;
 import io.statewarden.engine.Migration;
 import io.statewarden.protocol.Protocol;
 import io.statewarden.protocol.ProtocolCatalog;
+import io.statewarden.topology.MigrationRecords;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -27,7 +28,9 @@ import java.util.regex.Pattern;
  * count: logged, not yet applied ({@code GET /migrations/{id}} tells how far it got). A dry run
  * answers 200 with, per session, the state it would land in, and the sessions that could not be
  * mapped, writing nothing. A migration that cannot start (a map naming a missing state, a live
- * state with no counterpart) is answered 400 naming the states, and nothing is written.
+ * state with no counterpart) is answered 400 naming the states, and nothing is written; so is one
+ * whose record (every partition's, and each continuation, holds all its ids) would not fit under
+ * {@code statewarden.max.record.bytes} and the producer's 1 MiB, less room for headers.
  *
  * <p>Body (JSON): {@code protocol}, {@code from}, {@code to} (versions), {@code reason} (required),
  * {@code map} (state of from to state of to), {@code states} (only sessions in these states),
@@ -42,23 +45,34 @@ final class MigrationRoute {
   static final int MAX_CHUNK = 10_000;
   static final int MAX_IDS = 10_000;
   private static final int MAX_TEXT = 1024;
+
+  /** The producer's default {@code max.request.size}: no record can be larger. */
+  static final int PRODUCER_MAX_BYTES = 1024 * 1024;
+
+  /** Room left under the limit for the record's headers (signature, source) and framing. */
+  static final int RECORD_MARGIN = 8 * 1024;
+
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:@-]{1,128}");
 
   private final ProtocolCatalog catalog;
   private final BiFunction<Map<String, String>, Boolean, Answer> list;
   private final Consumer<Migration> writer;
+  private final int maxRecordBytes;
 
   /**
    * @param list the session list ({@code SessionQuery::list})
    * @param writer logs the migration to every partition
+   * @param maxRecordBytes {@code statewarden.max.record.bytes}
    */
   MigrationRoute(
       ProtocolCatalog catalog,
       BiFunction<Map<String, String>, Boolean, Answer> list,
-      Consumer<Migration> writer) {
+      Consumer<Migration> writer,
+      int maxRecordBytes) {
     this.catalog = catalog;
     this.list = list;
     this.writer = writer;
+    this.maxRecordBytes = maxRecordBytes;
   }
 
   /**
@@ -182,24 +196,37 @@ final class MigrationRoute {
     }
     String who = authenticated != null ? authenticated : operator == null ? "operator" : operator;
     m.put("operator", who);
+    Migration migration =
+        new Migration(
+            migrationId,
+            who,
+            reason,
+            name,
+            from,
+            to,
+            map,
+            states.get(),
+            ids.get(),
+            sessions.size(),
+            chunk,
+            0,
+            0,
+            0,
+            null);
+    int limit = Math.min(maxRecordBytes, PRODUCER_MAX_BYTES) - RECORD_MARGIN;
+    int size = recordBytes(migration);
+    if (size > limit) {
+      // every partition's record and continuation holds all of it: refused before any is written
+      return bad(
+          "the migration's record would be "
+              + size
+              + " bytes, over the "
+              + limit
+              + " a record may hold here (statewarden.max.record.bytes, less room for headers):"
+              + " use fewer ids, or select sessions by state");
+    }
     try {
-      writer.accept(
-          new Migration(
-              migrationId,
-              who,
-              reason,
-              name,
-              from,
-              to,
-              map,
-              states.get(),
-              ids.get(),
-              sessions.size(),
-              chunk,
-              0,
-              0,
-              0,
-              null));
+      writer.accept(migration);
     } catch (io.statewarden.topology.CommandWriter.NotLogged e) {
       // logged with its cause by the writer; the id goes back so a retry applies once
       m.put("error", "not known to be logged: retry with the same migrationId");
@@ -210,6 +237,17 @@ final class MigrationRoute {
         "status",
         "logged to every partition: GET /migrations/" + migrationId + " tells how far it got");
     return new Answer(202, m);
+  }
+
+  /** The encoded size of the record that carries {@code m} (the continuations' differ by bytes). */
+  private static int recordBytes(Migration m) {
+    try {
+      return MigrationRecords.of(m.next(Integer.MAX_VALUE, Long.MAX_VALUE))
+          .toByteBuffer()
+          .remaining();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** The strings of an array field; empty set when absent; empty optional when not strings. */

@@ -95,6 +95,7 @@ final class MigrationStatus {
     body.put("migrated", parts.values().stream().mapToLong(MigrationProgress::migrated).sum());
     body.put("refused", parts.values().stream().mapToLong(MigrationProgress::refused).sum());
     long done = parts.values().stream().filter(MigrationProgress::done).count();
+    body.put("failed", parts.values().stream().filter(MigrationProgress::failed).count());
     body.put("partitions", partitions);
     body.put("partitionsDone", done);
     body.put("done", done == partitions);
@@ -108,7 +109,8 @@ final class MigrationStatus {
                     "migrated", mp.migrated(),
                     "refused", mp.refused(),
                     "done", mp.done(),
-                    "total", mp.total())));
+                    "total", mp.total(),
+                    "failed", mp.failed())));
     body.put("byPartition", each);
     return new Answer(200, body);
   }
@@ -147,7 +149,8 @@ final class MigrationStatus {
                 n.get("migrated").asLong(),
                 n.get("refused").asLong(),
                 n.get("done").asBoolean(),
-                n.get("total").asLong()));
+                n.get("total").asLong(),
+                n.path("failed").asBoolean(false)));
       }
       return out;
     } catch (IOException | RuntimeException e) {

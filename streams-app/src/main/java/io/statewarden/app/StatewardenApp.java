@@ -116,7 +116,8 @@ public final class StatewardenApp implements AutoCloseable {
             token,
             new HttpApi.Limits(
                 Duration.ofMillis(config.getLong(StatewardenConfig.HTTP_READ_TIMEOUT_MS)),
-                config.getInt(StatewardenConfig.HTTP_MAX_CONNECTIONS)));
+                config.getInt(StatewardenConfig.HTTP_MAX_CONNECTIONS),
+                config.getInt(StatewardenConfig.MAX_RECORD_BYTES)));
     String operatorToken = config.operatorToken();
     Map<String, String> personalTokens = config.operatorTokens();
     CommandWriter commands = null;

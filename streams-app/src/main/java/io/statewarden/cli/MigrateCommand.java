@@ -34,8 +34,8 @@ import picocli.CommandLine.Spec;
  * /migrations/{id}} with a progress bar on stderr until every partition is done. {@code --dry-run}
  * prints, per session, the state it would land in, and the sessions that cannot be mapped, writing
  * nothing. Exit 0 done (dry run: every session maps), 2 refused (a map naming a missing state, an
- * unmapped state), unauthorized, forbidden or bad arguments, 3 not available (or no answer), as
- * {@code session}.
+ * unmapped state), unauthorized, forbidden or bad arguments, 3 not available (or no answer), a
+ * partition failed the migration, or no progress for {@code --stall-timeout}, as {@code session}.
  */
 @Command(
     name = "migrate",
@@ -43,7 +43,7 @@ import picocli.CommandLine.Spec;
     description =
         "Move the live sessions of protocol NAME from version N to version M (POST /migrations),"
             + " showing progress until done. Exit 0 done (dry run: all map), 2 refused,"
-            + " unauthorized or bad arguments, 3 not available.")
+            + " unauthorized or bad arguments, 3 not available, failed or stalled.")
 final class MigrateCommand implements Callable<Integer> {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -105,6 +105,15 @@ final class MigrateCommand implements Callable<Integer> {
 
   @Option(names = "--no-wait", description = "Return once the migration is logged.")
   boolean noWait;
+
+  @Option(
+      names = "--stall-timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "60",
+      description =
+          "Stop waiting (exit 3; the migration goes on) when the count of migrated sessions has"
+              + " not changed for this long (default ${DEFAULT-VALUE}).")
+  long stallTimeout;
 
   @Option(
       names = "--url",
@@ -188,23 +197,46 @@ final class MigrateCommand implements Callable<Integer> {
     return answer.get("problems").isEmpty() ? 0 : 2;
   }
 
-  /** Polls the progress until every partition is done, drawing a bar on stderr. */
+  /**
+   * Polls the progress until every partition is done, drawing a bar on stderr; stops with exit 3
+   * when a partition failed the migration or the migrated count stood still for {@code
+   * --stall-timeout}.
+   */
   private int follow(
       URI base, String token, String id, long total, PrintWriter out, PrintWriter err)
       throws InterruptedException, IOException {
     URI status = HttpCalls.at(base, "/migrations/" + HttpCalls.encode(id));
-    long waitingSince = System.nanoTime();
+    Duration stall = Duration.ofSeconds(Math.max(1, stallTimeout));
+    long changedAt = System.nanoTime();
+    long last = -1;
+    String look = "GET /migrations/" + id + " and the dead-letter topic tell more";
     while (true) {
       HttpResponse<String> res =
           HttpCalls.send(base, HttpRequest.newBuilder(status).GET(), token, TIMEOUT);
+      String answer = res.body();
       if (res.statusCode() == 200) {
-        waitingSince = System.nanoTime();
         JsonNode p = JSON.readTree(res.body());
         long migrated = p.get("migrated").asLong();
-        boolean done = p.get("done").asBoolean();
+        if (migrated != last) {
+          last = migrated;
+          changedAt = System.nanoTime();
+        }
         err.print("\r" + bar(migrated, total));
         err.flush();
-        if (done) {
+        long failed = p.path("failed").asLong(0);
+        if (failed > 0) {
+          err.println();
+          err.println(
+              "statewarden: migration "
+                  + id
+                  + " failed in "
+                  + failed
+                  + " partition(s) (its record was dead-lettered there; the others go on): "
+                  + look);
+          err.flush();
+          return 3;
+        }
+        if (p.get("done").asBoolean()) {
           err.println();
           err.flush();
           out.println(
@@ -220,21 +252,24 @@ final class MigrateCommand implements Callable<Integer> {
           out.flush();
           return 0;
         }
+        answer = null;
       } else if (res.statusCode() == 401 || res.statusCode() == 403) {
         err.println();
         err.println(res.body());
         return 2;
-      } else if (System.nanoTime() - waitingSince > TIMEOUT.toNanos()) {
-        // 404 (not read yet) or 503 (rebalancing) for longer than a minute
+      }
+      if (System.nanoTime() - changedAt > stall.toNanos()) {
+        // 404 (not read yet), 503 (rebalancing) or a count standing still
         err.println();
-        err.println(res.body());
+        if (answer != null) err.println(answer);
         err.println(
-            "statewarden: no progress for migration "
+            "statewarden: migration "
                 + id
-                + " within "
-                + TIMEOUT.toSeconds()
-                + " s; it is logged and goes on: GET /migrations/"
-                + id);
+                + ": no progress within "
+                + stall.toSeconds()
+                + " s (--stall-timeout); it is logged and may go on: "
+                + look);
+        err.flush();
         return 3;
       }
       Thread.sleep(500);

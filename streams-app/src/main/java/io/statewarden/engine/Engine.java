@@ -458,12 +458,13 @@ public final class Engine {
   /**
    * Applies one session's part of a migration (docs/decisions/0018), at {@code max(migration time,
    * time the session entered its state)}: deadlines due by then fire first, as for an event; a
-   * session that is final then, or no longer on the source version, is left alone with no audit (it
-   * is not selected); one that already took this migration is a {@code DUPLICATE}. Otherwise it
-   * moves to the target version with trigger {@code OPERATOR} and one audit record that names the
-   * migration, the operator and the reason. A move that fails to evaluate (an {@code always} guard
-   * of the new state) is rejected, and the migration id is remembered all the same, so later chunks
-   * do not take the session again.
+   * session that is final then, in a state outside the migration's {@code states}, or no longer on
+   * the source version, is left alone with no audit (it is not selected); one that already took
+   * this migration is a {@code DUPLICATE}. Otherwise it moves to the target version with trigger
+   * {@code OPERATOR} and one audit record that names the migration, the operator and the reason. A
+   * move that fails to evaluate (an {@code always} guard of the new state), or whose target state
+   * the target version lacks, is rejected, and the migration id is remembered all the same, so
+   * later chunks do not take the session again.
    */
   public Result onMigration(Session current, Migration m) {
     List<Output> out = new ArrayList<>(4);
@@ -495,7 +496,9 @@ public final class Engine {
     boolean fired = next != Session.NONE && next <= at;
     Session session =
         fired ? deadlines.fireDue(protocolOf(current), current.copy(), at, out) : current;
-    if (session.isFinal()) {
+    if (session.isFinal() || !m.states().isEmpty() && !m.states().contains(session.state)) {
+      // a due deadline moved it out of the selection: not selected (its state may not be in the
+      // target version), as the chunk would not have picked it in that state
       return unchanged(current, session, out);
     }
     Session after = migrations.apply(target, session, m, at, out);

@@ -170,7 +170,9 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
    * outputs, progress and continuation commit in the task's transaction, so a crash resumes from
    * the last whole chunk. A record whose chunk is not the next one (the same request logged twice,
    * a continuation read again) changes nothing. A replay writes no continuation: it reads the live
-   * run's.
+   * run's. A migration whose versions are not loaded is dead-lettered and the partition's progress
+   * marked done and failed, so its followers stop waiting. {@code refused} counts the sessions
+   * given a {@code REJECTED} audit of this migration.
    */
   private void migrate(Record<String, Object> record, Migration m) {
     MigrationProgress before = MigrationProgress.decode(progress.get(m.id()));
@@ -201,6 +203,12 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
                   + " to be loaded for migration "
                   + m.id()
                   + ", but they are not"));
+      // done, failed: the CLI and GET /migrations/{id} see it rather than wait for it
+      long migrated = before == null ? 0 : before.migrated();
+      long refused = before == null ? 0 : before.refused();
+      progress.put(
+          m.id(),
+          new MigrationProgress(m.chunk(), migrated, refused, true, m.total(), true).encode());
       return;
     }
     List<String> ids = new ArrayList<>();
@@ -226,7 +234,7 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
       }
       if (r.session() != null && r.session().version() == m.to()) {
         migrated++;
-      } else if (r.changed()) {
+      } else if (refusedBy(r, m)) {
         refused++;
       }
       for (int i = 0; i < out.size(); i++) {
@@ -238,7 +246,8 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
     }
     boolean done = ids.size() < m.chunkSize();
     progress.put(
-        m.id(), new MigrationProgress(m.chunk(), migrated, refused, done, m.total()).encode());
+        m.id(),
+        new MigrationProgress(m.chunk(), migrated, refused, done, m.total(), false).encode());
     if (!done && live) {
       long at = Math.max(record.timestamp(), context.currentSystemTimeMs());
       Migration more = m.next(m.chunk() + 1, at);
@@ -250,6 +259,18 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
               at),
           TopologyFactory.TIMERS_SINK); // to this partition, whatever its key
     }
+  }
+
+  /** Was the session refused {@code m} (a due deadline that ended it is not a refusal)? */
+  private static boolean refusedBy(Result r, Migration m) {
+    for (Output o : r.outputs()) {
+      if (o instanceof Output.Audit a
+          && a.decision() == Output.Decision.REJECTED
+          && m.id().equals(a.eventId())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Has session {@code id} taken (or been refused) migration {@code m} already? */

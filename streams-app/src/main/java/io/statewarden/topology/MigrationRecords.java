@@ -97,12 +97,19 @@ public final class MigrationRecords {
         map,
         states,
         ids,
-        number(p, TOTAL),
+        total(p),
         Math.max(1, number(p, CHUNK_SIZE)),
         number(p, PARTITION),
         number(p, CHUNK),
         timestamp,
         input);
+  }
+
+  private static long total(Map<String, Object> p) {
+    if (!(p.get(TOTAL) instanceof Number n)) {
+      throw new IllegalArgumentException("migration record without a number in " + TOTAL);
+    }
+    return n.longValue();
   }
 
   private static int number(Map<String, Object> p, String k) {

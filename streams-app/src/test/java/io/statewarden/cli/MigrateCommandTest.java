@@ -2,10 +2,15 @@ package io.statewarden.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -106,5 +111,93 @@ class MigrateCommandTest {
         .isEqualTo("migrating [" + "#".repeat(15) + ".".repeat(15) + "] 5/10");
     assertThat(MigrateCommand.bar(12, 10)).isEqualTo("migrating [" + "#".repeat(30) + "] 12/10");
     assertThat(MigrateCommand.bar(0, 0)).isEqualTo("migrating [" + "#".repeat(30) + "] 0/0");
+  }
+
+  /**
+   * A server that logs migration m1 (202) and then answers every progress request with {@code
+   * progress}; returns its port. Closed after the test.
+   */
+  int server(String progress) throws Exception {
+    HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    http.createContext(
+        "/migrations",
+        ex -> {
+          boolean post = ex.getRequestMethod().equals("POST");
+          ex.getRequestBody().readAllBytes();
+          byte[] body =
+              (post ? "{\"migrationId\":\"m1\",\"total\":10}" : progress)
+                  .getBytes(StandardCharsets.UTF_8);
+          ex.getResponseHeaders().add("Content-Type", "application/json");
+          ex.sendResponseHeaders(post ? 202 : 200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
+    http.start();
+    servers.add(http);
+    return http.getAddress().getPort();
+  }
+
+  final java.util.List<HttpServer> servers = new java.util.ArrayList<>();
+
+  @org.junit.jupiter.api.AfterEach
+  void stopServers() {
+    servers.forEach(h -> h.stop(0));
+  }
+
+  Cli.Run migrate(int port, String... more) {
+    java.util.List<String> args =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "protocols",
+                "migrate",
+                "mig",
+                "--from",
+                "1",
+                "--to",
+                "2",
+                "--reason",
+                "r",
+                "--url",
+                "http://127.0.0.1:" + port));
+    args.addAll(java.util.List.of(more));
+    return Cli.main(args.toArray(String[]::new));
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void shouldStopWithExit3WhenTheMigratedCountStandsStillForTheStallTimeout() throws Exception {
+    // given a migration that answers 200 but never moves on (a partition that never reports)
+    int port =
+        server(
+            "{\"migrated\":4,\"refused\":0,\"failed\":0,\"done\":false,\"partitions\":3,"
+                + "\"partitionsDone\":2}");
+
+    // when
+    Cli.Run run = migrate(port, "--stall-timeout", "1");
+
+    // then
+    assertThat(run.exit()).isEqualTo(3);
+    assertThat(run.err())
+        .contains("migration m1: no progress within 1 s (--stall-timeout)")
+        .contains("GET /migrations/m1");
+    run.assertNoStackTrace();
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void shouldStopWithExit3WhenAPartitionFailedTheMigration() throws Exception {
+    // given a partition that dead-lettered the migration
+    int port =
+        server(
+            "{\"migrated\":4,\"refused\":0,\"failed\":1,\"done\":false,\"partitions\":3,"
+                + "\"partitionsDone\":2}");
+
+    // when (the stall timeout is long: the failure alone stops it)
+    Cli.Run run = migrate(port);
+
+    // then
+    assertThat(run.exit()).isEqualTo(3);
+    assertThat(run.err()).contains("migration m1 failed in 1 partition(s)");
+    run.assertNoStackTrace();
   }
 }

@@ -57,7 +57,44 @@ class MigrationsTest {
         GONE: {final: BACKED_OUT}
       """;
 
-  final Engine engine = EngineTest.engine(V1, V2);
+  /** v1: A (timeout 10s) -> X, a live state v2 does not have; a migration selects only A. */
+  static final String DL1 =
+      """
+      protocol: dl
+      version: 1
+      initial: A
+      start: [Open]
+      states:
+        A:
+          timeout: {after: 10s, to: X}
+          on:
+            Done: DONE
+        X:
+          on:
+            Done: DONE
+        DONE: {final: COMPLETED}
+      """;
+
+  static final String DL2 =
+      """
+      protocol: dl
+      version: 2
+      initial: A
+      start: [Open]
+      states:
+        A:
+          on:
+            Done: DONE
+        DONE: {final: COMPLETED}
+      """;
+
+  final Engine engine = EngineTest.engine(V1, V2, DL1, DL2);
+
+  /** Migration {@code id} of dl v1 to v2, only sessions in A, at {@code t}. */
+  static Migration onlyA(String id, long t) {
+    return new Migration(
+        id, "alice", "r", "dl", 1, 2, Map.of(), Set.of("A"), Set.of(), 1, 500, 0, 0, t, null);
+  }
 
   static Migration migration(String id, long t) {
     return new Migration(
@@ -158,6 +195,69 @@ class MigrationsTest {
         .extracting(Transition::trigger)
         .containsOnly(Trigger.TIMEOUT);
     assertThat(engine.onMigration(r.session(), migration("m1", 13_000)).outputs()).isEmpty();
+  }
+
+  @Test
+  void shouldLeaveASessionThatADueDeadlineMovedOutOfTheSelectedStatesOnItsVersion() {
+    // given s in A since 1s; its deadline (11s) moves it to X, not selected and not in v2
+    Session s =
+        engine.onEvent(null, Event.of("s", "e1", "dl", "Open", 1_000).withVersion(1)).session();
+    assertThat(Migration.problems(protocol("dl", 1), protocol("dl", 2), Map.of(), Set.of("A")))
+        .isEmpty();
+
+    // when
+    Result r = engine.onMigration(s, onlyA("m1", 12_000));
+
+    // then the deadline fired under v1 and the session stays there, not migrated, not refused
+    assertThat(r.session().state()).isEqualTo("X");
+    assertThat(r.session().version()).isEqualTo(1);
+    assertThat(only(r, Transition.class))
+        .extracting(Transition::trigger)
+        .containsOnly(Trigger.TIMEOUT);
+    assertThat(only(r, Audit.class)).noneMatch(a -> "m1".equals(a.eventId()));
+  }
+
+  @Test
+  void shouldRefuseASessionWhoseTargetStateTheNewVersionLacksAndRememberTheMigration() {
+    // given s in A, and a migration whose map names a state v2 does not have (not checked here:
+    // the versions were reloaded after the request, say)
+    Session s = openV1();
+    Migration m =
+        new Migration(
+            "m1",
+            "alice",
+            "r",
+            "mig",
+            1,
+            2,
+            Map.of("A", "NOPE"),
+            Set.of(),
+            Set.of(),
+            1,
+            500,
+            0,
+            0,
+            5_000,
+            null);
+
+    // when
+    Result r = engine.onMigration(s, m);
+
+    // then refused with an audit naming the state; remembered, so no later chunk takes it
+    Audit a = audit(r);
+    assertThat(a.decision()).isEqualTo(Decision.REJECTED);
+    assertThat(a.eventId()).isEqualTo("m1");
+    assertThat(a.detail()).startsWith("state NOPE is not a state of mig@2");
+    assertThat(only(r, Transition.class)).isEmpty();
+    assertThat(r.changed()).isTrue();
+    assertThat(r.session().version()).isEqualTo(1);
+    assertThat(r.session().state()).isEqualTo("A");
+    assertThat(r.session().eventIds()).contains("m1");
+    assertThat(audit(engine.onMigration(r.session(), m)).decision()).isEqualTo(Decision.DUPLICATE);
+  }
+
+  Protocol protocol(String name, int version) {
+    return engine.catalog().get(name, version).orElseThrow();
   }
 
   @Test

@@ -4,6 +4,12 @@ package io.statewarden.engine;
 public final class MigrationsTestAccess {
   public static final String V1 = MigrationsTest.V1;
   public static final String V2 = MigrationsTest.V2;
+  public static final String DL1 = MigrationsTest.DL1;
+  public static final String DL2 = MigrationsTest.DL2;
+
+  public static Migration onlyA(String id, long t) {
+    return MigrationsTest.onlyA(id, t);
+  }
 
   private MigrationsTestAccess() {}
 }

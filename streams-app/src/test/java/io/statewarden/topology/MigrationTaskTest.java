@@ -31,6 +31,8 @@ class MigrationTaskTest {
       ProtocolCatalog c = new ProtocolCatalog();
       c.add(new ProtocolLoader().load("v1.yaml", MigrationsTestAccess.V1));
       c.add(new ProtocolLoader().load("v2.yaml", MigrationsTestAccess.V2));
+      c.add(new ProtocolLoader().load("dl1.yaml", MigrationsTestAccess.DL1));
+      c.add(new ProtocolLoader().load("dl2.yaml", MigrationsTestAccess.DL2));
       return new Engine(c, EngineConfig.DEFAULTS);
     } catch (Exception e) {
       throw new AssertionError(e);
@@ -210,5 +212,123 @@ class MigrationTaskTest {
     assertThat(migratedBy("m2")).containsOnlyKeys("s1");
     assertThat(task.session("s0").version()).isEqualTo(1);
     assertThat(task.session("s2").version()).isEqualTo(1);
+  }
+
+  /** Delivers what the partition holds, at most {@code n} records (a failing one is read again). */
+  void deliverAtMost(int n) {
+    for (int i = 0; i < n && task.deliver(); i++) {}
+  }
+
+  @Test
+  void shouldFinishTheChunkWhenADueDeadlineMovesASelectedSessionIntoAStateTheTargetLacks() {
+    // given dl sessions in A (selected) whose deadline (10s) moves them to X, which v2 lacks
+    for (int i = 0; i < 3; i++) {
+      task.produce(Event.of("d" + i, "open" + i, "dl", "Open", T).withVersion(1));
+    }
+    while (task.deliver()) {}
+
+    // when the migration of A is read after the deadline, before any punctuation fired it
+    task.produce(MigrationsTestAccess.onlyA("m1", T + 20_000));
+    deliverAtMost(20);
+
+    // then the chunk committed: the deadlines fired under v1, nobody migrated, nobody refused
+    assertThat(task.aborts).isZero();
+    assertThat(task.hasUnread()).isFalse();
+    assertThat(task.progress("m1").done()).isTrue();
+    assertThat(task.progress("m1").migrated()).isZero();
+    assertThat(task.progress("m1").refused()).isZero();
+    for (int i = 0; i < 3; i++) {
+      assertThat(task.session("d" + i).state()).isEqualTo("X");
+      assertThat(task.session("d" + i).version()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void shouldNotCountASessionThatADueDeadlineEndedAsRefused() {
+    // given s0 in B, the others in A whose deadline (10s) ends them (GONE, final)
+    openSessions();
+    task.produce(Event.of("s0", "go0", "mig", "Go", T + 100));
+    while (task.deliver()) {}
+    Migration late =
+        new Migration(
+            "m1",
+            "alice",
+            "r",
+            "mig",
+            1,
+            2,
+            Map.of("A", "A2"),
+            Set.of(),
+            Set.of(),
+            N,
+            100,
+            0,
+            0,
+            T + 20_000,
+            null);
+
+    // when
+    task.produce(late);
+    while (task.deliver()) {}
+
+    // then one migrated, none refused (no REJECTED audit: the others timed out under v1)
+    assertThat(task.progress("m1").migrated()).isEqualTo(1);
+    assertThat(task.progress("m1").refused()).isZero();
+    assertThat(task.session("s1").isFinal()).isTrue();
+  }
+
+  @Test
+  void shouldMarkThePartitionDoneAndFailedWhenItDeadLettersTheMigration() {
+    // given a migration to a version this instance has not loaded
+    openSessions();
+    Migration toV3 =
+        new Migration(
+            "m3", "alice", "r", "mig", 1, 3, Map.of(), Set.of(), Set.of(), N, 10, 0, 0, T + 1_000,
+            null);
+
+    // when
+    task.produce(toV3);
+    while (task.deliver()) {}
+
+    // then it is dead-lettered, and the partition's progress says done and failed
+    assertThat(task.deadLetters).hasSize(1);
+    assertThat(task.progress("m3").done()).isTrue();
+    assertThat(task.progress("m3").failed()).isTrue();
+    assertThat(task.progress("m3").migrated()).isZero();
+    assertThat(task.session("s0").version()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldReadTheTotalBackAsALong() {
+    // given a total beyond an int
+    Migration m =
+        new Migration(
+            "m1",
+            "alice",
+            "r",
+            "mig",
+            1,
+            2,
+            Map.of(),
+            Set.of(),
+            Set.of(),
+            5_000_000_000L,
+            10,
+            0,
+            0,
+            T,
+            null);
+
+    // then
+    assertThat(MigrationRecords.read(MigrationRecords.of(m), T, null).total())
+        .isEqualTo(5_000_000_000L);
+  }
+
+  @Test
+  void shouldReadAProgressWrittenBeforeFailedExistedAsNotFailed() {
+    assertThat(
+            io.statewarden.state.MigrationProgress.decode(
+                "2,10,1,true,25".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+        .isEqualTo(new io.statewarden.state.MigrationProgress(2, 10, 1, true, 25, false));
   }
 }
