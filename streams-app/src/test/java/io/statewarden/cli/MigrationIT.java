@@ -392,8 +392,19 @@ class MigrationIT {
                   return p != null && p.get("done").asBoolean();
                 });
         assertThat(progress(port, "kill").get("migrated").asLong()).isEqualTo(n);
-        Map<String, Integer> migrated =
-            migratedBy(d.readAll(d.topics.transitions(), Transition.class), "kill");
+        // the progress store is read through interactive queries, which see a chunk's writes
+        // before its transaction commits: the last chunk's transitions may follow a moment later
+        Map<String, Integer> migrated = new java.util.HashMap<>();
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(500))
+            .until(
+                () -> {
+                  migrated.clear();
+                  migrated.putAll(
+                      migratedBy(d.readAll(d.topics.transitions(), Transition.class), "kill"));
+                  return migrated.size() >= n;
+                });
         assertThat(migrated).hasSize(n);
         assertThat(migrated.values()).containsOnly(1);
       } finally {
