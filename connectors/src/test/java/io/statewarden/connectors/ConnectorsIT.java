@@ -258,8 +258,10 @@ class ConnectorsIT {
     }
     startWorker();
 
+    // a restarted worker scans its plugins and the outbox source resumes its replication slot
+    // before anything flows: 90 s was not always enough on a busy 2-core machine (CI, once)
     Awaitility.await()
-        .atMost(WAIT)
+        .atMost(WAIT.multipliedBy(2))
         .pollInterval(Duration.ofSeconds(1))
         .until(
             () ->
