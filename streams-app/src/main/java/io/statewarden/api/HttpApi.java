@@ -492,20 +492,7 @@ public final class HttpApi implements AutoCloseable {
       Consumer<io.statewarden.engine.Migration> writer = migrations;
       Operator operator = operator(req);
       if (writer == null || operator == null) {
-        if (!authorized(req)) {
-          req.response().putHeader("WWW-Authenticate", "Bearer realm=\"statewarden\"");
-          reply(req, 401, Map.of("error", "unauthorized: a bearer token is required"));
-        } else {
-          reply(
-              req,
-              403,
-              Map.of(
-                  "error",
-                  writer == null
-                      ? "operator commands are disabled: set statewarden.http.operator.token"
-                          + " or statewarden.http.operator.tokens.file"
-                      : "forbidden: migrate needs the operator token"));
-        }
+        refuseOperator(req, writer != null, "migrate");
         return;
       }
       MigrationRoute route =
@@ -522,25 +509,33 @@ public final class HttpApi implements AutoCloseable {
               });
     }
 
+    /**
+     * A request that needs an operator token and has none: 401 when its caller is not known, else
+     * 403 (a reader, or operator commands not {@code enabled}).
+     */
+    private void refuseOperator(HttpServerRequest req, boolean enabled, String what) {
+      if (!authorized(req)) {
+        req.response().putHeader("WWW-Authenticate", "Bearer realm=\"statewarden\"");
+        reply(req, 401, Map.of("error", "unauthorized: a bearer token is required"));
+        return;
+      }
+      reply(
+          req,
+          403,
+          Map.of(
+              "error",
+              enabled
+                  ? "forbidden: " + what + " needs the operator token"
+                  : "operator commands are disabled: set statewarden.http.operator.token"
+                      + " or statewarden.http.operator.tokens.file"));
+    }
+
     /** An operator command: the operator token, else 403 (a reader) or 401 (nobody known). */
     private void command(HttpServerRequest req, String path, Command.Kind verb) {
       CommandRoute route = commands;
       Operator operator = operator(req);
       if (route == null || operator == null) {
-        if (!authorized(req)) {
-          req.response().putHeader("WWW-Authenticate", "Bearer realm=\"statewarden\"");
-          reply(req, 401, Map.of("error", "unauthorized: a bearer token is required"));
-        } else {
-          reply(
-              req,
-              403,
-              Map.of(
-                  "error",
-                  route == null
-                      ? "operator commands are disabled: set statewarden.http.operator.token"
-                          + " or statewarden.http.operator.tokens.file"
-                      : "forbidden: " + verb.label() + " needs the operator token"));
-        }
+        refuseOperator(req, route != null, verb.label());
         return;
       }
       String id;
