@@ -42,7 +42,18 @@ final class Workload {
 
   /** What the outputs must be: totals, and per session the last transition seq. */
   record Expected(
-      long transitions, long audits, long backouts, long fires, Map<String, Long> seqBySession) {}
+      long transitions,
+      long audits,
+      long backouts,
+      long fires,
+      Map<String, Long> seqBySession,
+      long repeatingAudits) {
+
+    /** What an instance with {@code statewarden.audit.accepted=false} writes (variant noaudit). */
+    Expected withoutRepeatingAudits() {
+      return new Expected(transitions, audits - repeatingAudits, backouts, fires, seqBySession, 0);
+    }
+  }
 
   static byte[] json(String id, String eventId, Script s, String type) {
     return ("{\"eventId\":\""
@@ -104,7 +115,7 @@ final class Workload {
   /** Runs the records through the engine in memory, then fires whatever is due at {@code now}. */
   static Expected expect(Engine engine, List<Rec> records, long now) {
     Map<String, Session> sessions = new HashMap<>();
-    long[] c = new long[4];
+    long[] c = new long[5];
     for (Rec r : records) {
       Result res = engine.onEvent(sessions.get(r.key()), r.event());
       if (res.changed()) sessions.put(r.key(), res.session());
@@ -123,14 +134,16 @@ final class Workload {
     }
     Map<String, Long> seq = new HashMap<>();
     sessions.forEach((k, s) -> seq.put(k, s.seq()));
-    return new Expected(c[0], c[1], c[2], c[3], seq);
+    return new Expected(c[0], c[1], c[2], c[3], seq, c[4]);
   }
 
   private static void count(Result res, long[] c) {
     for (Output o : res.outputs()) {
       if (o instanceof Output.Transition) c[0]++;
-      else if (o instanceof Output.Audit) c[1]++;
-      else c[2]++;
+      else if (o instanceof Output.Audit a) {
+        c[1]++;
+        if (a.repeatsItsTransition()) c[4]++;
+      } else c[2]++;
     }
   }
 }
