@@ -347,21 +347,6 @@ public final class SessionCodec {
         counted += n;
         return;
       }
-      int n = s.length();
-      if (n < 0x80) { // ASCII, the usual case, is copied without an intermediate array
-        ensure(1 + n);
-        int start = pos;
-        buf[pos++] = (byte) n;
-        for (int i = 0; i < n; i++) {
-          char c = s.charAt(i);
-          if (c >= 0x80) {
-            pos = start;
-            break;
-          }
-          buf[pos++] = (byte) c;
-        }
-        if (pos != start) return;
-      }
       byte[] u = s.getBytes(StandardCharsets.UTF_8);
       varlong(u.length);
       ensure(u.length);

@@ -4,10 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * {@link SessionCodec#encode} as it was before its writer reused a buffer and copied ASCII strings
- * directly (issue 16): format 4's writer frozen, the reference that {@code SessionCodecProperties}
- * holds the encoder's bytes to and the "before" of {@code bench.HotPathBenchmark}. Not used by the
- * application.
+ * {@link SessionCodec#encode} as it was before its writer reused a per-thread buffer (issue 16):
+ * format 4's writer frozen, the reference that {@code SessionCodecProperties} holds the encoder's
+ * bytes to and the "before" of {@code bench.HotPathBenchmark}. Not used by the application.
  */
 public final class SessionCodecBaseline {
   private static final byte T_NULL = 0;
