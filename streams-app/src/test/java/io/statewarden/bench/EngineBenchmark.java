@@ -118,16 +118,16 @@ public class EngineBenchmark {
     if (args.length == 1) {
       args = args[0].trim().split("\\s+"); // -Dbench.args="HotPathBenchmark -prof gc" is one
     }
-    if (args[0].equals("interleaved")) {
+    if (args.length > 0 && args[0].equals("interleaved")) {
       AvroCodecBenchmark.main(args); // -Dbench.args="interleaved 40"
       return;
     }
-    if (args[0].equals("hotpath-interleaved")) {
+    if (args.length > 0 && args[0].equals("hotpath-interleaved")) {
       args[0] = "interleaved"; // -Dbench.args="hotpath-interleaved 30"
       HotPathBenchmark.main(args);
       return;
     }
-    if (args[0].startsWith("HotPathBenchmark")) {
+    if (args.length > 0 && args[0].startsWith("HotPathBenchmark")) {
       HotPathBenchmark.main(args); // prints the sizes of the coded sessions first
       return;
     }
