@@ -49,15 +49,12 @@ public final class DeadlineIndex {
       return;
     }
     Node node = byId.get(id);
-    if (node != null && now == Session.NONE) {
-      if (node.due == was) {
+    if (now == Session.NONE) {
+      if (node != null && node.due == was) {
         unlink(node);
         byId.remove(id);
         size--;
       }
-      return;
-    }
-    if (now == Session.NONE) {
       return;
     }
     if (node == null) {
