@@ -49,6 +49,9 @@ public interface MutableSessionState extends SessionState {
    */
   long live(String protocol);
 
+  /** The task is closing: drops what is derived and held in memory. */
+  default void close() {}
+
   /** Removes a value that {@link #rebuild()} could not decode. */
   void quarantine(String id);
 

@@ -8,6 +8,7 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentSkipListMap;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.query.Position;
@@ -31,7 +32,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
   private final String name;
-  private final ConcurrentSkipListMap<Bytes, byte[]> map = new ConcurrentSkipListMap<>();
+
+  /** Replaced, not cleared, on close: a reader still iterating the old one is told it closed. */
+  private volatile ConcurrentSkipListMap<Bytes, byte[]> map = new ConcurrentSkipListMap<>();
+
   private volatile boolean open;
 
   public SkipListStore(String name) {
@@ -72,8 +76,41 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
 
   @Override
   public void close() {
-    map.clear();
     open = false;
+    map = new ConcurrentSkipListMap<>();
+  }
+
+  /**
+   * The store under Kafka Streams' wrappers (metering), or null when {@code store} is not one. The
+   * processor writes the index through it when the task starts or closes, where the wrappers'
+   * per-write metrics have no record to time (at {@code metrics.recording.level=TRACE} they would
+   * throw).
+   */
+  public static SkipListStore unwrap(StateStore store) {
+    StateStore s = store;
+    while (s instanceof org.apache.kafka.streams.state.internals.WrappedStateStore<?, ?, ?> w) {
+      s = w.wrapped();
+    }
+    return s instanceof SkipListStore own ? own : null;
+  }
+
+  /** Drops every entry (the task's index, when the task starts again or is given up). */
+  public void clear() {
+    map.clear();
+  }
+
+  /** Writes {@code key} (as Kafka's string serde writes it) with an empty value. */
+  public void putKey(String key) {
+    map.put(Bytes.wrap(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)), EMPTY);
+  }
+
+  private static final byte[] EMPTY = new byte[0];
+
+  private ConcurrentSkipListMap<Bytes, byte[]> openMap() {
+    if (!open) {
+      throw new InvalidStateStoreException("Store " + name + " is closed (its task moved)");
+    }
+    return map;
   }
 
   @Override
@@ -98,7 +135,7 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
 
   @Override
   public byte[] get(Bytes key) {
-    return map.get(key);
+    return openMap().get(key);
   }
 
   @Override
@@ -151,7 +188,7 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
   }
 
   private KeyValueIterator<Bytes, byte[]> iterate(Bytes from, Bytes to, boolean reverse) {
-    NavigableMap<Bytes, byte[]> view = map;
+    NavigableMap<Bytes, byte[]> view = openMap();
     if (from != null && to != null && from.compareTo(to) > 0) {
       view = new ConcurrentSkipListMap<>(); // as Kafka Streams' stores: an empty range
     } else if (from != null && to != null) {
@@ -172,12 +209,14 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
 
       @Override
       public boolean hasNext() {
+        // as a RocksDB iterator does: a page read across a close is refused, never cut short
+        openMap();
         return next != null;
       }
 
       @Override
       public KeyValue<Bytes, byte[]> next() {
-        if (next == null) throw new NoSuchElementException();
+        if (!hasNext()) throw new NoSuchElementException();
         KeyValue<Bytes, byte[]> kv = KeyValue.pair(next.getKey(), next.getValue());
         next = advance();
         return kv;
@@ -185,7 +224,7 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
 
       @Override
       public Bytes peekNextKey() {
-        if (next == null) throw new NoSuchElementException();
+        if (!hasNext()) throw new NoSuchElementException();
         return next.getKey();
       }
 

@@ -93,12 +93,18 @@ public final class StoreSessionState implements MutableSessionState {
   @Override
   public List<Undecodable> rebuild() {
     // the index is derived, in memory and unlogged (decision 0025): whatever it holds (a store
-    // kept across a task's re-initialization) is dropped and written again from the sessions
-    List<String> stale = new ArrayList<>();
-    try (KeyValueIterator<String, byte[]> it = listIndex.all()) {
-      it.forEachRemaining(kv -> stale.add(kv.key));
+    // kept across a task's re-initialization) is dropped and written again from the sessions,
+    // under Kafka's wrappers (this runs in the processor's init, where they have no record)
+    SkipListStore raw = SkipListStore.unwrap(listIndex);
+    if (raw != null) {
+      raw.clear();
+    } else {
+      List<String> stale = new ArrayList<>();
+      try (KeyValueIterator<String, byte[]> it = listIndex.all()) {
+        it.forEachRemaining(kv -> stale.add(kv.key));
+      }
+      stale.forEach(listIndex::delete);
     }
-    stale.forEach(listIndex::delete);
     List<Undecodable> bad = new ArrayList<>();
     try (KeyValueIterator<String, byte[]> it = store.all()) {
       while (it.hasNext()) {
@@ -110,7 +116,8 @@ public final class StoreSessionState implements MutableSessionState {
           bad.add(new Undecodable(kv.key, kv.value, e));
           continue;
         }
-        listIndex.put(SessionIndex.key(s), EMPTY);
+        if (raw != null) raw.putKey(SessionIndex.key(s));
+        else listIndex.put(SessionIndex.key(s), EMPTY);
         if (!s.isFinal()) {
           counts.add(s.protocol(), s.state(), 1);
           live.merge(s.protocol(), 1L, Long::sum);
@@ -119,6 +126,13 @@ public final class StoreSessionState implements MutableSessionState {
       }
     }
     return bad;
+  }
+
+  @Override
+  public void close() {
+    // a task given up (recycled into a standby, which never reads it) keeps no index in the heap
+    SkipListStore raw = SkipListStore.unwrap(listIndex);
+    if (raw != null) raw.clear();
   }
 
   @Override

@@ -404,6 +404,9 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
     if (gate != null) {
       gate.close();
     }
+    if (state != null) {
+      state.close();
+    }
     settings.metrics().taskClosed(task);
   }
 }

@@ -225,10 +225,12 @@ final class TaskHarness {
    * instead of a fresh one: what a store kept across a re-initialization would hold at worst.
    */
   void restartWithStaleIndex(String ghost) {
-    indexStore.put(ghost, new byte[0]);
     keptIndex = indexStore;
+    this.ghost = ghost;
     start();
   }
+
+  private String ghost;
 
   private void abort() {
     aborts++;
@@ -264,6 +266,7 @@ final class TaskHarness {
     if (keptIndex != null) {
       indexStore = keptIndex;
       keptIndex = null;
+      indexStore.put(ghost, new byte[0]); // after the processor's close, before its init
     } else {
       indexStore =
           Stores.keyValueStoreBuilder(
