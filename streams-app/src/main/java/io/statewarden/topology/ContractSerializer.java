@@ -77,6 +77,15 @@ public final class ContractSerializer extends AvroKafkaSerializer<Object> {
     return Arrays.copyOf(out.buf, out.pos);
   }
 
+  /**
+   * What this serializer writes before the Avro body of {@code sample}'s type on {@code topic} (the
+   * magic byte and the registry's id for the exact schema), resolved as for a record; null where
+   * Apicurio's path writes. A registry failure propagates as it does from {@link #serialize}.
+   */
+  byte[] framing(String topic, SpecificRecord sample) {
+    return direct ? prefix(topic, sample) : null;
+  }
+
   private byte[] prefix(String topic, Object data) {
     Class<?> type = data instanceof ContractOutput c ? c.output().getClass() : data.getClass();
     for (Framing f : framings) {

@@ -5,14 +5,17 @@ import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.statewarden.engine.Engine;
 import io.statewarden.engine.EngineConfig;
 import io.statewarden.engine.Event;
+import io.statewarden.engine.InputRef;
 import io.statewarden.engine.Output;
 import io.statewarden.engine.Result;
 import io.statewarden.engine.Session;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.schema.Backout;
+import io.statewarden.schema.ProtocolEvent;
 import io.statewarden.schema.Transition;
 import io.statewarden.topology.AvroMapping;
 import io.statewarden.topology.ContractAvro0022;
+import io.statewarden.topology.ContractEvents;
 import io.statewarden.topology.ContractOutput;
 import io.statewarden.topology.ContractSerializer;
 import io.statewarden.topology.PublishedSchemas;
@@ -67,6 +70,8 @@ public class AvroCodecBenchmark {
   AvroKafkaSerializer<Object> apicurio;
   ContractSerializer direct;
   AvroKafkaDeserializer<Object> decoder;
+  ContractEvents directEvents;
+  static final InputRef INPUT = new InputRef("statewarden.events", 0, 42);
 
   @Setup
   public void setup() throws Exception {
@@ -87,6 +92,10 @@ public class AvroCodecBenchmark {
     decoder = new AvroKafkaDeserializer<>();
     decoder.setSchemaResolver(registry);
     decoder.configure(config, false);
+    ContractSerializer framing = new ContractSerializer();
+    framing.setSchemaResolver(registry);
+    framing.configure(config, false);
+    directEvents = new ContractEvents(framing);
 
     Engine engine = new Engine(ProtocolCatalog.builtins(), EngineConfig.DEFAULTS);
     outputs = new ArrayList<>();
@@ -113,6 +122,12 @@ public class AvroCodecBenchmark {
     }
     if (records.size() != OUTPUTS || events.size() != EVENTS) {
       throw new IllegalStateException(records.size() + " outputs, " + events.size() + " events");
+    }
+    for (byte[] e : events) {
+      Event mine = directEvents.decode("statewarden.events", e, "k", 7L, INPUT);
+      if (mine == null || !mine.equals(eventViaApicurio(e))) {
+        throw new IllegalStateException("the direct decoder's event differs from the stock one");
+      }
     }
     // the framing each topic gets, for the 0022 baseline; both paths must write the same bytes
     prefixes = new ArrayList<>();
@@ -190,13 +205,38 @@ public class AvroCodecBenchmark {
     }
   }
 
+  private Event eventViaApicurio(byte[] value) {
+    Object e = decoder.deserialize("statewarden.events", new RecordHeaders(), value);
+    return AvroMapping.event("k", (ProtocolEvent) e, 7L, INPUT);
+  }
+
+  /** Before 0026: Apicurio's deserializer, then {@code AvroMapping.event}, per input event. */
+  @Benchmark
+  @OperationsPerInvocation(EVENTS)
+  public void eventsViaApicurio(Blackhole bh) {
+    for (int i = 0; i < EVENTS; i++) {
+      bh.consume(eventViaApicurio(events.get(i)));
+    }
+  }
+
+  /** Decision 0026: {@link ContractEvents}, straight to the engine's event, per input event. */
+  @Benchmark
+  @OperationsPerInvocation(EVENTS)
+  public void eventsDirect(Blackhole bh) {
+    for (int i = 0; i < EVENTS; i++) {
+      bh.consume(directEvents.decode("statewarden.events", events.get(i), "k", 7L, INPUT));
+    }
+  }
+
   /**
    * Prints the records' sizes, then runs JMH; with the argument {@code interleaved} ({@code
    * interleaved ROUNDS PAIR}), instead alternates the two sides of a before/after pair in short
    * rounds (on a loaded machine the load moves between two JMH benchmarks run one after the other;
    * here both see the same load) and prints the median and best ns per record of each, and the
    * median of the per-round ratios. Pairs: {@code outputs} (0022's path against the direct one, the
-   * default), {@code apicurio} (Apicurio's serializer of the records against the direct path).
+   * default), {@code apicurio} (Apicurio's serializer of the records against the direct path),
+   * {@code events} (Apicurio's deserializer and {@code AvroMapping.event} against {@code
+   * ContractEvents}).
    */
   public static void main(String[] args) throws Exception {
     AvroCodecBenchmark b = new AvroCodecBenchmark();
@@ -241,6 +281,12 @@ public class AvroCodecBenchmark {
         after = () -> outputsDirect(bh);
         records = OUTPUTS;
         names = new String[] {"Apicurio (records prebuilt)", "direct from Output"};
+      }
+      case "events" -> {
+        before = () -> eventsViaApicurio(bh);
+        after = () -> eventsDirect(bh);
+        records = EVENTS;
+        names = new String[] {"Apicurio + AvroMapping.event", "ContractEvents"};
       }
       default -> throw new IllegalArgumentException("no pair " + pair);
     }
