@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.statewarden.config.Topics;
+import io.statewarden.engine.Event;
+import io.statewarden.engine.InputRef;
 import io.statewarden.registry.SchemaPublisher;
+import io.statewarden.schema.ProtocolEvent;
 import io.statewarden.testsupport.KafkaInfra;
 import io.statewarden.testsupport.RealKafka;
 import io.statewarden.testsupport.TcpProxy;
@@ -62,6 +65,7 @@ class ContractSerializerIT {
             "true"),
         false);
     assertThat(ours).isInstanceOf(ContractSerializer.class);
+    ContractEvents events = new ContractEvents((ContractSerializer) ours);
 
     // when random records of every type are written by both
     int wellFormed = 0;
@@ -81,6 +85,15 @@ class ContractSerializerIT {
       // UTF-16 that UTF-8 can hold: an unpaired surrogate is written as '?', by Avro as by us)
       Object back = reader.deserialize(topic, new RecordHeaders(), mine);
       assertThat(back).isInstanceOf(r.getClass());
+
+      // and an event a stock producer writes with the published schema is decoded directly
+      // (decision 26), to the event the stock path gives
+      if (back instanceof ProtocolEvent pe) {
+        InputRef at = new InputRef(topic, 0, 1);
+        Event direct = events.decode(topic, theirs.serialize(topic, r), "k", 5L, at);
+        assertThat(direct).as("decoded directly: %s", r).isNotNull();
+        assertThat(direct).isEqualTo(AvroMapping.event("k", pe, 5L, at));
+      }
       if (wellFormed(r.toString())) {
         wellFormed++;
         assertThat(back).isEqualTo(r);
