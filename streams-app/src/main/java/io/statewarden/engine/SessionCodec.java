@@ -65,11 +65,30 @@ public final class SessionCodec {
           Trigger.ERROR,
           Trigger.OPERATOR);
 
+  /** {@link #TRIGGERS}' stored codes by {@link Trigger#ordinal()}. */
+  private static final byte[] TRIGGER_CODES = new byte[Trigger.values().length];
+
+  static {
+    for (int i = 0; i < TRIGGERS.size(); i++) {
+      TRIGGER_CODES[TRIGGERS.get(i).ordinal()] = (byte) (i + 1);
+    }
+  }
+
+  /**
+   * Each thread's writing buffer, reused across sessions; the result is copied out at its exact
+   * size. A buffer grown beyond {@link #KEPT_BUFFER_BYTES} by an unusually large session is not
+   * kept.
+   */
+  private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[1024]);
+
+  private static final int KEPT_BUFFER_BYTES = 64 * 1024;
+
   private SessionCodec() {}
 
   public static byte[] encode(Session s) {
-    Writer w = new Writer(false);
+    Writer w = new Writer(BUFFER.get());
     write(s, w);
+    if (w.buf.length <= KEPT_BUFFER_BYTES) BUFFER.set(w.buf);
     return w.bytes();
   }
 
@@ -78,14 +97,14 @@ public final class SessionCodec {
    * changelog (the engine's limit on session size, {@link EngineConfig#maxSessionBytes}).
    */
   public static long size(Session s) {
-    Writer w = new Writer(true);
+    Writer w = new Writer(null);
     write(s, w);
     return w.counted;
   }
 
   /** The encoded size of session data alone (its count and entries). */
   static long dataSize(java.util.Map<String, Object> data) {
-    Writer w = new Writer(true);
+    Writer w = new Writer(null);
     data(data, w);
     return w.counted;
   }
@@ -105,9 +124,9 @@ public final class SessionCodec {
     w.b((byte) (s.outcome == null ? 0 : s.outcome.code() + 1));
     data(s.data, w);
     w.varlong(s.eventIds.size());
-    s.eventIds.forEach(w::str);
+    for (String eventId : s.eventIds) w.str(eventId);
     w.varlong(s.history.size());
-    s.history.forEach(step -> w.str(step.state()));
+    for (Session.Step step : s.history) w.str(step.state());
     w.str(s.incarnation);
     if (s.failed == null) {
       w.b((byte) 0);
@@ -124,7 +143,7 @@ public final class SessionCodec {
         w.b((byte) 0);
         continue;
       }
-      w.b((byte) (TRIGGERS.indexOf(step.trigger()) + 1));
+      w.b(TRIGGER_CODES[step.trigger().ordinal()]);
       w.optionalStr(step.eventId());
       w.optionalStr(step.eventType());
       w.zigzag(step.at() - s.createdAt);
@@ -260,9 +279,10 @@ public final class SessionCodec {
     private int pos;
     private long counted;
 
-    Writer(boolean counting) {
-      this.counting = counting;
-      this.buf = counting ? null : new byte[128];
+    /** Writes into {@code buf} (grown as needed), or with null only counts. */
+    Writer(byte[] buf) {
+      this.counting = buf == null;
+      this.buf = buf;
     }
 
     void b(byte v) {

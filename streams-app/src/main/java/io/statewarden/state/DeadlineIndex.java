@@ -14,9 +14,12 @@ import java.util.TreeMap;
  * starts (after restoration), and moves a session's entry whenever its due time changes, so it
  * never holds a stale entry and needs no changelog
  * (docs/decisions/0005-in-memory-deadline-index.md). A punctuation takes entries from the earliest
- * buckets up to now, so its cost does not grow with the number of pending deadlines. Moving an
- * entry is two hash operations and a lookup among the buckets, not a walk down a tree of all
- * entries.
+ * buckets up to now, so its cost does not grow with the number of pending deadlines.
+ *
+ * <p>Layout: one entry per session, found by its id in one map, and linked into the list of its
+ * bucket. Moving a session's due time is one hash lookup and relinking its entry (no allocation);
+ * the bucket is usually the one the last move went to (due times of consecutive events fall in the
+ * same second), else a lookup among the buckets.
  *
  * <p>Used by the stream thread that owns the task only; {@link #size()} may be read by others.
  */
@@ -26,33 +29,43 @@ public final class DeadlineIndex {
 
   private static final long BUCKET_MS = 1_000;
 
-  /** Bucket start to (session id to due time). */
-  private final TreeMap<Long, Map<String, Long>> buckets = new TreeMap<>();
+  /** Session id to its entry. */
+  private final Map<String, Node> byId = new HashMap<>();
+
+  /** Bucket (second) to its entries; no bucket is empty. */
+  private final TreeMap<Long, Bucket> buckets = new TreeMap<>();
+
+  /** The bucket the last entry was linked into, or null. */
+  private Bucket last;
 
   private volatile int size;
 
   /**
    * Session {@code id}'s due time changed from {@code was} to {@code now}; either may be {@link
-   * Session#NONE} (no deadline pending).
+   * Session#NONE} (no deadline pending). A session has at most one entry: {@code now} replaces it.
    */
   public void move(String id, long was, long now) {
     if (was == now) {
       return;
     }
-    int n = size;
-    if (was != Session.NONE) {
-      Long bucket = bucketOf(was);
-      Map<String, Long> b = buckets.get(bucket);
-      if (b != null && b.remove(id, was)) {
-        n--;
-        if (b.isEmpty()) buckets.remove(bucket);
+    Node node = byId.get(id);
+    if (now == Session.NONE) {
+      if (node != null && node.due == was) {
+        unlink(node);
+        byId.remove(id);
+        size--;
       }
+      return;
     }
-    if (now != Session.NONE
-        && buckets.computeIfAbsent(bucketOf(now), k -> new HashMap<>()).put(id, now) == null) {
-      n++;
+    if (node == null) {
+      node = new Node(id);
+      byId.put(id, node);
+      size++;
+    } else {
+      unlink(node);
     }
-    size = n;
+    node.due = now;
+    bucket(Math.floorDiv(now, BUCKET_MS)).link(node);
   }
 
   /**
@@ -61,19 +74,23 @@ public final class DeadlineIndex {
    */
   public List<Entry> takeDue(long upTo, int limit) {
     List<Entry> out = new ArrayList<>();
-    Iterator<Map.Entry<Long, Map<String, Long>>> it =
-        buckets.headMap(bucketOf(upTo), true).entrySet().iterator();
+    Iterator<Bucket> it = buckets.headMap(Math.floorDiv(upTo, BUCKET_MS), true).values().iterator();
     while (it.hasNext() && out.size() < limit) {
-      Map<String, Long> b = it.next().getValue();
-      Iterator<Map.Entry<String, Long>> e = b.entrySet().iterator();
-      while (e.hasNext() && out.size() < limit) {
-        Map.Entry<String, Long> x = e.next();
-        if (x.getValue() <= upTo) {
-          out.add(new Entry(x.getValue(), x.getKey()));
-          e.remove();
+      Bucket b = it.next();
+      Node x = b.head;
+      while (x != null && out.size() < limit) {
+        Node next = x.next;
+        if (x.due <= upTo) {
+          out.add(new Entry(x.due, x.id));
+          b.unlink(x);
+          byId.remove(x.id);
         }
+        x = next;
       }
-      if (b.isEmpty()) it.remove();
+      if (b.head == null) {
+        it.remove();
+        if (b == last) last = null;
+      }
     }
     size -= out.size();
     return out;
@@ -84,7 +101,65 @@ public final class DeadlineIndex {
     return size;
   }
 
-  private static Long bucketOf(long due) {
-    return Math.floorDiv(due, BUCKET_MS);
+  private Bucket bucket(long second) {
+    if (last != null && last.second == second) {
+      return last;
+    }
+    Bucket b = buckets.get(second);
+    if (b == null) {
+      b = new Bucket(second);
+      buckets.put(second, b);
+    }
+    last = b;
+    return b;
+  }
+
+  private void unlink(Node node) {
+    Bucket b = node.bucket;
+    b.unlink(node);
+    if (b.head == null) {
+      buckets.remove(b.second);
+      if (b == last) last = null;
+    }
+  }
+
+  /** A session's entry: its due time, in the list of its bucket. */
+  private static final class Node {
+    final String id;
+    long due;
+    Bucket bucket;
+    Node prev;
+    Node next;
+
+    Node(String id) {
+      this.id = id;
+    }
+  }
+
+  /** The entries due within one second, in a doubly linked list. */
+  private static final class Bucket {
+    final long second;
+    Node head;
+
+    Bucket(long second) {
+      this.second = second;
+    }
+
+    void link(Node n) {
+      n.bucket = this;
+      n.prev = null;
+      n.next = head;
+      if (head != null) head.prev = n;
+      head = n;
+    }
+
+    void unlink(Node n) {
+      if (n.prev == null) head = n.next;
+      else n.prev.next = n.next;
+      if (n.next != null) n.next.prev = n.prev;
+      n.prev = null;
+      n.next = null;
+      n.bucket = null;
+    }
   }
 }

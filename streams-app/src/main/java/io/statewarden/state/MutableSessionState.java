@@ -37,8 +37,9 @@ public interface MutableSessionState extends SessionState {
   List<Due> takeDue(long now, int limit);
 
   /**
-   * Reads every stored session once, counting the active ones by state and indexing the due times,
-   * and returns the values that cannot be decoded (left in the store, not indexed or counted).
+   * Reads every stored session once, counting the active ones by state and indexing the due times
+   * and the session list, and returns the values that cannot be decoded (left in the store, not
+   * indexed or counted). Called when the task starts, before it processes anything.
    */
   List<Undecodable> rebuild();
 
@@ -47,13 +48,6 @@ public interface MutableSessionState extends SessionState {
    * concurrency cap reads. Derived from the store by {@link #rebuild()}, then kept by {@link #put}.
    */
   long live(String protocol);
-
-  /**
-   * Rewrites the session list index from the store when {@link #rebuild()} found it out of step (a
-   * store written before the index existed, or a quarantined value); else nothing. Called where the
-   * task may write (processing, punctuation), not in {@code init}.
-   */
-  void reindexIfNeeded();
 
   /** Removes a value that {@link #rebuild()} could not decode. */
   void quarantine(String id);

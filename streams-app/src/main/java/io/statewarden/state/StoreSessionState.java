@@ -13,9 +13,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * {@link MutableSessionState} over the task's changelogged RocksDB store (session id to {@link
- * SessionCodec} bytes) and its {@link SessionIndex} store, with a {@link DeadlineIndex} and the
- * live sessions per protocol in memory (both rebuilt from the store when the task starts). Owned by
- * the stream thread of the task.
+ * SessionCodec} bytes), with its {@link SessionIndex} (an unlogged in-memory store), a {@link
+ * DeadlineIndex} and the live sessions per protocol in memory, all three rebuilt from the sessions
+ * when the task starts. Owned by the stream thread of the task.
  */
 public final class StoreSessionState implements MutableSessionState {
   /** Active (not final) sessions by protocol and state, as the metrics keep them. */
@@ -28,7 +28,6 @@ public final class StoreSessionState implements MutableSessionState {
   private final KeyValueStore<String, byte[]> store;
   private final KeyValueStore<String, byte[]> listIndex;
   private final Map<String, Long> live = new HashMap<>();
-  private boolean reindex;
   private final ToLongFunction<Session> dueAt;
   private final Counts counts;
   private final DeadlineIndex index = new DeadlineIndex();
@@ -93,12 +92,14 @@ public final class StoreSessionState implements MutableSessionState {
 
   @Override
   public List<Undecodable> rebuild() {
-    List<Undecodable> bad = new ArrayList<>();
-    long indexed = 0;
+    // the index is derived, in memory and unlogged (decision 0025): whatever it holds (a store
+    // kept across a task's re-initialization) is dropped and written again from the sessions
+    List<String> stale = new ArrayList<>();
     try (KeyValueIterator<String, byte[]> it = listIndex.all()) {
-      for (; it.hasNext(); it.next()) indexed++;
+      it.forEachRemaining(kv -> stale.add(kv.key));
     }
-    long sessions = 0;
+    stale.forEach(listIndex::delete);
+    List<Undecodable> bad = new ArrayList<>();
     try (KeyValueIterator<String, byte[]> it = store.all()) {
       while (it.hasNext()) {
         KeyValue<String, byte[]> kv = it.next();
@@ -109,7 +110,7 @@ public final class StoreSessionState implements MutableSessionState {
           bad.add(new Undecodable(kv.key, kv.value, e));
           continue;
         }
-        sessions++;
+        listIndex.put(SessionIndex.key(s), EMPTY);
         if (!s.isFinal()) {
           counts.add(s.protocol(), s.state(), 1);
           live.merge(s.protocol(), 1L, Long::sum);
@@ -117,37 +118,12 @@ public final class StoreSessionState implements MutableSessionState {
         if (dueAt != null) index.move(kv.key, Session.NONE, dueAt.applyAsLong(s));
       }
     }
-    // the index restores with the sessions (same transaction); it differs only for a store written
-    // before the index existed, or by quarantined values: rewritten by the first reindex()
-    reindex |= indexed != sessions;
     return bad;
   }
 
   @Override
-  public void reindexIfNeeded() {
-    if (!reindex) return;
-    reindex = false;
-    List<String> keys = new ArrayList<>();
-    try (KeyValueIterator<String, byte[]> it = listIndex.all()) {
-      it.forEachRemaining(kv -> keys.add(kv.key));
-    }
-    keys.forEach(listIndex::delete);
-    try (KeyValueIterator<String, byte[]> it = store.all()) {
-      while (it.hasNext()) {
-        KeyValue<String, byte[]> kv = it.next();
-        try {
-          listIndex.put(SessionIndex.key(SessionState.decode(kv.key, kv.value)), EMPTY);
-        } catch (UndecodableSessionException e) {
-          // quarantined before this runs; nothing to index
-        }
-      }
-    }
-  }
-
-  @Override
   public void quarantine(String id) {
-    store.delete(id);
-    reindex = true;
+    store.delete(id); // never indexed: rebuild() indexes only what it can decode
   }
 
   @Override

@@ -327,7 +327,6 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
    */
   private void quarantine() {
     if (toQuarantine.isEmpty()) {
-      state.reindexIfNeeded();
       return;
     }
     for (MutableSessionState.Undecodable u : toQuarantine) {
@@ -357,7 +356,6 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
       settings.metrics().quarantined();
     }
     toQuarantine = List.of();
-    state.reindexIfNeeded();
   }
 
   /**

@@ -9,6 +9,7 @@ import io.statewarden.json.EventJson;
 import io.statewarden.metrics.Metrics;
 import io.statewarden.registry.RegistryClientSettings;
 import io.statewarden.schema.ProtocolEvent;
+import io.statewarden.state.SkipListStore;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -310,11 +311,11 @@ public final class TopologyFactory {
         Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(SESSIONS_STORE), Serdes.String(), Serdes.ByteArray()),
         ENGINE);
+    // derived from the sessions when the task starts: in memory, no changelog (decision 0025)
     topology.addStateStore(
         Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(SESSION_INDEX_STORE),
-            Serdes.String(),
-            Serdes.ByteArray()),
+                SkipListStore.supplier(SESSION_INDEX_STORE), Serdes.String(), Serdes.ByteArray())
+            .withLoggingDisabled(),
         ENGINE);
     topology.addStateStore(
         Stores.keyValueStoreBuilder(

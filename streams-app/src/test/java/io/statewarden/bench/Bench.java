@@ -61,7 +61,9 @@ import org.apache.kafka.streams.state.Stores;
  * latency, all. See docs/benchmarks.md.
  */
 public final class Bench {
-  static final int PARTITIONS = 6;
+  /** Partitions of every topic the runner creates ({@code bench.partitions}, default 6). */
+  static final int PARTITIONS = intProp("bench.partitions", 6);
+
   static final String INPUT = "bench.input";
   static final String INPUT_AVRO = "bench.input.avro";
 

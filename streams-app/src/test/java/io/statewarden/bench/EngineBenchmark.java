@@ -115,8 +115,20 @@ public class EngineBenchmark {
 
   /** Prints the serialized size of each built-in session at its end, then runs JMH. */
   public static void main(String[] args) throws Exception {
-    if (args.length == 1 && args[0].startsWith("interleaved")) {
-      AvroCodecBenchmark.main(args[0].split(" ")); // -Dbench.args="interleaved 40"
+    if (args.length == 1) {
+      args = args[0].trim().split("\\s+"); // -Dbench.args="HotPathBenchmark -prof gc" is one
+    }
+    if (args.length > 0 && args[0].equals("interleaved")) {
+      AvroCodecBenchmark.main(args); // -Dbench.args="interleaved 40"
+      return;
+    }
+    if (args.length > 0 && args[0].equals("hotpath-interleaved")) {
+      args[0] = "interleaved"; // -Dbench.args="hotpath-interleaved 30"
+      HotPathBenchmark.main(args);
+      return;
+    }
+    if (args.length > 0 && args[0].startsWith("HotPathBenchmark")) {
+      HotPathBenchmark.main(args); // prints the sizes of the coded sessions first
       return;
     }
     EngineBenchmark b = new EngineBenchmark();

@@ -15,6 +15,11 @@ import java.util.Map;
 final class StormCase {
   private final Bench b;
 
+  /** Per storm (its label): timeouts seen per second, and live events' p99 per second. */
+  private final Map<String, List<double[]>> firesPerSecond = new java.util.LinkedHashMap<>();
+
+  private final Map<String, List<double[]>> eventP99 = new java.util.LinkedHashMap<>();
+
   StormCase(Bench b) {
     this.b = b;
   }
@@ -36,9 +41,16 @@ final class StormCase {
       System.out.printf("  storm %d of %d: %s%n", v + 1, variants.length, label);
       List<String> row = new ArrayList<>();
       row.add(label);
-      row.addAll(storm(n, rate, "storm.input." + v, settings));
+      row.addAll(storm(n, rate, "storm.input." + v, settings, label));
       rows.add(row);
     }
+    Charts.timeline(
+        "storm-timeline.png",
+        "Case 4: " + n + " deadlines due within 1 s, live events at " + rate + "/s",
+        "timeouts fired/s (seen committed)",
+        firesPerSecond,
+        "live event latency p99, ms",
+        eventP99);
     Bench.table(
         "Timer storm (live events at "
             + rate
@@ -57,8 +69,8 @@ final class StormCase {
         rows);
   }
 
-  private List<String> storm(int n, int rate, String input, Map<String, Object> settings)
-      throws Exception {
+  private List<String> storm(
+      int n, int rate, String input, Map<String, Object> settings, String label) throws Exception {
     b.createTopics(input);
     String appId = b.nextAppId("storm");
     StatewardenApp app = b.startStatewarden(appId, input, settings);
@@ -111,6 +123,7 @@ final class StormCase {
       } finally {
         live.close();
       }
+      timeline(label, live, s0, lastFire);
       long[] late = Bench.sorted(lateness);
       double stormSecs = (lastFire - s0) / 1e3;
       long[] before = Bench.sorted(live.latencies("live-", s0 - 8_000, s0));
@@ -139,5 +152,36 @@ final class StormCase {
       app.close();
     }
     return row;
+  }
+
+  /**
+   * Seconds from 8 s before the storm to 5 s after its last fire, relative to its start: timeouts
+   * seen committed in each second, and the p99 latency of the live events sent in it.
+   */
+  private void timeline(String label, LiveTraffic live, long s0, long lastFire) {
+    int from = -8;
+    int to = (int) ((lastFire - s0) / 1000) + 5;
+    long[] fires = new long[to - from + 1];
+    List<List<Long>> lat = new ArrayList<>();
+    for (int i = 0; i < fires.length; i++) lat.add(new ArrayList<>());
+    for (LiveTraffic.Seen s : live.seen) {
+      if (s.key().startsWith("storm-")) {
+        int sec = (int) Math.floorDiv(s.seenAt() - s0, 1000L);
+        if (s.timestamp() >= s0 && sec >= from && sec <= to) fires[sec - from]++;
+      } else if (s.key().startsWith("live-")) {
+        int sec = (int) Math.floorDiv(s.timestamp() - s0, 1000L);
+        if (sec >= from && sec <= to) lat.get(sec - from).add(s.seenAt() - s.timestamp());
+      }
+    }
+    List<double[]> f = new ArrayList<>();
+    List<double[]> p = new ArrayList<>();
+    for (int i = 0; i < fires.length; i++) {
+      f.add(new double[] {from + i, fires[i]});
+      if (!lat.get(i).isEmpty()) {
+        p.add(new double[] {from + i, Bench.percentile(Bench.sorted(lat.get(i)), 99)});
+      }
+    }
+    firesPerSecond.put("fired/s, " + label, f);
+    eventP99.put("event p99, " + label, p);
   }
 }

@@ -87,14 +87,19 @@ final class ThroughputCase {
         case "cache64m" -> o.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L << 20);
         case "avro" -> avro = true; // the same records as Avro ProtocolEvents, via the registry
         case "json" -> avro = false; // the same records on the JSON topic
-        case "threads2" -> o.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2);
         case "dpdefault" ->
             o.put(
                 "apicurio.registry.avro-datum-provider",
                 "io.apicurio.registry.serde.avro.DefaultAvroDatumProvider");
         case "idle0" -> o.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 0L);
         case "noaudit" -> o.put("statewarden.audit.accepted", false); // issue 16
-        default -> throw new IllegalArgumentException("unknown variant " + v);
+        default -> {
+          // threads1, threads4, ...: the stream-thread scaling curve (with bench.partitions=12)
+          if (!v.trim().matches("threads[0-9]+")) {
+            throw new IllegalArgumentException("unknown variant " + v);
+          }
+          o.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.parseInt(v.trim().substring(7)));
+        }
       }
       Bench.Run p = passThrough("pass-through " + v, o, inputCount);
       Bench.Run s =

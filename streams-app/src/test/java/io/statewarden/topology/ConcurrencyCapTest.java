@@ -195,18 +195,24 @@ class ConcurrencyCapTest {
   }
 
   @Test
-  void shouldRebuildAMissingListIndexFromTheSessions() {
-    // given sessions stored by a version that kept no index
+  void shouldRebuildTheListIndexFromTheSessionsWheneverTheTaskStarts() {
+    // given sessions stored and indexed
     task.produce(ev("s1", "e1", "Open", T));
     task.produce(ev("s2", "e2", "Open", T + 1));
     task.produce(ev("s2", "e3", "Done", T + 2));
     drain();
-    task.dropIndex();
-    assertThat(indexKeys()).isEmpty();
-    // when the task processes its next record
+    List<String> before = indexKeys();
+    assertThat(before).isEqualTo(expectedKeys()).hasSize(2);
+    // when the task starts again: the index has no changelog, its store starts empty
+    task.restart();
+    // then it lists every session before the task processes anything
+    assertThat(indexKeys()).isEqualTo(before);
+    // and when a store is kept across a start with a key no session has (the worst it could hold)
+    task.restartWithStaleIndex("capped/1/OPEN/8000000000000000/ghost");
+    // then the index is the sessions' again, ghost gone
+    assertThat(indexKeys()).isEqualTo(before);
     task.produce(ev("s3", "e4", "Open", T + 3));
     drain();
-    // then every session is listed
     assertThat(indexKeys()).isEqualTo(expectedKeys()).hasSize(3);
   }
 

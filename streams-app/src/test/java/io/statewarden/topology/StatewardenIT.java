@@ -216,6 +216,20 @@ class StatewardenIT {
       }
       d.start();
       d.awaitAvro(d.topics.transitions(), Transition.class, 60, WAIT);
+      // the session list index has no changelog: rebuilt from the restored sessions at start
+      // (decision 0025), it lists each session once, in its state after the restart
+      assertThat(listedStates(d))
+          .hasSize(20)
+          .containsOnlyKeys(ids(20))
+          .containsValue("L_AWAIT_DATABASE");
+      assertThat(listedStates(d).values()).containsOnly("L_AWAIT_DATABASE");
+      try (var admin =
+          org.apache.kafka.clients.admin.Admin.create(
+              Map.of("bootstrap.servers", infra.bootstrapServers()))) {
+        assertThat(admin.listTopics().names().get())
+            .contains(d.appId + "-sessions-changelog")
+            .doesNotContain(d.appId + "-sessions-by-state-changelog");
+      }
 
       // and: stopped again, its state dir wiped, restored from the changelog
       d.stop();
@@ -242,7 +256,44 @@ class StatewardenIT {
           .hasSize(80)
           .filteredOn(a -> a.getDecision() == Decision.DEADLINE_FIRED)
           .hasSize(10);
+      Map<String, String> listed = listedStates(d);
+      assertThat(listed).containsOnlyKeys(ids(20));
+      assertThat(listed.values().stream().filter("L_DONE"::equals)).hasSize(10);
+      assertThat(listed.values().stream().filter("L_TIMEOUT"::equals)).hasSize(10);
     }
+  }
+
+  private static List<String> ids(int n) {
+    return java.util.stream.IntStream.range(0, n).mapToObj(i -> "r" + i).toList();
+  }
+
+  /** GET /sessions, every page: session id to state. */
+  private static Map<String, String> listedStates(Deployment d) throws Exception {
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    var client = java.net.http.HttpClient.newHttpClient();
+    Map<String, String> out = new java.util.TreeMap<>();
+    String next = null;
+    do {
+      String url =
+          "http://127.0.0.1:"
+              + d.app().httpPort()
+              + "/sessions?limit=7"
+              + (next == null ? "" : "&after=" + next);
+      var res =
+          client.send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+      var body = mapper.readTree(res.body());
+      body.get("sessions")
+          .forEach(
+              e ->
+                  assertThat(out.put(e.get("sessionId").asText(), e.get("state").asText()))
+                      .as("listed twice: " + e)
+                      .isNull());
+      next = body.get("next").isNull() ? null : body.get("next").asText();
+    } while (next != null);
+    return out;
   }
 
   static void deleteRecursively(Path p) throws Exception {

@@ -71,7 +71,10 @@ final class TaskHarness {
   boolean offsetGate = true;
 
   private Map<Bytes, byte[]> committed = new HashMap<>();
-  private Map<Bytes, byte[]> committedIndex = new HashMap<>();
+
+  /** An index store to hand the next start instead of a fresh one (a store kept across starts). */
+  private KeyValueStore<String, byte[]> keptIndex;
+
   private Map<Bytes, byte[]> committedProgress = new HashMap<>();
   KeyValueStore<String, byte[]> indexStore;
   KeyValueStore<String, byte[]> progressStore;
@@ -203,7 +206,6 @@ final class TaskHarness {
     }
     context.resetForwards();
     committed = store.snapshot();
-    committedIndex = new FaultyStore(indexStore).snapshot();
     committedProgress = new FaultyStore(progressStore).snapshot();
   }
 
@@ -222,9 +224,13 @@ final class TaskHarness {
         committed.get(Bytes.wrap(id.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
   }
 
-  /** Writes the committed index as an older version would have left it: empty. */
-  void dropIndex() {
-    committedIndex = new HashMap<>();
+  /**
+   * Starts the task again with the index store it has now plus {@code ghost}, a key no session has,
+   * instead of a fresh one: what a store kept across a re-initialization would hold at worst.
+   */
+  void restartWithStaleIndex(String ghost) {
+    indexStore.put(ghost, new byte[0]);
+    keptIndex = indexStore;
     start();
   }
 
@@ -258,17 +264,21 @@ final class TaskHarness {
         (k, v) -> inner.put(new String(k.get(), java.nio.charset.StandardCharsets.UTF_8), v));
     store = new FaultyStore(inner);
     context.addStateStore(store);
-    indexStore =
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(TopologyFactory.SESSION_INDEX_STORE),
-                Serdes.String(),
-                Serdes.ByteArray())
-            .withLoggingDisabled()
-            .withCachingDisabled()
-            .build();
-    indexStore.init(context.getStateStoreContext(), indexStore);
-    committedIndex.forEach(
-        (k, v) -> indexStore.put(new String(k.get(), java.nio.charset.StandardCharsets.UTF_8), v));
+    // derived, in memory, unlogged (decision 0025): fresh at every start, as the topology has it
+    if (keptIndex != null) {
+      indexStore = keptIndex;
+      keptIndex = null;
+    } else {
+      indexStore =
+          Stores.keyValueStoreBuilder(
+                  io.statewarden.state.SkipListStore.supplier(TopologyFactory.SESSION_INDEX_STORE),
+                  Serdes.String(),
+                  Serdes.ByteArray())
+              .withLoggingDisabled()
+              .withCachingDisabled()
+              .build();
+      indexStore.init(context.getStateStoreContext(), indexStore);
+    }
     context.addStateStore(indexStore);
     progressStore =
         Stores.keyValueStoreBuilder(
