@@ -1,10 +1,14 @@
 package io.statewarden.topology;
 
-import io.statewarden.schema.AuditRecord;
-import io.statewarden.schema.Backout;
-import io.statewarden.schema.InputRef;
+import io.statewarden.engine.InputRef;
+import io.statewarden.engine.Output;
+import io.statewarden.protocol.Outcome;
+import io.statewarden.schema.BackoutReason;
+import io.statewarden.schema.Decision;
 import io.statewarden.schema.ProtocolEvent;
+import io.statewarden.schema.RejectReason;
 import io.statewarden.schema.Transition;
+import io.statewarden.schema.Trigger;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
@@ -16,9 +20,12 @@ import org.apache.avro.util.Utf8;
 /**
  * The Avro binary encoding of the contract's records ({@code schemas/src/main/avro}), written field
  * by field in schema order: the bytes Avro's {@code SpecificDatumWriter} writes for them, without
- * its per-field schema walk, union resolution and logical-type conversions. Checked byte for byte
- * against Apicurio's serializer over random records ({@code ContractAvroProperties}). A change to a
- * schema needs the matching change here; the properties fail until it is made.
+ * its per-field schema walk, union resolution and logical-type conversions. The outputs (a
+ * transition, an audit record, a backout) are written straight from the engine's {@link Output},
+ * without the Avro record {@link AvroMapping#record} would make of it (decision 0026); events from
+ * the {@link ProtocolEvent}. Checked byte for byte against Apicurio's serializer of {@code
+ * AvroMapping}'s records over random outputs and events ({@code ContractAvroProperties}). A change
+ * to a schema needs the matching change here; the properties fail until it is made.
  *
  * <p>Encoding (Avro 1.12 specification, binary): int and long as zig-zag varints; a union as the
  * branch index, then the value; an enum as its symbol index; a string as its UTF-8 length, then the
@@ -28,25 +35,31 @@ import org.apache.avro.util.Utf8;
 final class ContractAvro {
   private ContractAvro() {}
 
-  /** Whether {@link #write} encodes this value. */
+  /** Whether {@link #write} encodes this value: an engine output, or an event. */
   static boolean handles(Object value) {
-    Class<?> c = value.getClass();
-    return c == Transition.class
-        || c == AuditRecord.class
-        || c == Backout.class
-        || c == ProtocolEvent.class;
+    return value instanceof ContractOutput || value.getClass() == ProtocolEvent.class;
   }
 
   /** Appends the Avro binary form of a value {@link #handles} accepts. */
   static void write(Object value, Out out) {
-    if (value instanceof Transition t) {
-      transition(t, out);
-    } else if (value instanceof AuditRecord a) {
-      audit(a, out);
-    } else if (value instanceof Backout b) {
-      backout(b, out);
+    if (value instanceof ContractOutput c) {
+      write(c.output(), c.processedAt(), c.instance(), out);
     } else {
       event((ProtocolEvent) value, out);
+    }
+  }
+
+  /**
+   * Appends the Avro binary form of the record {@link AvroMapping#record} makes of {@code o}: the
+   * same bytes, without the record.
+   */
+  static void write(Output o, long processedAt, String instance, Out out) {
+    if (o instanceof Output.Transition t) {
+      transition(t, out);
+    } else if (o instanceof Output.Audit a) {
+      audit(a, processedAt, instance, out);
+    } else {
+      backout((Output.Backout) o, out);
     }
   }
 
@@ -57,74 +70,110 @@ final class ContractAvro {
     return Arrays.copyOf(out.buf, out.pos);
   }
 
-  private static void transition(Transition t, Out out) {
-    out.string(t.getSessionId());
-    out.string(t.getProtocol());
-    out.varint(t.getProtocolVersion());
-    out.varint(t.getSeq());
-    out.nullableString(t.getFrom());
-    out.string(t.getTo());
-    out.varint(t.getTrigger().ordinal());
-    out.nullableString(t.getEventId());
-    out.nullableString(t.getEventType());
-    out.varint(t.getAt().toEpochMilli());
-    out.bool(t.getFinal$());
-    if (t.getOutcome() == null) {
-      out.varint(0);
-    } else {
-      out.varint(1);
-      out.varint(t.getOutcome().ordinal());
+  // the engine's enums to the contract's symbol indexes, by name (as AvroMapping maps them)
+  private static final int[] TRIGGERS = indexes(Output.Trigger.values(), Trigger.class);
+  private static final int[] OUTCOMES =
+      indexes(Outcome.values(), io.statewarden.schema.Outcome.class);
+  private static final int[] DECISIONS = indexes(Output.Decision.values(), Decision.class);
+  private static final int[] REASONS = indexes(Output.Reason.values(), RejectReason.class);
+  private static final int[] BACKOUT_REASONS =
+      indexes(Output.BackoutReason.values(), BackoutReason.class);
+
+  private static <A extends Enum<A>> int[] indexes(Enum<?>[] engine, Class<A> avro) {
+    int[] index = new int[engine.length];
+    for (int i = 0; i < engine.length; i++) {
+      try {
+        index[i] = Enum.valueOf(avro, engine[i].name()).ordinal();
+      } catch (IllegalArgumentException e) {
+        index[i] = -1; // fails at write, as AvroMapping's valueOf would
+      }
     }
-    out.map(t.getData());
-    out.string(t.getIncarnation());
+    return index;
   }
 
-  private static void audit(AuditRecord a, Out out) {
-    out.string(a.getSessionId());
-    out.nullableString(a.getProtocol());
-    out.nullableString(a.getEventId());
-    out.nullableString(a.getEventType());
-    out.varint(a.getDecision().ordinal());
-    if (a.getReason() == null) {
+  private static void symbol(int[] indexes, Enum<?> value, Out out) {
+    int i = indexes[value.ordinal()];
+    if (i < 0) {
+      throw new IllegalArgumentException(
+          "No contract symbol for " + value.getDeclaringClass().getName() + "." + value.name());
+    }
+    out.varint(i);
+  }
+
+  private static void transition(Output.Transition t, Out out) {
+    out.string(t.sessionId());
+    out.string(t.protocol());
+    out.varint(t.protocolVersion());
+    out.varint(t.seq());
+    out.nullableString(t.from());
+    out.string(t.to());
+    symbol(TRIGGERS, t.trigger(), out);
+    out.nullableString(t.eventId());
+    out.nullableString(t.eventType());
+    out.varint(t.at());
+    out.bool(t.isFinal());
+    if (t.outcome() == null) {
       out.varint(0);
     } else {
       out.varint(1);
-      out.varint(a.getReason().ordinal());
+      symbol(OUTCOMES, t.outcome(), out);
     }
-    out.nullableString(a.getDetail());
-    out.nullableString(a.getStateBefore());
-    out.nullableString(a.getStateAfter());
-    if (a.getSeq() == null) {
+    out.map(t.data());
+    out.string(t.incarnation());
+  }
+
+  private static void audit(Output.Audit a, long processedAt, String instance, Out out) {
+    out.string(a.sessionId());
+    out.nullableString(a.protocol());
+    out.nullableString(a.eventId());
+    out.nullableString(a.eventType());
+    symbol(DECISIONS, a.decision(), out);
+    if (a.reason() == null) {
       out.varint(0);
     } else {
       out.varint(1);
-      out.varint(a.getSeq());
+      symbol(REASONS, a.reason(), out);
     }
-    out.varint(a.getAt().toEpochMilli());
-    InputRef input = a.getInput();
+    out.nullableString(a.detail());
+    out.nullableString(a.stateBefore());
+    out.nullableString(a.stateAfter());
+    if (a.seq() == null) {
+      out.varint(0);
+    } else {
+      out.varint(1);
+      out.varint(a.seq());
+    }
+    out.varint(a.at());
+    InputRef input = a.input();
     if (input == null) {
       out.varint(0);
     } else {
       out.varint(1);
-      out.string(input.getTopic());
-      out.varint(input.getPartition());
-      out.varint(input.getOffset());
+      out.string(input.topic());
+      out.varint(input.partition());
+      out.varint(input.offset());
     }
-    out.nullableMillis(a.getProcessedAt());
-    out.nullableString(a.getInstance());
+    out.varint(1); // processedAt, always set
+    out.varint(processedAt);
+    out.nullableString(instance);
   }
 
-  private static void backout(Backout b, Out out) {
-    out.string(b.getSessionId());
-    out.string(b.getProtocol());
-    out.varint(b.getProtocolVersion());
-    out.varint(b.getSeq());
-    out.string(b.getStalledState());
-    out.varint(b.getReason().ordinal());
-    out.nullableMillis(b.getDeadline());
-    out.varint(b.getAt().toEpochMilli());
-    out.map(b.getData());
-    List<String> history = b.getHistory();
+  private static void backout(Output.Backout b, Out out) {
+    out.string(b.sessionId());
+    out.string(b.protocol());
+    out.varint(b.protocolVersion());
+    out.varint(b.seq());
+    out.string(b.stalledState());
+    symbol(BACKOUT_REASONS, b.reason(), out);
+    if (b.deadline() == null) {
+      out.varint(0);
+    } else {
+      out.varint(1);
+      out.varint(b.deadline());
+    }
+    out.varint(b.at());
+    out.map(b.data());
+    List<String> history = b.history();
     if (!history.isEmpty()) {
       out.varint(history.size());
       for (String s : history) {
@@ -132,7 +181,7 @@ final class ContractAvro {
       }
     }
     out.varint(0);
-    out.string(b.getIncarnation());
+    out.string(b.incarnation());
   }
 
   private static void event(ProtocolEvent e, Out out) {

@@ -17,19 +17,21 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.Headers;
 
 /**
- * statewarden's Avro serializer: Apicurio's, except that the contract's records ({@link
- * ContractAvro#handles}) are written by {@link ContractAvro} behind the framing Apicurio's
- * serializer writes (magic byte, then the id as its configured id handler writes it). The id comes
- * from Apicurio's own schema resolver, configured as always (decision 0011: looked up by exact
- * content), once per topic and record type: the first record of a type resolves it, and a failure
- * then (the registry unreachable) propagates as it does from Apicurio's serializer and nothing is
- * kept, so the next attempt looks it up again. The registry stays the source of truth; the bytes
- * are Apicurio's bytes (ContractAvroProperties, ContractSerializerTest).
+ * statewarden's Avro serializer: Apicurio's, except that the contract's records (engine outputs as
+ * {@link ContractOutput}, and events: {@link ContractAvro#handles}) are written by {@link
+ * ContractAvro} behind the framing Apicurio's serializer writes (magic byte, then the id as its
+ * configured id handler writes it). The id comes from Apicurio's own schema resolver, configured as
+ * always (decision 0011: looked up by exact content), once per topic and record type: the first
+ * record of a type resolves it, and a failure then (the registry unreachable) propagates as it does
+ * from Apicurio's serializer and nothing is kept, so the next attempt looks it up again. The
+ * registry stays the source of truth; the bytes are Apicurio's bytes (ContractAvroProperties,
+ * ContractSerializerTest).
  *
  * <p>Anything else, and every record when the configuration asks for a framing or encoding this
  * class does not write (ids in headers, {@code apicurio.registry.avro.encoding=JSON}, a datum
  * provider other than statewarden's, or a resolved schema that is not the record's own), goes
- * through Apicurio's serializer unchanged.
+ * through Apicurio's serializer unchanged (a {@link ContractOutput} as the Avro record {@link
+ * ContractOutput#avro} makes of it).
  */
 public final class ContractSerializer extends AvroKafkaSerializer<Object> {
   private static final ThreadLocal<ContractAvro.Out> SCRATCH =
@@ -62,11 +64,11 @@ public final class ContractSerializer extends AvroKafkaSerializer<Object> {
   @Override
   public byte[] serialize(String topic, Headers headers, Object data) {
     if (!direct || data == null || !ContractAvro.handles(data)) {
-      return super.serialize(topic, headers, data);
+      return super.serialize(topic, headers, ContractOutput.avro(data));
     }
     byte[] prefix = prefix(topic, data);
     if (prefix == null) {
-      return super.serialize(topic, headers, data);
+      return super.serialize(topic, headers, ContractOutput.avro(data));
     }
     ContractAvro.Out out = SCRATCH.get();
     out.reset();
@@ -75,12 +77,22 @@ public final class ContractSerializer extends AvroKafkaSerializer<Object> {
     return Arrays.copyOf(out.buf, out.pos);
   }
 
+  /**
+   * What this serializer writes before the Avro body of {@code sample}'s type on {@code topic} (the
+   * magic byte and the registry's id for the exact schema), resolved as for a record; null where
+   * Apicurio's path writes. A registry failure propagates as it does from {@link #serialize}.
+   */
+  byte[] framing(String topic, SpecificRecord sample) {
+    return direct ? prefix(topic, sample) : null;
+  }
+
   private byte[] prefix(String topic, Object data) {
-    Class<?> type = data.getClass();
+    Class<?> type = data instanceof ContractOutput c ? c.output().getClass() : data.getClass();
     for (Framing f : framings) {
       if (f.type() == type && f.topic().equals(topic)) return f.prefix();
     }
-    Framing f = new Framing(topic, type, resolve(topic, (SpecificRecord) data));
+    Framing f =
+        new Framing(topic, type, resolve(topic, (SpecificRecord) ContractOutput.avro(data)));
     synchronized (this) {
       Framing[] next = Arrays.copyOf(framings, framings.length + 1);
       next[next.length - 1] = f;

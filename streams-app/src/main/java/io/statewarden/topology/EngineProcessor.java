@@ -283,8 +283,10 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
     long processedAt = context.currentSystemTimeMs();
     List<Record<String, Object>> out = new ArrayList<>(r.outputs().size());
     for (Output o : r.outputs()) {
-      Object avro = AvroMapping.record(o, processedAt, settings.instanceId());
-      out.add(new Record<>(o.sessionId(), avro, o.at()));
+      // written straight from the output by ContractSerializer: no Avro record is built here
+      out.add(
+          new Record<>(
+              o.sessionId(), new ContractOutput(o, processedAt, settings.instanceId()), o.at()));
     }
     return out;
   }

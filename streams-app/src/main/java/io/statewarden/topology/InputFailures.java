@@ -16,6 +16,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
+import org.apache.avro.InvalidNumberEncodingException;
 import org.apache.kafka.common.errors.RetriableException;
 
 /**
@@ -39,7 +40,8 @@ import org.apache.kafka.common.errors.RetriableException;
  *       RuntimeException, {@code ProblemDetails} (an {@link ApiException}) with that status
  *   <li>no magic byte: IllegalStateException ("artifact reference cannot be null"); too short for
  *       an id: BufferUnderflowException
- *   <li>truncated Avro: UncheckedIOException, {@link EOFException}
+ *   <li>truncated Avro: UncheckedIOException, {@link EOFException}; a varint of more than 5 (int)
+ *       or 10 (long) bytes: UncheckedIOException, {@link InvalidNumberEncodingException}
  *   <li>writer schema lacks a field the reader needs, or has another type: AvroTypeException
  *   <li>registry serves a schema that does not parse: RuntimeException, SchemaParseException,
  *       Jackson {@code JsonParseException}, which is an {@link IOException}
@@ -64,6 +66,7 @@ final class InputFailures {
           CharConversionException.class,
           UTFDataFormatException.class,
           CharacterCodingException.class,
+          InvalidNumberEncodingException.class, // Avro: a varint longer than its int or long
           JacksonException.class);
 
   /** Bounds the walk of a pathological chain. */

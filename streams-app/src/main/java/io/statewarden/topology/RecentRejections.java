@@ -3,8 +3,7 @@ package io.statewarden.topology;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.statewarden.schema.AuditRecord;
-import io.statewarden.schema.Decision;
+import io.statewarden.engine.Output;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -43,17 +42,18 @@ final class RecentRejections implements Processor<String, Object, String, Object
   @Override
   public void process(Record<String, Object> record) {
     if (record.key() != null
-        && record.value() instanceof AuditRecord a
-        && a.getDecision() == Decision.REJECTED) {
+        && record.value() instanceof ContractOutput c
+        && c.output() instanceof Output.Audit a
+        && a.decision() == Output.Decision.REJECTED) {
       ArrayNode list = read(store.get(record.key()));
       ObjectNode r = list.addObject();
-      r.put("at", a.getAt().toEpochMilli());
+      r.put("at", a.at());
       r.put("seenAt", context.currentSystemTimeMs());
-      r.put("eventId", a.getEventId());
-      r.put("eventType", a.getEventType());
-      r.put("reason", a.getReason() == null ? null : a.getReason().name());
-      r.put("detail", a.getDetail());
-      r.put("stateBefore", a.getStateBefore());
+      r.put("eventId", a.eventId());
+      r.put("eventType", a.eventType());
+      r.put("reason", a.reason() == null ? null : a.reason().name());
+      r.put("detail", a.detail());
+      r.put("stateBefore", a.stateBefore());
       while (list.size() > KEEP) list.remove(0);
       store.put(record.key(), write(list));
     }

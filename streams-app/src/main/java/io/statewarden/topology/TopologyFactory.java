@@ -4,6 +4,7 @@ import io.apicurio.registry.resolver.config.SchemaResolverConfig;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.statewarden.config.Topics;
 import io.statewarden.engine.Engine;
+import io.statewarden.engine.Event;
 import io.statewarden.json.EventJson;
 import io.statewarden.metrics.Metrics;
 import io.statewarden.registry.RegistryClientSettings;
@@ -218,8 +219,16 @@ public final class TopologyFactory {
       Deserializer<Object> avroIn,
       boolean live) {
     Topics t = s.topics();
+    // events framed with the contract's own id are read straight into the engine's Event; any
+    // other record, and statewarden's own timer and command records, through Apicurio's path
+    ContractEvents direct =
+        avroOut instanceof ContractSerializer cs ? new ContractEvents(cs) : null;
     DecodeProcessor.Decoder avro =
         (topic, headers, key, value, ts, input, origin) -> {
+          if (direct != null && origin != DecodeProcessor.Origin.TIMER) {
+            Event e = direct.decode(topic, value, key, ts, input);
+            if (e != null) return e;
+          }
           Object decoded = avroIn.deserialize(topic, headers, value);
           if (!(decoded instanceof ProtocolEvent e)) {
             throw new IllegalArgumentException(

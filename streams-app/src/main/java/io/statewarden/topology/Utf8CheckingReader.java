@@ -42,26 +42,31 @@ final class Utf8CheckingReader<T> implements DatumReader<T> {
   }
 
   static Utf8 check(Utf8 s) {
-    byte[] b = s.getBytes();
-    int n = s.getByteLength();
-    for (int i = 0; i < n; i++) {
+    check(s.getBytes(), 0, s.getByteLength());
+    return s;
+  }
+
+  /**
+   * Refuses the {@code n} bytes at {@code off} unless they are UTF-8 ({@link NotUtf8Exception}).
+   */
+  static void check(byte[] b, int off, int n) {
+    for (int i = off; i < off + n; i++) {
       if (b[i] < 0) {
-        ByteBuffer bytes = ByteBuffer.wrap(b, 0, n);
+        ByteBuffer bytes = ByteBuffer.wrap(b, off, n);
         // n bytes of UTF-8 are at most n chars: the output never overflows
         CoderResult r =
             StandardCharsets.UTF_8.newDecoder().decode(bytes, CharBuffer.allocate(n), true);
         if (r.isError()) {
           throw new NotUtf8Exception(
               "a string is not UTF-8: malformed at byte "
-                  + bytes.position()
+                  + (bytes.position() - off)
                   + " of "
                   + n
                   + "; Avro strings are UTF-8 text");
         }
-        return s;
+        return;
       }
     }
-    return s;
   }
 
   /** Passes everything through; checks strings. */

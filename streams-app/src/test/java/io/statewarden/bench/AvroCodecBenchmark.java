@@ -5,13 +5,18 @@ import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.statewarden.engine.Engine;
 import io.statewarden.engine.EngineConfig;
 import io.statewarden.engine.Event;
+import io.statewarden.engine.InputRef;
 import io.statewarden.engine.Output;
 import io.statewarden.engine.Result;
 import io.statewarden.engine.Session;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.schema.Backout;
+import io.statewarden.schema.ProtocolEvent;
 import io.statewarden.schema.Transition;
 import io.statewarden.topology.AvroMapping;
+import io.statewarden.topology.ContractAvro0022;
+import io.statewarden.topology.ContractEvents;
+import io.statewarden.topology.ContractOutput;
 import io.statewarden.topology.ContractSerializer;
 import io.statewarden.topology.PublishedSchemas;
 import io.statewarden.topology.SchemaIdentityDatumProvider;
@@ -58,10 +63,15 @@ public class AvroCodecBenchmark {
   List<String> topics;
   List<Object> records;
   List<Output> outputs;
+  List<byte[]> prefixes;
+  static final long PROCESSED_AT = 1_767_225_605_000L;
+  static final String INSTANCE = "statewarden-0";
   List<byte[]> events;
   AvroKafkaSerializer<Object> apicurio;
   ContractSerializer direct;
   AvroKafkaDeserializer<Object> decoder;
+  ContractEvents directEvents;
+  static final InputRef INPUT = new InputRef("statewarden.events", 0, 42);
 
   @Setup
   public void setup() throws Exception {
@@ -82,6 +92,10 @@ public class AvroCodecBenchmark {
     decoder = new AvroKafkaDeserializer<>();
     decoder.setSchemaResolver(registry);
     decoder.configure(config, false);
+    ContractSerializer framing = new ContractSerializer();
+    framing.setSchemaResolver(registry);
+    framing.configure(config, false);
+    directEvents = new ContractEvents(framing);
 
     Engine engine = new Engine(ProtocolCatalog.builtins(), EngineConfig.DEFAULTS);
     outputs = new ArrayList<>();
@@ -99,7 +113,7 @@ public class AvroCodecBenchmark {
     records = new ArrayList<>();
     topics = new ArrayList<>();
     for (Output o : outputs) {
-      Object r = AvroMapping.record(o, 1_767_225_605_000L, "statewarden-0");
+      Object r = AvroMapping.record(o, PROCESSED_AT, INSTANCE);
       records.add(r);
       topics.add(
           r instanceof Transition
@@ -109,6 +123,27 @@ public class AvroCodecBenchmark {
     if (records.size() != OUTPUTS || events.size() != EVENTS) {
       throw new IllegalStateException(records.size() + " outputs, " + events.size() + " events");
     }
+    for (byte[] e : events) {
+      Event mine = directEvents.decode("statewarden.events", e, "k", 7L, INPUT);
+      if (mine == null || !mine.equals(eventViaApicurio(e))) {
+        throw new IllegalStateException("the direct decoder's event differs from the stock one");
+      }
+    }
+    // the framing each topic gets, for the 0022 baseline; both paths must write the same bytes
+    prefixes = new ArrayList<>();
+    for (int i = 0; i < OUTPUTS; i++) {
+      byte[] after = direct.serialize(topics.get(i), output(i));
+      int body = ContractAvro0022.serialize(new byte[0], records.get(i)).length;
+      byte[] prefix = java.util.Arrays.copyOf(after, after.length - body);
+      prefixes.add(prefix);
+      if (!java.util.Arrays.equals(after, ContractAvro0022.serialize(prefix, records.get(i)))) {
+        throw new IllegalStateException("0022's bytes differ from the direct path's: " + i);
+      }
+    }
+  }
+
+  private ContractOutput output(int i) {
+    return new ContractOutput(outputs.get(i), PROCESSED_AT, INSTANCE);
   }
 
   static List<List<Event>> sessions() {
@@ -121,7 +156,7 @@ public class AvroCodecBenchmark {
     return List.of(b.listener, b.alice);
   }
 
-  /** Before: Apicurio's serializer, per output record. */
+  /** Apicurio's serializer of the Avro records (built beforehand), per output record. */
   @Benchmark
   @OperationsPerInvocation(OUTPUTS)
   public void serializeApicurio(Blackhole bh) {
@@ -130,12 +165,25 @@ public class AvroCodecBenchmark {
     }
   }
 
-  /** After: {@link ContractSerializer}, per output record. */
+  /**
+   * Decision 0022's path, per output record: the engine output to its Avro record ({@code
+   * AvroMapping.record}), then that record written by 0022's writer behind its framing.
+   */
   @Benchmark
   @OperationsPerInvocation(OUTPUTS)
-  public void serializeDirect(Blackhole bh) {
+  public void outputsVia0022(Blackhole bh) {
     for (int i = 0; i < OUTPUTS; i++) {
-      bh.consume(direct.serialize(topics.get(i), new RecordHeaders(), records.get(i)));
+      Object r = AvroMapping.record(outputs.get(i), PROCESSED_AT, INSTANCE);
+      bh.consume(ContractAvro0022.serialize(prefixes.get(i), r));
+    }
+  }
+
+  /** Decision 0026's path: {@link ContractSerializer} straight from the output, per record. */
+  @Benchmark
+  @OperationsPerInvocation(OUTPUTS)
+  public void outputsDirect(Blackhole bh) {
+    for (int i = 0; i < OUTPUTS; i++) {
+      bh.consume(direct.serialize(topics.get(i), new RecordHeaders(), output(i)));
     }
   }
 
@@ -144,7 +192,7 @@ public class AvroCodecBenchmark {
   @OperationsPerInvocation(OUTPUTS)
   public void mapToAvro(Blackhole bh) {
     for (int i = 0; i < OUTPUTS; i++) {
-      bh.consume(AvroMapping.record(outputs.get(i), 1_767_225_605_000L, "statewarden-0"));
+      bh.consume(AvroMapping.record(outputs.get(i), PROCESSED_AT, INSTANCE));
     }
   }
 
@@ -157,24 +205,54 @@ public class AvroCodecBenchmark {
     }
   }
 
+  private Event eventViaApicurio(byte[] value) {
+    Object e = decoder.deserialize("statewarden.events", new RecordHeaders(), value);
+    return AvroMapping.event("k", (ProtocolEvent) e, 7L, INPUT);
+  }
+
+  /** Before 0026: Apicurio's deserializer, then {@code AvroMapping.event}, per input event. */
+  @Benchmark
+  @OperationsPerInvocation(EVENTS)
+  public void eventsViaApicurio(Blackhole bh) {
+    for (int i = 0; i < EVENTS; i++) {
+      bh.consume(eventViaApicurio(events.get(i)));
+    }
+  }
+
+  /** Decision 0026: {@link ContractEvents}, straight to the engine's event, per input event. */
+  @Benchmark
+  @OperationsPerInvocation(EVENTS)
+  public void eventsDirect(Blackhole bh) {
+    for (int i = 0; i < EVENTS; i++) {
+      bh.consume(directEvents.decode("statewarden.events", events.get(i), "k", 7L, INPUT));
+    }
+  }
+
   /**
-   * Prints the records' sizes, then runs JMH; with the argument {@code interleaved}, instead
-   * alternates the two serializers in short rounds (on a loaded machine the load moves between two
-   * JMH benchmarks run one after the other; here both see the same load) and prints the median and
-   * best ns per record of each, and the median of the per-round ratios.
+   * Prints the records' sizes, then runs JMH; with the argument {@code interleaved} ({@code
+   * interleaved ROUNDS PAIR}), instead alternates the two sides of a before/after pair in short
+   * rounds (on a loaded machine the load moves between two JMH benchmarks run one after the other;
+   * here both see the same load) and prints the median and best ns per record of each, and the
+   * median of the per-round ratios. Pairs: {@code outputs} (0022's path against the direct one, the
+   * default), {@code apicurio} (Apicurio's serializer of the records against the direct path),
+   * {@code events} (Apicurio's deserializer and {@code AvroMapping.event} against {@code
+   * ContractEvents}).
    */
   public static void main(String[] args) throws Exception {
     AvroCodecBenchmark b = new AvroCodecBenchmark();
     b.setup();
     if (args.length > 0 && args[0].equals("interleaved")) {
-      b.interleaved(Integer.parseInt(args.length > 1 ? args[1] : "60"));
+      int rounds = Integer.parseInt(args.length > 1 ? args[1] : "60");
+      for (String pair : (args.length > 2 ? args[2] : "outputs").split(",")) {
+        b.interleaved(rounds, pair);
+      }
       return;
     }
     Map<String, int[]> sizes = new java.util.TreeMap<>();
     for (int i = 0; i < OUTPUTS; i++) {
       int[] s = sizes.computeIfAbsent(b.topics.get(i), t -> new int[2]);
       s[0]++;
-      s[1] += b.direct.serialize(b.topics.get(i), b.records.get(i)).length;
+      s[1] += b.direct.serialize(b.topics.get(i), b.output(i)).length;
     }
     sizes.forEach(
         (t, s) ->
@@ -182,14 +260,36 @@ public class AvroCodecBenchmark {
     org.openjdk.jmh.Main.main(args);
   }
 
-  private void interleaved(int rounds) {
+  private void interleaved(int rounds, String pair) {
     Blackhole bh =
         new Blackhole(
             "Today's password is swordfish. I understand instantiating Blackholes directly is"
                 + " dangerous.");
-    long[] sink = new long[1];
-    Runnable before = () -> serializeApicurio(bh);
-    Runnable after = () -> serializeDirect(bh);
+    Runnable before;
+    Runnable after;
+    int records;
+    String[] names;
+    switch (pair) {
+      case "outputs" -> {
+        before = () -> outputsVia0022(bh);
+        after = () -> outputsDirect(bh);
+        records = OUTPUTS;
+        names = new String[] {"0022 (AvroMapping + writer)", "direct from Output"};
+      }
+      case "apicurio" -> {
+        before = () -> serializeApicurio(bh);
+        after = () -> outputsDirect(bh);
+        records = OUTPUTS;
+        names = new String[] {"Apicurio (records prebuilt)", "direct from Output"};
+      }
+      case "events" -> {
+        before = () -> eventsViaApicurio(bh);
+        after = () -> eventsDirect(bh);
+        records = EVENTS;
+        names = new String[] {"Apicurio + AvroMapping.event", "ContractEvents"};
+      }
+      default -> throw new IllegalArgumentException("no pair " + pair);
+    }
     for (long end = System.nanoTime() + 10_000_000_000L; System.nanoTime() < end; ) {
       before.run();
       after.run();
@@ -199,28 +299,30 @@ public class AvroCodecBenchmark {
     double[] ratio = new double[rounds];
     int reps = 2_000;
     for (int r = 0; r < rounds; r++) {
-      boolean apicurioFirst = r % 2 == 0;
-      double first = time(apicurioFirst ? before : after, reps);
-      double second = time(apicurioFirst ? after : before, reps);
-      a[r] = apicurioFirst ? first : second;
-      d[r] = apicurioFirst ? second : first;
+      boolean beforeFirst = r % 2 == 0;
+      double first = time(beforeFirst ? before : after, reps, records);
+      double second = time(beforeFirst ? after : before, reps, records);
+      a[r] = beforeFirst ? first : second;
+      d[r] = beforeFirst ? second : first;
       ratio[r] = a[r] / d[r];
-      sink[0] += r;
     }
     java.util.Arrays.sort(a);
     java.util.Arrays.sort(d);
     java.util.Arrays.sort(ratio);
     System.out.printf(
-        "interleaved, %d rounds of %d x %d records each:%n"
-            + "  Apicurio  median %.0f ns/record, best %.0f, worst %.0f%n"
-            + "  direct    median %.0f ns/record, best %.0f, worst %.0f%n"
-            + "  Apicurio / direct per round: median %.2f, min %.2f, max %.2f%n",
+        "interleaved %s, %d rounds of %d x %d records each:%n"
+            + "  before: %-28s median %.0f ns/record, best %.0f, worst %.0f%n"
+            + "  after:  %-28s median %.0f ns/record, best %.0f, worst %.0f%n"
+            + "  before / after per round: median %.2f, min %.2f, max %.2f%n",
+        pair,
         rounds,
         reps,
-        OUTPUTS,
+        records,
+        names[0],
         a[rounds / 2],
         a[0],
         a[rounds - 1],
+        names[1],
         d[rounds / 2],
         d[0],
         d[rounds - 1],
@@ -229,9 +331,9 @@ public class AvroCodecBenchmark {
         ratio[rounds - 1]);
   }
 
-  private static double time(Runnable r, int reps) {
+  private static double time(Runnable r, int reps, int records) {
     long start = System.nanoTime();
     for (int i = 0; i < reps; i++) r.run();
-    return (System.nanoTime() - start) / (double) reps / OUTPUTS;
+    return (System.nanoTime() - start) / (double) reps / records;
   }
 }

@@ -7,6 +7,7 @@ import io.statewarden.engine.Engine;
 import io.statewarden.engine.EngineConfig;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.schema.ProtocolEvent;
+import io.statewarden.topology.ContractOutput;
 import io.statewarden.topology.TopologyFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -107,7 +108,8 @@ class JsonTopicNumbersTest {
   static final class Ser implements Serializer<Object> {
     @Override
     public byte[] serialize(String topic, Object data) {
-      SpecificRecord r = (SpecificRecord) data;
+      // an engine output as the Avro record it stands for
+      SpecificRecord r = (SpecificRecord) ContractOutput.avro(data);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       Encoder enc = EncoderFactory.get().binaryEncoder(out, null);
       try {

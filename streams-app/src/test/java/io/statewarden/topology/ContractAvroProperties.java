@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.statewarden.engine.Output;
 import io.statewarden.schema.AuditRecord;
 import io.statewarden.schema.Backout;
 import io.statewarden.schema.BackoutReason;
@@ -22,16 +23,17 @@ import java.util.Map;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Builders;
+import net.jqwik.api.Combinators;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * {@link ContractSerializer} writes, for any record of the contract, exactly the bytes Apicurio's
+ * {@link ContractSerializer} writes, for any engine output ({@link ContractOutput}: the bytes of
+ * the record {@link AvroMapping#record} makes of it) and any event, exactly the bytes Apicurio's
  * own {@link AvroKafkaSerializer} writes, configured as {@link TopologyFactory} configures
  * statewarden's (datum provider, lookup settings). Both get a {@link PublishedSchemas} resolver,
  * which answers as a registry holding the published schemas would (a parsed copy of the record's
@@ -52,18 +54,21 @@ class ContractAvroProperties {
   final AvroKafkaSerializer<Object> apicurio = apicurio(settings);
   final ContractSerializer mine = contract(settings);
 
+  // The outputs: an engine Output (fields from a random contract record, enums from the engine's),
+  // written from the Output, equals Apicurio's bytes of the record AvroMapping makes of it.
+
   @Property(tries = 400)
-  void transitionsAreApicuriosBytes(@ForAll("transitions") Transition t) {
+  void transitionsAreApicuriosBytes(@ForAll("transitionOutputs") ContractOutput t) {
     assertSameBytes(TRANSITIONS, t);
   }
 
   @Property(tries = 400)
-  void auditRecordsAreApicuriosBytes(@ForAll("audits") AuditRecord a) {
+  void auditRecordsAreApicuriosBytes(@ForAll("auditOutputs") ContractOutput a) {
     assertSameBytes(AUDIT, a);
   }
 
   @Property(tries = 300)
-  void backoutsAreApicuriosBytes(@ForAll("backouts") Backout b) {
+  void backoutsAreApicuriosBytes(@ForAll("backoutOutputs") ContractOutput b) {
     assertSameBytes(BACKOUTS, b);
   }
 
@@ -76,8 +81,8 @@ class ContractAvroProperties {
   @Example
   void aValueOutsideTheUnionFailsAsInApicurio() {
     for (Object bad : new Object[] {42, 1.5f, Map.of("nested", 1L), List.of("x")}) {
-      Transition t = sampleTransition(Map.of("k", bad));
-      assertThatThrownBy(() -> apicurio.serialize(TRANSITIONS, t)).as("apicurio, %s", bad);
+      ContractOutput t = sampleTransition(Map.of("k", bad));
+      assertThatThrownBy(() -> apicurio.serialize(TRANSITIONS, t.avro())).as("apicurio, %s", bad);
       assertThatThrownBy(() -> mine.serialize(TRANSITIONS, t)).as("mine, %s", bad);
     }
   }
@@ -89,15 +94,16 @@ class ContractAvroProperties {
     c.put("apicurio.registry.headers.enabled", "true");
     AvroKafkaSerializer<Object> theirs = apicurio(c);
     ContractSerializer ours = contract(c);
-    Transition t = sampleTransition(Map.of("k", "v"));
+    ContractOutput t = sampleTransition(Map.of("k", "v"));
     Headers h1 = new RecordHeaders();
     Headers h2 = new RecordHeaders();
-    assertThat(ours.serialize(TRANSITIONS, h2, t)).isEqualTo(theirs.serialize(TRANSITIONS, h1, t));
+    assertThat(ours.serialize(TRANSITIONS, h2, t))
+        .isEqualTo(theirs.serialize(TRANSITIONS, h1, t.avro()));
     assertThat(h2.toArray()).isNotEmpty().isEqualTo(h1.toArray());
   }
 
-  private void assertSameBytes(String topic, SpecificRecord r) {
-    byte[] expected = apicurio.serialize(topic, new RecordHeaders(), r);
+  private void assertSameBytes(String topic, Object r) {
+    byte[] expected = apicurio.serialize(topic, new RecordHeaders(), ContractOutput.avro(r));
     assertThat(mine.serialize(topic, new RecordHeaders(), r)).isEqualTo(expected);
     assertThat(mine.serialize(topic, r)).isEqualTo(expected); // and from the cached framing
     assertThat(expected[0]).isZero();
@@ -123,18 +129,109 @@ class ContractAvroProperties {
     return s;
   }
 
-  static Transition sampleTransition(Map<String, Object> data) {
-    return Transition.newBuilder()
-        .setSessionId("s")
-        .setProtocol("p")
-        .setProtocolVersion(1)
-        .setSeq(1)
-        .setTo("A")
-        .setTrigger(Trigger.EVENT)
-        .setAt(Instant.ofEpochMilli(0))
-        .setFinal$(false)
-        .setData(new LinkedHashMap<>(data))
-        .build();
+  static ContractOutput sampleTransition(Map<String, Object> data) {
+    return new ContractOutput(
+        new Output.Transition(
+            "s",
+            "p",
+            1,
+            1,
+            null,
+            "A",
+            Output.Trigger.EVENT,
+            null,
+            null,
+            0,
+            false,
+            null,
+            new LinkedHashMap<>(data),
+            "inc"),
+        0,
+        "i");
+  }
+
+  static Output.Transition output(
+      Transition t, Output.Trigger trigger, io.statewarden.protocol.Outcome outcome) {
+    return new Output.Transition(
+        t.getSessionId(),
+        t.getProtocol(),
+        t.getProtocolVersion(),
+        t.getSeq(),
+        t.getFrom(),
+        t.getTo(),
+        trigger,
+        t.getEventId(),
+        t.getEventType(),
+        t.getAt().toEpochMilli(),
+        t.getFinal$(),
+        outcome,
+        t.getData(),
+        t.getIncarnation());
+  }
+
+  static Output.Audit output(AuditRecord a, Output.Decision decision, Output.Reason reason) {
+    InputRef in = a.getInput();
+    return new Output.Audit(
+        a.getSessionId(),
+        a.getProtocol(),
+        a.getEventId(),
+        a.getEventType(),
+        decision,
+        reason,
+        a.getDetail(),
+        a.getStateBefore(),
+        a.getStateAfter(),
+        a.getSeq(),
+        a.getAt().toEpochMilli(),
+        in == null
+            ? null
+            : new io.statewarden.engine.InputRef(in.getTopic(), in.getPartition(), in.getOffset()));
+  }
+
+  static Output.Backout output(Backout b, Output.BackoutReason reason) {
+    return new Output.Backout(
+        b.getSessionId(),
+        b.getProtocol(),
+        b.getProtocolVersion(),
+        b.getSeq(),
+        b.getStalledState(),
+        reason,
+        b.getDeadline() == null ? null : b.getDeadline().toEpochMilli(),
+        b.getAt().toEpochMilli(),
+        b.getData(),
+        b.getHistory(),
+        b.getIncarnation());
+  }
+
+  // engine outputs: fields from a random contract record, enums from the engine's own
+
+  @Provide
+  Arbitrary<ContractOutput> transitionOutputs() {
+    return Combinators.combine(
+            transitions(),
+            Arbitraries.of(Output.Trigger.class),
+            Arbitraries.of(io.statewarden.protocol.Outcome.class).injectNull(0.3),
+            Arbitraries.longs())
+        .as((t, trigger, outcome, at) -> new ContractOutput(output(t, trigger, outcome), at, "i"));
+  }
+
+  @Provide
+  Arbitrary<ContractOutput> auditOutputs() {
+    return Combinators.combine(
+            audits(),
+            Arbitraries.of(Output.Decision.class),
+            Arbitraries.of(Output.Reason.class).injectNull(0.3),
+            Arbitraries.longs())
+        .as(
+            (a, decision, reason, at) ->
+                new ContractOutput(output(a, decision, reason), at, a.getInstance()));
+  }
+
+  @Provide
+  Arbitrary<ContractOutput> backoutOutputs() {
+    return Combinators.combine(
+            backouts(), Arbitraries.of(Output.BackoutReason.class), Arbitraries.longs())
+        .as((b, reason, at) -> new ContractOutput(output(b, reason), at, null));
   }
 
   // --- arbitraries

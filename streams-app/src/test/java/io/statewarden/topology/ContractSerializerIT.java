@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.statewarden.config.Topics;
+import io.statewarden.engine.Event;
+import io.statewarden.engine.InputRef;
 import io.statewarden.registry.SchemaPublisher;
+import io.statewarden.schema.ProtocolEvent;
 import io.statewarden.testsupport.KafkaInfra;
 import io.statewarden.testsupport.RealKafka;
 import io.statewarden.testsupport.TcpProxy;
@@ -62,13 +65,15 @@ class ContractSerializerIT {
             "true"),
         false);
     assertThat(ours).isInstanceOf(ContractSerializer.class);
+    ContractEvents events = new ContractEvents((ContractSerializer) ours);
 
     // when random records of every type are written by both
     int wellFormed = 0;
-    for (Map.Entry<String, SpecificRecord> e : samples(topics)) {
+    for (Map.Entry<String, Object> e : samples(topics)) {
       String topic = e.getKey();
-      SpecificRecord r = e.getValue();
-      byte[] mine = ours.serialize(topic, new RecordHeaders(), r);
+      Object written = e.getValue(); // an engine output (ContractOutput) or an event
+      SpecificRecord r = (SpecificRecord) ContractOutput.avro(written);
+      byte[] mine = ours.serialize(topic, new RecordHeaders(), written);
 
       // then the bytes are Apicurio's, framed with the published version's content id
       assertThat(mine).as("%s on %s", r, topic).isEqualTo(theirs.serialize(topic, r));
@@ -80,6 +85,15 @@ class ContractSerializerIT {
       // UTF-16 that UTF-8 can hold: an unpaired surrogate is written as '?', by Avro as by us)
       Object back = reader.deserialize(topic, new RecordHeaders(), mine);
       assertThat(back).isInstanceOf(r.getClass());
+
+      // and an event a stock producer writes with the published schema is decoded directly
+      // (decision 26), to the event the stock path gives
+      if (back instanceof ProtocolEvent pe) {
+        InputRef at = new InputRef(topic, 0, 1);
+        Event direct = events.decode(topic, theirs.serialize(topic, r), "k", 5L, at);
+        assertThat(direct).as("decoded directly: %s", r).isNotNull();
+        assertThat(direct).isEqualTo(AvroMapping.event("k", pe, 5L, at));
+      }
       if (wellFormed(r.toString())) {
         wellFormed++;
         assertThat(back).isEqualTo(r);
@@ -101,7 +115,7 @@ class ContractSerializerIT {
       Map<String, Object> config = new HashMap<>();
       config.put("apicurio.registry.url", "http://127.0.0.1:" + proxy.port() + registry.getPath());
       Serializer<Object> ours = TopologyFactory.avroSerializer(config);
-      SpecificRecord t = ContractAvroProperties.sampleTransition(Map.of("k", 1L));
+      ContractOutput t = ContractAvroProperties.sampleTransition(Map.of("k", 1L));
 
       // given a registry that refuses connections when the first transition is written
       proxy.set(TcpProxy.Mode.REFUSE);
@@ -129,16 +143,19 @@ class ContractSerializerIT {
         p + "events", p + "events.json", p + "transitions", p + "backouts", p + "audit", p + "dlq");
   }
 
-  /** Records of every type from the property's generators, with their topics. */
-  static List<Map.Entry<String, SpecificRecord>> samples(Topics topics) {
+  /** Outputs and events from the property's generators, with their topics. */
+  static List<Map.Entry<String, Object>> samples(Topics topics) {
     ContractAvroProperties g = new ContractAvroProperties();
-    List<Map.Entry<String, SpecificRecord>> all = new ArrayList<>();
-    g.transitions()
+    List<Map.Entry<String, Object>> all = new ArrayList<>();
+    g.transitionOutputs()
         .sampleStream()
         .limit(SAMPLES)
         .forEach(r -> all.add(Map.entry(topics.transitions(), r)));
-    g.audits().sampleStream().limit(SAMPLES).forEach(r -> all.add(Map.entry(topics.audit(), r)));
-    g.backouts()
+    g.auditOutputs()
+        .sampleStream()
+        .limit(SAMPLES)
+        .forEach(r -> all.add(Map.entry(topics.audit(), r)));
+    g.backoutOutputs()
         .sampleStream()
         .limit(SAMPLES)
         .forEach(r -> all.add(Map.entry(topics.backouts(), r)));

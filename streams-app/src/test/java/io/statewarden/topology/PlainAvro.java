@@ -33,6 +33,11 @@ final class PlainAvro {
         "statewarden.audit", AuditRecord.getClassSchema());
   }
 
+  /** {@code value} as the real serializer writes its body ({@link ContractAvro}), read back. */
+  static Object written(Schema schema, Object value) {
+    return De.read(schema, ContractAvro.bytes(value));
+  }
+
   static final class Ser implements Serializer<Object> {
     @Override
     public byte[] serialize(String topic, Object data) {
@@ -63,7 +68,10 @@ final class PlainAvro {
 
     @Override
     public Object deserialize(String topic, byte[] data) {
-      Schema schema = byTopic().get(topic);
+      return read(byTopic().get(topic), data);
+    }
+
+    static Object read(Schema schema, byte[] data) {
       try {
         // the reader the real deserializer gets (strings checked as UTF-8)
         return READERS

@@ -193,9 +193,13 @@ final class TaskHarness {
           log.add(new Logged(r.key(), timer, r.timestamp()));
           timersWritten++;
         }
-        case TopologyFactory.TRANSITIONS_SINK -> transitions.add((Transition) r.value());
-        case TopologyFactory.AUDIT_SINK -> audits.add((AuditRecord) r.value());
-        case TopologyFactory.BACKOUTS_SINK -> backouts.add((Backout) r.value());
+        // each output as the sink writes it (ContractAvro), read back by Avro's own reader
+        case TopologyFactory.TRANSITIONS_SINK ->
+            transitions.add((Transition) PlainAvro.written(Transition.getClassSchema(), r.value()));
+        case TopologyFactory.AUDIT_SINK ->
+            audits.add((AuditRecord) PlainAvro.written(AuditRecord.getClassSchema(), r.value()));
+        case TopologyFactory.BACKOUTS_SINK ->
+            backouts.add((Backout) PlainAvro.written(Backout.getClassSchema(), r.value()));
         case TopologyFactory.DLQ_SINK -> deadLetters.add(r);
         default -> throw new AssertionError("forward to " + child);
       }
