@@ -36,10 +36,13 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * each, deadlines ~30 min ahead so nothing fires) are processed by one instance, which is stopped;
  * its state directory is deleted and, once its old member has left the group, it is started again:
  * start to {@code RUNNING} (group join, changelog restore and the rebuild of the deadline index
- * included). Then, on the same state, two instances run as separate JVMs, with 0 and then 1 standby
- * replica; with probe sessions created on every partition every 100 ms, one instance is killed with
- * SIGKILL, and for each partition the time from the kill until a probe sent after it is visible as
- * a transition (read_committed).
+ * included). Then, on the same state, two instances run as separate JVMs, for each failover setting
+ * of {@code bench.failover} (see {@link Failover}; default {@code classic/10000/3000}) and each
+ * standby count of {@code bench.standbys} (default 0,1); with probe sessions created on every
+ * partition every 100 ms, one instance is killed with SIGKILL, and for each partition the time from
+ * the kill until a probe sent after it is visible as a transition (read_committed). Broker bounds a
+ * setting needs ({@code group.min.session.timeout.ms} and the like) are checked first; lower them
+ * with {@code bench.broker.props}.
  */
 final class RestoreCase {
   private final Bench b;
