@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -53,6 +54,20 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @throws IllegalStateException when the node cannot be formatted or started
    */
   public static EmbeddedKafka start(Path dataDir, int port) {
+    return start(dataDir, port, Map.of());
+  }
+
+  /**
+   * As {@link #start(Path, int)}, with some broker settings replaced or added (a benchmark that
+   * lowers a bound, e.g. {@code group.min.session.timeout.ms}).
+   *
+   * @param dataDir the log directory of the node; created when missing
+   * @param port the client port on 127.0.0.1, or 0 to choose a free one
+   * @param overrides broker settings put over {@link #brokerProperties}
+   * @return the running node
+   * @throws IllegalStateException when the node cannot be formatted or started
+   */
+  public static EmbeddedKafka start(Path dataDir, int port, Map<String, String> overrides) {
     Path dir = dataDir.toAbsolutePath();
     try {
       Files.createDirectories(dir);
@@ -65,7 +80,7 @@ public final class EmbeddedKafka implements AutoCloseable {
       int clientPort = Ports.orFree(port);
       int controllerPort = Ports.freeLoopbackPort();
       try {
-        return startOnce(dir, clientPort, controllerPort);
+        return startOnce(dir, clientPort, controllerPort, overrides);
       } catch (RuntimeException e) {
         last = e;
         LOG.warn(
@@ -75,9 +90,12 @@ public final class EmbeddedKafka implements AutoCloseable {
     throw new IllegalStateException("Could not start Kafka in " + dir, last);
   }
 
-  private static EmbeddedKafka startOnce(Path dir, int clientPort, int controllerPort) {
+  private static EmbeddedKafka startOnce(
+      Path dir, int clientPort, int controllerPort, Map<String, String> overrides) {
     long started = System.nanoTime();
-    KafkaConfig config = KafkaConfig.fromProps(brokerProperties(dir, clientPort, controllerPort));
+    Properties props = brokerProperties(dir, clientPort, controllerPort);
+    props.putAll(overrides);
+    KafkaConfig config = KafkaConfig.fromProps(props);
     formatIfNeeded(dir);
     KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
     try {

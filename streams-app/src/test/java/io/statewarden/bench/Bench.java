@@ -129,6 +129,17 @@ public final class Bench {
     return v == null || v.isBlank() ? dflt : v;
   }
 
+  /** {@code k=v,k=v} as a map, in order. */
+  static Map<String, String> kvs(String list) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (String kv : list.split(",")) {
+      if (kv.contains("=")) {
+        m.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
+      }
+    }
+    return m;
+  }
+
   void close() {
     admin.close();
     registry.close();
@@ -234,27 +245,45 @@ public final class Bench {
    */
   void awaitGroupEmpty(String group, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!admin
-        .describeConsumerGroups(List.of(group))
-        .all()
-        .get()
-        .get(group)
-        .members()
-        .isEmpty()) {
+    while (!assignment(group, "").isEmpty()) {
       if (System.nanoTime() > deadline) throw new IllegalStateException(group + " not empty");
       Thread.sleep(200);
     }
   }
 
-  /** Partitions of {@code topic} each member of the group is assigned, by member client id. */
+  /**
+   * Partitions of {@code topic} each member of the group is assigned (as active tasks), by member
+   * client id; every member is a key. Works for a classic group and for a KIP-1071 streams group
+   * ({@code group.protocol=streams}), which the consumer-group calls do not describe.
+   */
   Map<String, List<Integer>> assignment(String group, String topic) throws Exception {
     Map<String, List<Integer>> m = new HashMap<>();
+    org.apache.kafka.common.GroupType type =
+        admin.listGroups().all().get().stream()
+            .filter(g -> g.groupId().equals(group))
+            .findFirst()
+            .flatMap(g -> g.type())
+            .orElse(org.apache.kafka.common.GroupType.CLASSIC);
+    if (type == org.apache.kafka.common.GroupType.STREAMS) {
+      var d = admin.describeStreamsGroups(List.of(group)).all().get().get(group);
+      List<String> subs =
+          d.subtopologies().stream()
+              .filter(s -> s.sourceTopics().contains(topic))
+              .map(s -> s.subtopologyId())
+              .toList();
+      for (var member : d.members()) {
+        List<Integer> ps = m.computeIfAbsent(member.clientId(), k -> new ArrayList<>());
+        for (var t : member.assignment().activeTasks()) {
+          if (subs.contains(t.subtopologyId())) ps.addAll(t.partitions());
+        }
+      }
+      return m;
+    }
     for (var member :
         admin.describeConsumerGroups(List.of(group)).all().get().get(group).members()) {
+      List<Integer> ps = m.computeIfAbsent(member.clientId(), k -> new ArrayList<>());
       for (TopicPartition tp : member.assignment().topicPartitions()) {
-        if (tp.topic().equals(topic)) {
-          m.computeIfAbsent(member.clientId(), k -> new ArrayList<>()).add(tp.partition());
-        }
+        if (tp.topic().equals(topic)) ps.add(tp.partition());
       }
     }
     return m;
@@ -321,10 +350,7 @@ public final class Bench {
     m.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
     m.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").resolve(appId).toString());
     m.put("apicurio.registry.url", registry.url());
-    for (String kv : prop("bench.extra", "").split(",")) {
-      if (kv.contains("="))
-        m.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
-    }
+    m.putAll(kvs(prop("bench.extra", "")));
     m.putAll(overrides);
     return m;
   }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,8 +25,10 @@ interface BrokerProcess extends AutoCloseable {
   void close();
 
   static BrokerProcess start(Path dir) throws IOException {
+    Map<String, String> props = Bench.kvs(Bench.prop("bench.broker.props", ""));
+    if (!props.isEmpty()) System.out.println("broker settings over EmbeddedKafka's: " + props);
     return Bench.prop("bench.broker", "process").equals("inprocess")
-        ? inProcess(EmbeddedKafka.start(dir, 0))
+        ? inProcess(EmbeddedKafka.start(dir, 0, props))
         : Child.start(dir);
   }
 
@@ -66,6 +69,7 @@ interface BrokerProcess extends AutoCloseable {
           List.of(
               ProcessHandle.current().info().command().orElse("java"),
               "-Xmx" + Bench.prop("bench.broker.heap", "2g"),
+              "-Dbench.broker.props=" + Bench.prop("bench.broker.props", ""),
               "-cp",
               System.getProperty("java.class.path"),
               Child.class.getName(),
@@ -122,7 +126,8 @@ interface BrokerProcess extends AutoCloseable {
 
     /** The child: start the broker, say where it is, run until the parent closes our input. */
     public static void main(String[] args) throws IOException {
-      try (EmbeddedKafka k = EmbeddedKafka.start(Path.of(args[0]), 0)) {
+      Map<String, String> props = Bench.kvs(Bench.prop("bench.broker.props", ""));
+      try (EmbeddedKafka k = EmbeddedKafka.start(Path.of(args[0]), 0, props)) {
         Path tmp = Path.of(args[1] + ".tmp");
         Files.writeString(tmp, k.bootstrapServers());
         Files.move(tmp, Path.of(args[1]), StandardCopyOption.ATOMIC_MOVE);

@@ -10,13 +10,20 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
@@ -29,13 +36,15 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * each, deadlines ~30 min ahead so nothing fires) are processed by one instance, which is stopped;
  * its state directory is deleted and, once its old member has left the group, it is started again:
  * start to {@code RUNNING} (group join, changelog restore and the rebuild of the deadline index
- * included). Then, on the same state, two instances run as separate JVMs, with 0 and then 1 standby
- * replica; with probe sessions created on every partition every 100 ms, one instance is killed with
- * SIGKILL, and for each partition the time from the kill until a probe sent after it is visible as
- * a transition (read_committed).
+ * included). Then, on the same state, two instances run as separate JVMs, for each failover setting
+ * of {@code bench.failover} (see {@link Failover}; default {@code classic/10000/3000}) and each
+ * standby count of {@code bench.standbys} (default 0,1); with probe sessions created on every
+ * partition every 100 ms, one instance is killed with SIGKILL, and for each partition the time from
+ * the kill until a probe sent after it is visible as a transition (read_committed). Broker bounds a
+ * setting needs ({@code group.min.session.timeout.ms} and the like) are checked first; lower them
+ * with {@code bench.broker.props}.
  */
 final class RestoreCase {
-  private static final int SESSION_TIMEOUT_MS = 10_000;
   private final Bench b;
 
   RestoreCase(Bench b) {
@@ -114,35 +123,186 @@ final class RestoreCase {
 
     List<List<String>> rows = new ArrayList<>();
     int reps = Bench.intProp("bench.reps", 3);
-    for (int standbys : new int[] {0, 1}) {
-      List<Double> moved = new ArrayList<>();
-      List<Double> kept = new ArrayList<>();
-      int tasks = 0;
-      for (int i = 0; i < reps; i++) {
-        double[] r = killOne(appId, input, standbys, secs, standbys + "-" + i);
-        tasks += (int) r[0];
-        moved.add(r[1]);
-        kept.add(r[2]);
+    List<Failover> settings =
+        Stream.of(Bench.prop("bench.failover", "classic/10000/3000").split(","))
+            .map(Failover::parse)
+            .toList();
+    Map<String, String> broker = brokerConfig();
+    for (Failover f : settings) {
+      List<String> needs = f.brokerNeeds(broker);
+      for (String standbysText : Bench.prop("bench.standbys", "0,1").split(",")) {
+        int standbys = Integer.parseInt(standbysText.trim());
+        List<Double> moved = new ArrayList<>();
+        List<Double> kept = new ArrayList<>();
+        int tasks = 0;
+        String failed = null;
+        for (int i = 0; i < reps && failed == null; i++) {
+          try {
+            double[] r = killOne(appId, input, f, standbys, secs, f.tag() + standbys + "-" + i);
+            tasks += (int) r[0];
+            moved.add(r[1]);
+            kept.add(r[2]);
+          } catch (IllegalStateException e) {
+            failed = e.getMessage();
+            System.out.println("  " + f + ", " + standbys + " standby: " + failed);
+          }
+          // the next run, with another protocol perhaps, starts on an empty group
+          b.awaitGroupEmpty(appId, Duration.ofMinutes(3));
+        }
+        rows.add(
+            List.of(
+                f.toString(),
+                String.join(", ", needs),
+                String.valueOf(standbys),
+                moved.isEmpty()
+                    ? "-"
+                    : Bench.f("%.1f of %d", tasks / (double) moved.size(), Bench.PARTITIONS),
+                moved.isEmpty() ? "failed: " + failed : spread(moved),
+                kept.isEmpty() ? "-" : spread(kept)));
       }
-      rows.add(
-          List.of(
-              String.valueOf(standbys),
-              Bench.f("%.1f of %d", tasks / (double) reps, Bench.PARTITIONS),
-              Bench.f("%.1f", Bench.median(moved)) + " " + each(moved),
-              Bench.f("%.1f", Bench.median(kept)) + " " + each(kept)));
     }
     Bench.table(
-        "SIGKILL of one of two instances ("
-            + Bench.f("%,d", sessions)
-            + " sessions, session.timeout.ms="
-            + SESSION_TIMEOUT_MS
-            + ")",
+        "SIGKILL of one of two instances (" + Bench.f("%,d", sessions) + " sessions)",
         List.of(
+            "group protocol / session.timeout.ms / heartbeat.interval.ms / transaction.timeout.ms",
+            "broker settings it needs (EmbeddedKafka's differ from Kafka's defaults)",
             "standby replicas",
             "engine tasks on the killed instance",
-            "kill to first processed record on their partitions (slowest), median (runs) s",
-            "on the other partitions (slowest), median (runs) s"),
+            "kill to first processed record on their partitions (slowest): median, min-max (runs) s",
+            "on the other partitions (slowest): median, min-max (runs) s"),
         rows);
+  }
+
+  /**
+   * One failover setting, {@code PROTOCOL/SESSION_MS/HEARTBEAT_MS[/TRANSACTION_TIMEOUT_MS]}, e.g.
+   * {@code classic/10000/3000} or {@code streams/2000/500/2000}. With {@code classic} the session
+   * timeout and heartbeat interval are the consumer's settings; with {@code streams} (KIP-1071) the
+   * broker owns them, so they are set on the group ({@code streams.session.timeout.ms}, {@code
+   * streams.heartbeat.interval.ms}, {@code streams.num.standby.replicas}) before the instances
+   * start. No transaction timeout keeps Kafka Streams' (10 s with exactly-once).
+   */
+  record Failover(String protocol, int sessionMs, int heartbeatMs, int transactionMs) {
+    static Failover parse(String spec) {
+      String[] p = spec.trim().split("/");
+      if ((p.length != 3 && p.length != 4) || !(p[0].equals("classic") || p[0].equals("streams"))) {
+        throw new IllegalArgumentException(
+            "bench.failover: want PROTOCOL/SESSION_MS/HEARTBEAT_MS[/TRANSACTION_TIMEOUT_MS],"
+                + " PROTOCOL classic or streams; got "
+                + spec);
+      }
+      return new Failover(
+          p[0],
+          Integer.parseInt(p[1]),
+          Integer.parseInt(p[2]),
+          p.length == 4 ? Integer.parseInt(p[3]) : 0);
+    }
+
+    boolean streams() {
+      return protocol.equals("streams");
+    }
+
+    String tag() {
+      return protocol.charAt(0) + "" + sessionMs + "-" + transactionMs + "-";
+    }
+
+    @Override
+    public String toString() {
+      return protocol
+          + " / "
+          + sessionMs
+          + " / "
+          + heartbeatMs
+          + " / "
+          + (transactionMs == 0 ? "10000 (Streams' default)" : String.valueOf(transactionMs));
+    }
+
+    /** The instances' settings: all but the group's own, for the streams protocol. */
+    Map<String, Object> clientSettings(int standbys) {
+      Map<String, Object> o = new HashMap<>();
+      if (streams()) {
+        // Kafka Streams ignores num.standby.replicas here, with a warning: the group's setting
+        o.put(StreamsConfig.GROUP_PROTOCOL_CONFIG, "streams");
+      } else {
+        o.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbys);
+        o.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, sessionMs);
+        o.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, heartbeatMs);
+      }
+      if (transactionMs > 0) {
+        o.put(
+            StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), transactionMs);
+      }
+      return o;
+    }
+
+    /**
+     * The broker settings this one needs, checked against the broker's: a bound it breaks fails the
+     * run here, with the setting to change, rather than as a refused join later.
+     */
+    List<String> brokerNeeds(Map<String, String> broker) {
+      Map<String, Integer> max = new LinkedHashMap<>(); // setting -> the most it may be
+      if (streams()) {
+        max.put("group.streams.min.session.timeout.ms", sessionMs);
+        max.put("group.streams.min.heartbeat.interval.ms", heartbeatMs);
+      } else {
+        max.put("group.min.session.timeout.ms", sessionMs);
+      }
+      int txn = transactionMs == 0 ? 10_000 : transactionMs;
+      // a dead producer's open transaction holds read_committed readers back until the
+      // coordinator aborts it: at the transaction timeout, on its next check for timed-out ones
+      max.put(
+          "transaction.abort.timed.out.transaction.cleanup.interval.ms", Math.max(1000, txn / 2));
+      List<String> out = new ArrayList<>();
+      List<String> broken = new ArrayList<>();
+      max.forEach(
+          (k, v) -> {
+            long has = Long.parseLong(broker.getOrDefault(k, "-1"));
+            out.add(k + "=" + has);
+            if (has > v && !k.startsWith("transaction.")) {
+              broken.add(k + " is " + has + ", must be <= " + v);
+            }
+          });
+      if (!broken.isEmpty()) {
+        throw new IllegalStateException(
+            this + ": the broker refuses it: " + broken + "; set -Dbench.broker.props=...");
+      }
+      return out;
+    }
+  }
+
+  /** The broker's settings, as it reports them. */
+  private Map<String, String> brokerConfig() throws Exception {
+    ConfigResource node = new ConfigResource(ConfigResource.Type.BROKER, "1");
+    Map<String, String> m = new HashMap<>();
+    for (var e : b.admin.describeConfigs(List.of(node)).all().get().get(node).entries()) {
+      if (e.value() != null) m.put(e.name(), e.value());
+    }
+    return m;
+  }
+
+  /** The group's own settings, for the streams protocol; the broker keeps them. */
+  private void setStreamsGroupConfig(String group, Failover f, int standbys) throws Exception {
+    ConfigResource r = new ConfigResource(ConfigResource.Type.GROUP, group);
+    List<AlterConfigOp> ops = new ArrayList<>();
+    for (var e :
+        Map.of(
+                "streams.session.timeout.ms", f.sessionMs(),
+                "streams.heartbeat.interval.ms", f.heartbeatMs(),
+                "streams.num.standby.replicas", standbys)
+            .entrySet()) {
+      ops.add(
+          new AlterConfigOp(
+              new ConfigEntry(e.getKey(), String.valueOf(e.getValue())), AlterConfigOp.OpType.SET));
+    }
+    b.admin.incrementalAlterConfigs(Map.of(r, ops)).all().get();
+  }
+
+  private static String spread(List<Double> xs) {
+    return Bench.f(
+            "%.1f, %.1f-%.1f ",
+            Bench.median(xs),
+            xs.stream().mapToDouble(d -> d).min().orElse(0),
+            xs.stream().mapToDouble(d -> d).max().orElse(0))
+        + each(xs);
   }
 
   private static String each(List<Double> xs) {
@@ -150,11 +310,11 @@ final class RestoreCase {
   }
 
   /** Engine tasks on the killed instance, slowest recovery of their partitions, of the others. */
-  private double[] killOne(String appId, String input, int standbys, double restoreSecs, String tag)
+  private double[] killOne(
+      String appId, String input, Failover f, int standbys, double restoreSecs, String tag)
       throws Exception {
-    Map<String, Object> o = new HashMap<>();
-    o.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbys);
-    o.put("session.timeout.ms", SESSION_TIMEOUT_MS);
+    Map<String, Object> o = f.clientSettings(standbys);
+    if (f.streams()) setStreamsGroupConfig(appId, f, standbys);
     Map<String, Process> procs = new HashMap<>();
     Map<String, Integer> ports = new HashMap<>();
     for (String n : List.of("a" + tag, "b" + tag)) {
@@ -164,6 +324,18 @@ final class RestoreCase {
     try {
       for (String n : procs.keySet()) awaitReady(ports.get(n), procs.get(n));
       probe(input, appId, "ready" + tag, 0, () -> {}); // every active task is restored
+      if (f.streams()) {
+        // the broker assigns standbys in this protocol: show that it did
+        var d = b.admin.describeStreamsGroups(List.of(appId)).all().get().get(appId);
+        System.out.printf(
+            "  %s: streams group, %d members, standby tasks assigned: %d%n",
+            tag,
+            d.members().size(),
+            d.members().stream()
+                .flatMap(m -> m.assignment().standbyTasks().stream())
+                .mapToInt(t -> t.partitions().size())
+                .sum());
+      }
       // standbys restore in the background: give them twice what a full restore took
       Thread.sleep((long) (Math.max(10, 2 * restoreSecs) * 1000));
       // kill the instance that runs the most engine tasks (events topic partitions)
