@@ -32,6 +32,22 @@ class SkipListStoreTest {
   }
 
   @Test
+  void shouldOrderKeysAsKafkasBytesDo() {
+    // unsigned bytes: 'é' (0xC3 0xA9) after every ASCII key; a prefix before its extensions
+    List<String> keys = List.of("z", "a/b", "é", "a", "a/", "~", "ab", "A", "a\u0000");
+    keys.forEach(k -> store.put(k, new byte[0]));
+    List<String> kafka = new ArrayList<>(keys);
+    kafka.sort(
+        (x, y) ->
+            org.apache.kafka.common.utils.Bytes.wrap(
+                    x.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .compareTo(
+                    org.apache.kafka.common.utils.Bytes.wrap(
+                        y.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+    assertThat(keys(store.all())).containsExactlyElementsOf(kafka).endsWith("é");
+  }
+
+  @Test
   void shouldRefuseAReadAcrossACloseRatherThanEndItEarly() {
     // given a page being read by an interactive query
     for (String k : List.of("a", "b", "c")) store.put(k, new byte[0]);
