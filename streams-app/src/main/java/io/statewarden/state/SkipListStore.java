@@ -1,10 +1,15 @@
 package io.statewarden.state;
 
+import io.statewarden.engine.Session;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.NavigableMap;
+import java.util.NavigableSet;
 import java.util.NoSuchElementException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -21,20 +26,82 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * An in-memory key-value store, sorted, whose range scans walk the map itself: a page of the
- * session list costs the keys it reads, not the keys of the whole range. Kafka Streams' own
- * in-memory store copies every key of a range into a new set before the first one is returned,
- * which would make a page cost the size of its state group. Readers on other threads (interactive
- * queries) iterate while the stream thread writes; iterators are weakly consistent.
+ * The session list index's store ({@link SessionIndex}): in memory, sorted, one small sorted map
+ * per {@code (protocol, version, state)} group, each ordered by the time the session entered the
+ * state, then its id. The processor moves a session's entry with {@link #move}, which compares a
+ * time and an id instead of long keys with a common prefix and builds no key (issue 16: the single
+ * map of byte keys this replaces cost 15-17% of the stream thread).
+ *
+ * <p>Read as any Kafka key-value store of {@link SessionIndex} keys ({@code
+ * protocol/version/state/enteredAt/sessionId}, empty values) in Kafka's byte order: the groups are
+ * prefix-free, so a group's keys sort together and in its members' order. Range scans walk the maps
+ * themselves: a page costs the keys it reads (Kafka Streams' own in-memory store copies a whole
+ * range first). Interactive queries iterate on other threads while the stream thread writes;
+ * iterators are weakly consistent.
  *
  * <p>Not persistent and not logged: it holds derived state that its processor rebuilds from a
  * changelogged store when the task starts (docs/decisions/0025-session-index-in-memory.md).
  */
 public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
+  private static final byte SEP = '/';
+  private static final byte[] EMPTY = new byte[0];
+  private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+  /** A listed session within its group, in the order of its key's bytes. */
+  private static final class Member implements Comparable<Member> {
+    final long enteredAt;
+    final byte[] id; // UTF-8, as the key holds it
+
+    Member(long enteredAt, byte[] id) {
+      this.enteredAt = enteredAt;
+      this.id = id;
+    }
+
+    @Override
+    public int compareTo(Member o) {
+      int c = Long.compare(enteredAt, o.enteredAt); // the key's 16 hex digits sort as signed
+      return c != 0 ? c : Arrays.compareUnsigned(id, o.id);
+    }
+  }
+
+  /** One {@code (protocol, version, state)} group: its key prefix and its members. */
+  private static final class Group {
+    final byte[] prefix;
+    final ConcurrentSkipListMap<Member, Boolean> members = new ConcurrentSkipListMap<>();
+
+    Group(byte[] prefix) {
+      this.prefix = prefix;
+    }
+  }
+
+  private record GroupName(String protocol, int version, String state) {}
+
+  /** The groups by key prefix (in Kafka's byte order, for reads) and by name (for moves). */
+  private static final class Groups {
+    final ConcurrentSkipListMap<Bytes, Group> byPrefix = new ConcurrentSkipListMap<>();
+    final ConcurrentHashMap<GroupName, Group> byName = new ConcurrentHashMap<>();
+
+    Group of(byte[] prefix) {
+      return byPrefix.computeIfAbsent(Bytes.wrap(prefix), p -> new Group(prefix));
+    }
+
+    Group of(Session s) {
+      GroupName name = new GroupName(s.protocol(), s.version(), s.state());
+      Group g = byName.get(name);
+      if (g == null) {
+        g = of(SessionIndex.group(s.protocol(), s.version(), s.state()).getBytes(UTF_8));
+        byName.put(name, g);
+      }
+      return g;
+    }
+  }
+
+  private static final java.nio.charset.Charset UTF_8 = StandardCharsets.UTF_8;
+
   private final String name;
 
   /** Replaced, not cleared, on close: a reader still iterating the old one is told it closed. */
-  private volatile ConcurrentSkipListMap<Bytes, byte[]> map = new ConcurrentSkipListMap<>();
+  private volatile Groups groups = new Groups();
 
   private volatile boolean open;
 
@@ -77,14 +144,15 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
   @Override
   public void close() {
     open = false;
-    map = new ConcurrentSkipListMap<>();
+    groups = new Groups();
   }
 
   /**
    * The store under Kafka Streams' wrappers (metering), or null when {@code store} is not one. The
-   * processor writes the index through it when the task starts or closes, where the wrappers'
-   * per-write metrics have no record to time (at {@code metrics.recording.level=TRACE} they would
-   * throw).
+   * processor writes the index through it directly: the wrappers would serialize a key per write
+   * and, when the task starts or closes, time writes that have no record (at {@code
+   * metrics.recording.level=TRACE} they would throw). The index is unlogged, so nothing is skipped
+   * but metrics.
    */
   public static SkipListStore unwrap(StateStore store) {
     StateStore s = store;
@@ -96,21 +164,41 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
 
   /** Drops every entry (the task's index, when the task starts again or is given up). */
   public void clear() {
-    map.clear();
+    Groups g = groups;
+    g.byPrefix.values().forEach(group -> group.members.clear());
   }
 
-  /** Writes {@code key} (as Kafka's string serde writes it) with an empty value. */
-  public void putKey(String key) {
-    map.put(Bytes.wrap(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)), EMPTY);
+  /**
+   * Moves a session's entry as the processor stores it: {@code before}'s key out, {@code after}'s
+   * in (either null for none); {@link SessionIndex#key} of each, without building it.
+   */
+  public void move(Session before, Session after) {
+    Groups g = groups;
+    if (before != null
+        && after != null
+        && before.enteredAt() == after.enteredAt()
+        && before.version() == after.version()
+        && before.state().equals(after.state())
+        && before.protocol().equals(after.protocol())
+        && before.id().equals(after.id())) {
+      return; // the same key
+    }
+    byte[] id = null;
+    if (before != null) {
+      id = before.id().getBytes(UTF_8);
+      g.of(before).members.remove(new Member(before.enteredAt(), id));
+    }
+    if (after != null) {
+      if (id == null || !after.id().equals(before.id())) id = after.id().getBytes(UTF_8);
+      g.of(after).members.put(new Member(after.enteredAt(), id), Boolean.TRUE);
+    }
   }
 
-  private static final byte[] EMPTY = new byte[0];
-
-  private ConcurrentSkipListMap<Bytes, byte[]> openMap() {
+  private Groups openGroups() {
     if (!open) {
       throw new InvalidStateStoreException("Store " + name + " is closed (its task moved)");
     }
-    return map;
+    return groups;
   }
 
   @Override
@@ -133,23 +221,72 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
     return Position.emptyPosition();
   }
 
-  @Override
-  public byte[] get(Bytes key) {
-    return openMap().get(key);
+  /** A parsed key: its group's prefix and its member; null when it is not a session list key. */
+  private record Parsed(byte[] prefix, Member member) {}
+
+  private static Parsed parse(byte[] key) {
+    int seps = 0;
+    int i = 0;
+    while (i < key.length && seps < 3) {
+      if (key[i++] == SEP) seps++;
+    }
+    if (seps < 3 || key.length < i + 17 || key[i + 16] != SEP) return null;
+    Long t = time(key, i);
+    if (t == null) return null;
+    return new Parsed(
+        Arrays.copyOf(key, i), new Member(t, Arrays.copyOfRange(key, i + 17, key.length)));
+  }
+
+  /** The time in the 16 lower-case hex digits at {@code at} ({@link SessionIndex}'s), or null. */
+  private static Long time(byte[] key, int at) {
+    if (key.length < at + 16) return null;
+    long v = 0;
+    for (int j = at; j < at + 16; j++) {
+      int d = Arrays.binarySearch(HEX, key[j]);
+      if (d < 0) return null;
+      v = (v << 4) | d;
+    }
+    return v ^ Long.MIN_VALUE;
+  }
+
+  private static Parsed parseOrThrow(Bytes key) {
+    Parsed p = parse(key.get());
+    if (p == null) {
+      throw new IllegalArgumentException(
+          "Expected a session list key protocol/version/state/time/id, but got "
+              + new String(key.get(), UTF_8));
+    }
+    return p;
   }
 
   @Override
+  public byte[] get(Bytes key) {
+    Groups g = openGroups();
+    Parsed p = parse(key.get());
+    if (p == null) return null;
+    Group group = g.byPrefix.get(Bytes.wrap(p.prefix()));
+    return group != null && group.members.containsKey(p.member()) ? EMPTY : null;
+  }
+
+  /** Writes a key of {@link SessionIndex}; the value must be empty (the index keeps none). */
+  @Override
   public void put(Bytes key, byte[] value) {
     if (value == null) {
-      map.remove(key);
-    } else {
-      map.put(key, value);
+      delete(key);
+      return;
     }
+    if (value.length != 0) {
+      throw new IllegalArgumentException("The session list index keeps no values");
+    }
+    Parsed p = parseOrThrow(key);
+    groups.of(p.prefix()).members.put(p.member(), Boolean.TRUE);
   }
 
   @Override
   public byte[] putIfAbsent(Bytes key, byte[] value) {
-    return value == null ? map.get(key) : map.putIfAbsent(key, value);
+    byte[] was = get(key);
+    if (was == null && value != null) put(key, value);
+    return was;
   }
 
   @Override
@@ -159,7 +296,10 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
 
   @Override
   public byte[] delete(Bytes key) {
-    return map.remove(key);
+    Parsed p = parse(key.get());
+    if (p == null) return null;
+    Group group = groups.byPrefix.get(Bytes.wrap(p.prefix()));
+    return group != null && group.members.remove(p.member()) != null ? EMPTY : null;
   }
 
   @Override
@@ -184,52 +324,113 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
 
   @Override
   public long approximateNumEntries() {
-    return map.size();
+    return groups.byPrefix.values().stream().mapToLong(g -> g.members.size()).sum();
   }
 
   private KeyValueIterator<Bytes, byte[]> iterate(Bytes from, Bytes to, boolean reverse) {
-    NavigableMap<Bytes, byte[]> view = openMap();
+    NavigableMap<Bytes, Group> gs = openGroups().byPrefix;
     if (from != null && to != null && from.compareTo(to) > 0) {
-      view = new ConcurrentSkipListMap<>(); // as Kafka Streams' stores: an empty range
-    } else if (from != null && to != null) {
-      view = map.subMap(from, true, to, true);
-    } else if (from != null) {
-      view = map.tailMap(from, true);
-    } else if (to != null) {
-      view = map.headMap(to, true);
+      gs = Collections.emptyNavigableMap(); // as Kafka Streams' stores: an empty range
+    } else {
+      if (from != null) {
+        // the group whose keys `from` falls among sorts before `from` itself
+        Bytes floor = gs.floorKey(from);
+        gs = gs.tailMap(floor != null && startsWith(from, floor.get()) ? floor : from, true);
+      }
+      if (to != null) gs = gs.headMap(to, true);
     }
-    Iterator<Map.Entry<Bytes, byte[]>> it =
-        (reverse ? view.descendingMap() : view).entrySet().iterator();
-    return new KeyValueIterator<>() {
-      private Map.Entry<Bytes, byte[]> next = advance();
+    return new Scan((reverse ? gs.descendingMap() : gs).values().iterator(), from, to, reverse);
+  }
 
-      private Map.Entry<Bytes, byte[]> advance() {
-        return it.hasNext() ? it.next() : null;
+  private static boolean startsWith(Bytes b, byte[] prefix) {
+    byte[] a = b.get();
+    return a.length >= prefix.length
+        && Arrays.equals(a, 0, prefix.length, prefix, 0, prefix.length);
+  }
+
+  /**
+   * The members of {@code g} whose keys may lie within [from, to]: bounded by the times in the
+   * bounds where a bound falls among the group's keys (a bound's exact key is checked per key).
+   */
+  private static NavigableSet<Member> within(Group g, Bytes from, Bytes to, boolean reverse) {
+    NavigableMap<Member, Boolean> m = g.members;
+    Long lo = from != null && startsWith(from, g.prefix) ? time(from.get(), g.prefix.length) : null;
+    Long hi = to != null && startsWith(to, g.prefix) ? time(to.get(), g.prefix.length) : null;
+    if (lo != null) m = m.tailMap(new Member(lo, EMPTY), true);
+    if (hi != null && hi != Long.MAX_VALUE) m = m.headMap(new Member(hi + 1, EMPTY), false);
+    return reverse ? m.descendingKeySet() : m.navigableKeySet();
+  }
+
+  private static byte[] key(byte[] prefix, Member m) {
+    byte[] k = new byte[prefix.length + 17 + m.id.length];
+    System.arraycopy(prefix, 0, k, 0, prefix.length);
+    long v = m.enteredAt ^ Long.MIN_VALUE;
+    for (int j = 15; j >= 0; j--) {
+      k[prefix.length + j] = HEX[(int) (v & 0xf)];
+      v >>>= 4;
+    }
+    k[prefix.length + 16] = SEP;
+    System.arraycopy(m.id, 0, k, prefix.length + 17, m.id.length);
+    return k;
+  }
+
+  /** The keys in [from, to] (either null: unbounded), group after group. */
+  private final class Scan implements KeyValueIterator<Bytes, byte[]> {
+    private final Iterator<Group> groupsLeft;
+    private final Bytes from;
+    private final Bytes to;
+    private final boolean reverse;
+    private Group group;
+    private Iterator<Member> members = Collections.emptyIterator();
+    private Bytes next;
+
+    Scan(Iterator<Group> groupsLeft, Bytes from, Bytes to, boolean reverse) {
+      this.groupsLeft = groupsLeft;
+      this.from = from;
+      this.to = to;
+      this.reverse = reverse;
+      next = advance();
+    }
+
+    private Bytes advance() {
+      while (true) {
+        while (!members.hasNext()) {
+          if (!groupsLeft.hasNext()) return null;
+          group = groupsLeft.next();
+          members = within(group, from, to, reverse).iterator();
+        }
+        Bytes k = Bytes.wrap(key(group.prefix, members.next()));
+        Bytes first = reverse ? to : from; // keys before it (in scan order) are skipped
+        Bytes last = reverse ? from : to; // the first key past it ends the scan
+        if (last != null && (reverse ? k.compareTo(last) < 0 : k.compareTo(last) > 0)) return null;
+        if (first == null || (reverse ? k.compareTo(first) <= 0 : k.compareTo(first) >= 0)) {
+          return k;
+        }
       }
+    }
 
-      @Override
-      public boolean hasNext() {
-        // as a RocksDB iterator does: a page read across a close is refused, never cut short
-        openMap();
-        return next != null;
-      }
+    @Override
+    public boolean hasNext() {
+      // as a RocksDB iterator does: a page read across a close is refused, never cut short
+      openGroups();
+      return next != null;
+    }
 
-      @Override
-      public KeyValue<Bytes, byte[]> next() {
-        if (!hasNext()) throw new NoSuchElementException();
-        KeyValue<Bytes, byte[]> kv = KeyValue.pair(next.getKey(), next.getValue());
-        next = advance();
-        return kv;
-      }
+    @Override
+    public KeyValue<Bytes, byte[]> next() {
+      if (!hasNext()) throw new NoSuchElementException();
+      KeyValue<Bytes, byte[]> kv = KeyValue.pair(next, EMPTY);
+      next = advance();
+      return kv;
+    }
 
-      @Override
-      public Bytes peekNextKey() {
-        if (!hasNext()) throw new NoSuchElementException();
-        return next.getKey();
-      }
+    @Override
+    public Bytes peekNextKey() {
+      if (!hasNext()) throw new NoSuchElementException();
+      return next;
+    }
 
-      @Override
-      public void close() {}
-    };
+    @Override
+    public void close() {}
   }
 }

@@ -27,6 +27,10 @@ public final class StoreSessionState implements MutableSessionState {
 
   private final KeyValueStore<String, byte[]> store;
   private final KeyValueStore<String, byte[]> listIndex;
+
+  /** The list index's own store, written directly (null: another store, written by its keys). */
+  private final SkipListStore raw;
+
   private final Map<String, Long> live = new HashMap<>();
   private final ToLongFunction<Session> dueAt;
   private final Counts counts;
@@ -43,6 +47,7 @@ public final class StoreSessionState implements MutableSessionState {
       Counts counts) {
     this.store = store;
     this.listIndex = listIndex;
+    this.raw = SkipListStore.unwrap(listIndex);
     this.dueAt = dueAt;
     this.counts = counts;
   }
@@ -59,10 +64,14 @@ public final class StoreSessionState implements MutableSessionState {
     } else {
       store.put(id, SessionCodec.encode(after));
     }
-    String oldKey = before == null ? null : SessionIndex.key(before);
-    String newKey = after == null ? null : SessionIndex.key(after);
-    if (oldKey != null && !oldKey.equals(newKey)) listIndex.delete(oldKey);
-    if (newKey != null && !newKey.equals(oldKey)) listIndex.put(newKey, EMPTY);
+    if (raw != null) {
+      raw.move(before, after);
+    } else {
+      String oldKey = before == null ? null : SessionIndex.key(before);
+      String newKey = after == null ? null : SessionIndex.key(after);
+      if (oldKey != null && !oldKey.equals(newKey)) listIndex.delete(oldKey);
+      if (newKey != null && !newKey.equals(oldKey)) listIndex.put(newKey, EMPTY);
+    }
     if (before != null && !before.isFinal()) {
       counts.add(before.protocol(), before.state(), -1);
       live.merge(before.protocol(), -1L, Long::sum);
@@ -95,7 +104,6 @@ public final class StoreSessionState implements MutableSessionState {
     // the index is derived, in memory and unlogged (decision 0025): whatever it holds (a store
     // kept across a task's re-initialization) is dropped and written again from the sessions,
     // under Kafka's wrappers (this runs in the processor's init, where they have no record)
-    SkipListStore raw = SkipListStore.unwrap(listIndex);
     if (raw != null) {
       raw.clear();
     } else {
@@ -116,7 +124,7 @@ public final class StoreSessionState implements MutableSessionState {
           bad.add(new Undecodable(kv.key, kv.value, e));
           continue;
         }
-        if (raw != null) raw.putKey(SessionIndex.key(s));
+        if (raw != null) raw.move(null, s);
         else listIndex.put(SessionIndex.key(s), EMPTY);
         if (!s.isFinal()) {
           counts.add(s.protocol(), s.state(), 1);
@@ -131,7 +139,6 @@ public final class StoreSessionState implements MutableSessionState {
   @Override
   public void close() {
     // a task given up (recycled into a standby, which never reads it) keeps no index in the heap
-    SkipListStore raw = SkipListStore.unwrap(listIndex);
     if (raw != null) raw.clear();
   }
 

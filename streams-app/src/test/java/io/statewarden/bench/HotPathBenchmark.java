@@ -9,13 +9,18 @@ import io.statewarden.engine.SessionCodecBaseline;
 import io.statewarden.protocol.ProtocolCatalog;
 import io.statewarden.state.DeadlineIndex;
 import io.statewarden.state.DeadlineIndexBaseline;
+import io.statewarden.state.SessionIndex;
+import io.statewarden.state.SkipListStore;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.utils.Bytes;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -42,7 +47,12 @@ import org.openjdk.jmh.infra.Blackhole;
  *   <li>{@code DeadlineIndex.move} as case 1 and 3 move it: 67,000 sessions with due times spread
  *       over a minute, each move shifting one session's due time to now plus one of the protocols'
  *       state timeouts (5 to 60 s) or to none, record time advancing 0.1 ms per move, and a
- *       punctuation taking what is due every simulated second.
+ *       punctuation taking what is due every simulated second;
+ *   <li>the session list index's moves ({@code SkipListStore.move}) as one task of case 1 makes
+ *       them: the changes of the sessions of one partition in six while 600,000 events of case 1's
+ *       mix run through the engine; before, the single skip list of UTF-8 string keys that decision
+ *       25 shipped (the keys built, serialized as the store's string serde does, one remove and one
+ *       put), after, the per-group maps compared by time and id.
  * </ul>
  *
  * Run: {@code ./mvnw -pl streams-app -am -Pbench-engine verify -DskipTests
@@ -129,6 +139,68 @@ public class HotPathBenchmark {
     }
   }
 
+  /** One task's index moves (session before and after each change), replayed on a fresh index. */
+  @State(Scope.Thread)
+  public static class ListIndex {
+    Session[] before;
+    Session[] after;
+    ConcurrentSkipListMap<Bytes, byte[]> baseline;
+    SkipListStore store;
+
+    @Setup
+    public void setup() throws Exception {
+      Engine engine = new Engine(ProtocolCatalog.builtins(), EngineConfig.DEFAULTS);
+      Map<String, Session> open = new HashMap<>();
+      List<Session> was = new ArrayList<>();
+      List<Session> now = new ArrayList<>();
+      for (Workload.Rec r : Workload.mix("s", 600_000, 10_000, 10, T0, 42)) {
+        if ((r.key().hashCode() & 0x7fffffff) % 6 != 0) continue;
+        Result res = engine.onEvent(open.get(r.key()), r.event());
+        if (res.changed()) {
+          Session snapshot = SessionCodec.decode(SessionCodec.encode(res.session()));
+          was.add(open.get(r.key()));
+          now.add(snapshot);
+          open.put(r.key(), snapshot);
+        }
+      }
+      before = was.toArray(Session[]::new);
+      after = now.toArray(Session[]::new);
+      System.out.printf(
+          "index: %d moves of one task, %d sessions listed at the end%n",
+          before.length, open.size());
+    }
+
+    @Setup(Level.Invocation)
+    public void fill() {
+      baseline = new ConcurrentSkipListMap<>();
+      store = new SkipListStore("index");
+    }
+
+    /** The hot path decision 25 shipped: keys built, serialized (string serde), remove, put. */
+    void moveBaseline(Session b, Session a) {
+      String oldKey = b == null ? null : SessionIndex.key(b);
+      String newKey = SessionIndex.key(a);
+      if (oldKey != null && !oldKey.equals(newKey)) {
+        baseline.remove(Bytes.wrap(oldKey.getBytes(StandardCharsets.UTF_8)));
+      }
+      if (!newKey.equals(oldKey)) {
+        baseline.put(Bytes.wrap(newKey.getBytes(StandardCharsets.UTF_8)), EMPTY);
+      }
+    }
+  }
+
+  private static final byte[] EMPTY = new byte[0];
+
+  @Benchmark
+  public void indexBefore(ListIndex x) {
+    for (int m = 0; m < x.before.length; m++) x.moveBaseline(x.before[m], x.after[m]);
+  }
+
+  @Benchmark
+  public void indexAfter(ListIndex x) {
+    for (int m = 0; m < x.before.length; m++) x.store.move(x.before[m], x.after[m]);
+  }
+
   @Benchmark
   @OperationsPerInvocation(CODED)
   public void encodeBefore(Codec c, Blackhole bh) {
@@ -208,6 +280,15 @@ public class HotPathBenchmark {
         () -> b.moveBefore(d, bh),
         () -> b.moveAfter(d, bh),
         d::fill);
+    ListIndex x = new ListIndex();
+    x.setup();
+    compare(
+        "session list index move",
+        rounds,
+        x.before.length,
+        () -> b.indexBefore(x),
+        () -> b.indexAfter(x),
+        x::fill);
   }
 
   private static void compare(

@@ -81,8 +81,6 @@ final class ThroughputCase {
       switch (v.trim()) {
         case "alos" ->
             o.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
-        case "commit1000" -> o.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
-        case "commit30" -> o.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 30);
         case "cache0" -> o.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0L);
         case "cache64m" -> o.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L << 20);
         case "avro" -> avro = true; // the same records as Avro ProtocolEvents, via the registry
@@ -94,11 +92,15 @@ final class ThroughputCase {
         case "idle0" -> o.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 0L);
         case "noaudit" -> o.put("statewarden.audit.accepted", false); // issue 16
         default -> {
-          // threads1, threads4, ...: the stream-thread scaling curve (with bench.partitions=12)
-          if (!v.trim().matches("threads[0-9]+")) {
+          if (v.trim().matches("commit[0-9]+")) {
+            // commit30, commit50, commit1000: commit.interval.ms
+            o.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Integer.parseInt(v.trim().substring(6)));
+          } else if (v.trim().matches("threads[0-9]+")) {
+            // threads1, threads4, ...: the stream-thread scaling curve (with bench.partitions=12)
+            o.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.parseInt(v.trim().substring(7)));
+          } else {
             throw new IllegalArgumentException("unknown variant " + v);
           }
-          o.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.parseInt(v.trim().substring(7)));
         }
       }
       Bench.Run p = passThrough("pass-through " + v, o, inputCount);
