@@ -97,18 +97,18 @@ public final class StatewardenApp implements AutoCloseable {
             clients.getAdminConfigs(clientId + "-catchup"),
             clients.getRestoreConsumerConfigs(clientId + "-catchup"));
     var settings =
-        new TopologyFactory.Settings(
-            config.topics(),
-            config.getLong(StatewardenConfig.PUNCTUATION_INTERVAL_MS),
-            config.getInt(StatewardenConfig.PUNCTUATION_MAX_FIRES),
-            config.getInt(StatewardenConfig.MAX_RECORD_BYTES),
-            config.instanceId(),
-            config.kafka(),
-            catchUp,
-            metrics,
-            mac,
-            config.getBoolean(StatewardenConfig.PUNCTUATION_BATCH),
-            config.getBoolean(StatewardenConfig.AUDIT_ACCEPTED));
+        TopologyFactory.Settings.builder(config.topics(), config.instanceId())
+            .punctuation(
+                config.getLong(StatewardenConfig.PUNCTUATION_INTERVAL_MS),
+                config.getInt(StatewardenConfig.PUNCTUATION_MAX_FIRES))
+            .maxRecordBytes(config.getInt(StatewardenConfig.MAX_RECORD_BYTES))
+            .serdeConfig(config.kafka())
+            .catchUp(catchUp)
+            .metrics(metrics)
+            .mac(mac)
+            .batchTimers(config.getBoolean(StatewardenConfig.PUNCTUATION_BATCH))
+            .auditAccepted(config.getBoolean(StatewardenConfig.AUDIT_ACCEPTED))
+            .build();
     HttpApi http =
         new HttpApi(
             config.getString(StatewardenConfig.HTTP_HOST),

@@ -156,15 +156,15 @@ public final class Replayer {
     // the live run's partition count, so the concurrency cap decides as it did (decision 0017)
     Engine engine = new Engine(catalog, config.engine(), partitions);
     var settings =
-        new TopologyFactory.Settings(
-                out,
+        TopologyFactory.Settings.builder(out, config.instanceId())
+            .punctuation(
                 config.getLong(StatewardenConfig.PUNCTUATION_INTERVAL_MS),
-                config.getInt(StatewardenConfig.PUNCTUATION_MAX_FIRES),
-                config.getInt(StatewardenConfig.MAX_RECORD_BYTES),
-                config.instanceId(),
-                config.kafka(),
-                mac())
-            .withAuditAccepted(config.getBoolean(StatewardenConfig.AUDIT_ACCEPTED));
+                config.getInt(StatewardenConfig.PUNCTUATION_MAX_FIRES))
+            .maxRecordBytes(config.getInt(StatewardenConfig.MAX_RECORD_BYTES))
+            .serdeConfig(config.kafka())
+            .mac(mac())
+            .auditAccepted(config.getBoolean(StatewardenConfig.AUDIT_ACCEPTED))
+            .build();
     Properties props = new Properties();
     props.putAll(config.kafka());
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);

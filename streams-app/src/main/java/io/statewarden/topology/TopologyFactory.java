@@ -86,116 +86,97 @@ public final class TopologyFactory {
       RecordMac mac,
       boolean batchTimers,
       boolean auditAccepted) {
-    /** With every accepted event audited (the default: {@code statewarden.audit.accepted}). */
-    public Settings(
-        Topics topics,
-        long punctuationIntervalMs,
-        int maxFiresPerPunctuation,
-        int maxRecordBytes,
-        String instanceId,
-        Map<String, ?> serdeConfig,
-        CatchUp catchUp,
-        Metrics metrics,
-        RecordMac mac,
-        boolean batchTimers) {
-      this(
-          topics,
-          punctuationIntervalMs,
-          maxFiresPerPunctuation,
-          maxRecordBytes,
-          instanceId,
-          serdeConfig,
-          catchUp,
-          metrics,
-          mac,
-          batchTimers,
-          true);
-    }
-
     /**
-     * These settings, publishing the audit record of an event accepted without a failure or not
-     * (its transition records the same move; docs/operations.md, {@code
-     * statewarden.audit.accepted}).
+     * Settings for {@code topics} and {@code instanceId}, every other one at the builder's default:
+     * a punctuation of 1,000 fires every second, records up to 1 MiB, no serde settings, input
+     * handed over synchronously (a replay: the catch-up gate opens at once), fresh metrics, a fresh
+     * random signing key (so only the records this topology signs verify), timers logged in batches
+     * (decision 0023), every accepted event audited ({@code statewarden.audit.accepted}).
      */
-    public Settings withAuditAccepted(boolean publish) {
-      return new Settings(
-          topics,
-          punctuationIntervalMs,
-          maxFiresPerPunctuation,
-          maxRecordBytes,
-          instanceId,
-          serdeConfig,
-          catchUp,
-          metrics,
-          mac,
-          batchTimers,
-          publish);
+    public static Builder builder(Topics topics, String instanceId) {
+      return new Builder(topics, instanceId);
     }
 
-    /** As below, logging due timers in batches (decision 0023). */
-    public Settings(
-        Topics topics,
-        long punctuationIntervalMs,
-        int maxFiresPerPunctuation,
-        int maxRecordBytes,
-        String instanceId,
-        Map<String, ?> serdeConfig,
-        CatchUp catchUp,
-        Metrics metrics,
-        RecordMac mac) {
-      this(
-          topics,
-          punctuationIntervalMs,
-          maxFiresPerPunctuation,
-          maxRecordBytes,
-          instanceId,
-          serdeConfig,
-          catchUp,
-          metrics,
-          mac,
-          true);
-    }
+    /** See {@link Settings#builder}. */
+    public static final class Builder {
+      private final Topics topics;
+      private final String instanceId;
+      private long punctuationIntervalMs = 1000;
+      private int maxFiresPerPunctuation = 1000;
+      private int maxRecordBytes = 1 << 20;
+      private Map<String, ?> serdeConfig = Map.of();
+      private CatchUp catchUp = CatchUp.SYNCHRONOUS_INPUT;
+      private Metrics metrics;
+      private RecordMac mac;
+      private boolean batchTimers = true;
+      private boolean auditAccepted = true;
 
-    /** For input handed over synchronously (a replay): the catch-up gate opens at once. */
-    public Settings(
-        Topics topics,
-        long punctuationIntervalMs,
-        int maxFiresPerPunctuation,
-        int maxRecordBytes,
-        String instanceId,
-        Map<String, ?> serdeConfig,
-        RecordMac mac) {
-      this(
-          topics,
-          punctuationIntervalMs,
-          maxFiresPerPunctuation,
-          maxRecordBytes,
-          instanceId,
-          serdeConfig,
-          CatchUp.SYNCHRONOUS_INPUT,
-          new Metrics(),
-          mac);
-    }
+      private Builder(Topics topics, String instanceId) {
+        this.topics = topics;
+        this.instanceId = instanceId;
+      }
 
-    /**
-     * For tests: as above, with a fresh random signing key, so only the records this topology signs
-     * verify.
-     */
-    public Settings(
-        Topics topics,
-        long punctuationIntervalMs,
-        int maxFiresPerPunctuation,
-        int maxRecordBytes,
-        String instanceId,
-        Map<String, ?> serdeConfig) {
-      this(
-          topics,
-          punctuationIntervalMs,
-          maxFiresPerPunctuation,
-          maxRecordBytes,
-          instanceId,
-          serdeConfig,
-          RecordMac.of(RecordMac.randomKey(), List.of()));
+      public Builder punctuation(long intervalMs, int maxFires) {
+        this.punctuationIntervalMs = intervalMs;
+        this.maxFiresPerPunctuation = maxFires;
+        return this;
+      }
+
+      public Builder maxRecordBytes(int bytes) {
+        this.maxRecordBytes = bytes;
+        return this;
+      }
+
+      public Builder serdeConfig(Map<String, ?> config) {
+        this.serdeConfig = config;
+        return this;
+      }
+
+      /** Live input: the gate that holds a task's deadlines until it has caught up. */
+      public Builder catchUp(CatchUp gate) {
+        this.catchUp = gate;
+        return this;
+      }
+
+      public Builder metrics(Metrics m) {
+        this.metrics = m;
+        return this;
+      }
+
+      public Builder mac(RecordMac m) {
+        this.mac = m;
+        return this;
+      }
+
+      /** Off: one timer record per due session, as versions before decision 0023 wrote. */
+      public Builder batchTimers(boolean batch) {
+        this.batchTimers = batch;
+        return this;
+      }
+
+      /**
+       * Off: no audit record for an event accepted without a failure (its transition records the
+       * same move; docs/operations.md, {@code statewarden.audit.accepted}).
+       */
+      public Builder auditAccepted(boolean publish) {
+        this.auditAccepted = publish;
+        return this;
+      }
+
+      public Settings build() {
+        return new Settings(
+            topics,
+            punctuationIntervalMs,
+            maxFiresPerPunctuation,
+            maxRecordBytes,
+            instanceId,
+            serdeConfig,
+            catchUp,
+            metrics == null ? new Metrics() : metrics,
+            mac == null ? RecordMac.of(RecordMac.randomKey(), List.of()) : mac,
+            batchTimers,
+            auditAccepted);
+      }
     }
   }
 

@@ -15,7 +15,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.Encoder;
@@ -45,7 +44,7 @@ class JsonTopicNumbersTest {
   void shouldDeadLetterNumbersOutOfRangeNamingTheField() {
     Engine engine = new Engine(builtins(), EngineConfig.DEFAULTS);
     var settings =
-        new TopologyFactory.Settings(Topics.DEFAULTS, 1000, 1000, 4096, "numbers", Map.of());
+        TopologyFactory.Settings.builder(Topics.DEFAULTS, "numbers").maxRecordBytes(4096).build();
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "json-numbers-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

@@ -11,7 +11,6 @@ import io.statewarden.engine.Engine;
 import io.statewarden.engine.EngineConfig;
 import io.statewarden.topology.TopologyFactory;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -41,7 +40,7 @@ class JsonTopicStringsTest {
   void start() {
     Engine engine = new Engine(builtins(), EngineConfig.DEFAULTS);
     var settings =
-        new TopologyFactory.Settings(Topics.DEFAULTS, 1000, 1000, 4096, "strings", Map.of());
+        TopologyFactory.Settings.builder(Topics.DEFAULTS, "strings").maxRecordBytes(4096).build();
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "json-strings-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

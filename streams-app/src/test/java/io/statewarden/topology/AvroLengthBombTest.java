@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -37,8 +36,7 @@ class AvroLengthBombTest {
       AvroLimits.apply(1 << 20);
     }
     Engine engine = new Engine(ProtocolCatalog.builtins(), EngineConfig.DEFAULTS);
-    var settings =
-        new TopologyFactory.Settings(Topics.DEFAULTS, 1000, 1000, 1 << 20, "bomb", Map.of());
+    var settings = TopologyFactory.Settings.builder(Topics.DEFAULTS, "bomb").build();
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bomb");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

@@ -18,7 +18,6 @@ import io.statewarden.schema.ProtocolEvent;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.Schema;
@@ -71,7 +70,7 @@ class ContractEventsTest {
         };
     Engine engine = new Engine(ProtocolCatalog.builtins(), EngineConfig.DEFAULTS);
     var settings =
-        new TopologyFactory.Settings(Topics.DEFAULTS, 1000, 1000, 4096, "test", Map.of());
+        TopologyFactory.Settings.builder(Topics.DEFAULTS, "test").maxRecordBytes(4096).build();
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "contract-events");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

@@ -60,7 +60,7 @@ class DecodeFailuresTest {
   void start() throws Exception {
     Engine engine = new Engine(ProtocolCatalog.builtins(), EngineConfig.DEFAULTS);
     var settings =
-        new TopologyFactory.Settings(Topics.DEFAULTS, 1000, 1000, 4096, "test", Map.of());
+        TopologyFactory.Settings.builder(Topics.DEFAULTS, "test").maxRecordBytes(4096).build();
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "decode-failures");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

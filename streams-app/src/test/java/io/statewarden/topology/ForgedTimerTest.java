@@ -66,17 +66,10 @@ class ForgedTimerTest {
         new Engine(
             ProtocolCatalog.builtins(), EngineConfig.DEFAULTS.withRetention(Duration.ofHours(1)));
     var settings =
-        new TopologyFactory.Settings(
-            Topics.DEFAULTS,
-            1000,
-            1000,
-            4096,
-            "t",
-            Map.of(),
-            CatchUp.SYNCHRONOUS_INPUT,
-            new io.statewarden.metrics.Metrics(),
-            RecordMac.of(RecordMac.randomKey(), List.of()),
-            batchTimers);
+        TopologyFactory.Settings.builder(Topics.DEFAULTS, "t")
+            .maxRecordBytes(4096)
+            .batchTimers(batchTimers)
+            .build();
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "forged-timer-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

@@ -58,7 +58,10 @@ class OperatorCommandTest {
         new Engine(
             ProtocolCatalog.builtins(), EngineConfig.DEFAULTS.withRetention(Duration.ofHours(1)));
     var settings =
-        new TopologyFactory.Settings(Topics.DEFAULTS, 1000, 1000, 4096, "t", Map.of(), mac);
+        TopologyFactory.Settings.builder(Topics.DEFAULTS, "t")
+            .maxRecordBytes(4096)
+            .mac(mac)
+            .build();
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "operator-command-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

@@ -309,16 +309,11 @@ final class TaskHarness {
               public void close() {}
             };
     var settings =
-        new TopologyFactory.Settings(
-            Topics.DEFAULTS,
-            100,
-            maxFires,
-            1 << 20,
-            "harness",
-            Map.of(),
-            catchUp,
-            metrics,
-            RecordMac.of(RecordMac.randomKey(), List.of()));
+        TopologyFactory.Settings.builder(Topics.DEFAULTS, "harness")
+            .punctuation(100, maxFires)
+            .catchUp(catchUp)
+            .metrics(metrics)
+            .build();
     processor = new EngineProcessor(engine, settings, true);
     processor.init(context);
   }

@@ -62,18 +62,13 @@ class TopologyTest {
       throws Exception {
     Engine engine = new Engine(ProtocolCatalog.builtins(), config);
     var settings =
-        new TopologyFactory.Settings(
-            Topics.DEFAULTS,
-            1000,
-            maxFires,
-            maxRecordBytes,
-            "test-instance",
-            Map.of(),
-            CatchUp.SYNCHRONOUS_INPUT,
-            new io.statewarden.metrics.Metrics(),
-            MAC,
-            batchTimers,
-            auditAccepted);
+        TopologyFactory.Settings.builder(Topics.DEFAULTS, "test-instance")
+            .punctuation(1000, maxFires)
+            .maxRecordBytes(maxRecordBytes)
+            .mac(MAC)
+            .batchTimers(batchTimers)
+            .auditAccepted(auditAccepted)
+            .build();
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
     if (stateDir == null) { // used by another test class, which JUnit does not inject into
@@ -119,7 +114,10 @@ class TopologyTest {
   void startReplay() throws Exception {
     Engine engine = new Engine(ProtocolCatalog.builtins(), EngineConfig.DEFAULTS);
     var settings =
-        new TopologyFactory.Settings(Topics.DEFAULTS, 1000, 1000, 4096, "replay", Map.of(), MAC);
+        TopologyFactory.Settings.builder(Topics.DEFAULTS, "replay")
+            .maxRecordBytes(4096)
+            .mac(MAC)
+            .build();
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-replay");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
