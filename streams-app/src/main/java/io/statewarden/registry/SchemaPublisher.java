@@ -186,8 +186,9 @@ public final class SchemaPublisher {
     rule.put("ruleType", "COMPATIBILITY");
     rule.put("config", COMPATIBILITY);
     if (r.statusCode() == 404) {
-      send("POST", path + "/rules", rule.toString(), 200, 204);
-      return;
+      // 409: another instance starting at the same time created it first; check what it set
+      if (send("POST", path + "/rules", rule.toString(), 200, 204, 409).statusCode() != 409) return;
+      r = send("GET", path + "/rules/COMPATIBILITY", null, 200);
     }
     String now;
     try {

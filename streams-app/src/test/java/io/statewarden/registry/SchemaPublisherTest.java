@@ -122,4 +122,59 @@ class SchemaPublisherTest {
       server.stop(0);
     }
   }
+
+  /**
+   * Two instances starting at once both find no rule on a new artifact and both create it: the
+   * registry answers the second 409. That one checks the rule the other created instead of failing
+   * its start.
+   */
+  @Test
+  void shouldAcceptTheRuleAnotherInstanceCreatedFirst() throws Exception {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    java.util.Set<String> rulesSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    server.createContext(
+        "/registry",
+        x -> {
+          x.getRequestBody().readAllBytes();
+          String path = x.getRequestURI().getPath();
+          String method = x.getRequestMethod();
+          requests.add(method + " " + path);
+          int status;
+          String body = null;
+          if (method.equals("GET") && path.endsWith("/rules/COMPATIBILITY")) {
+            // not there when first asked; there once the other instance created it
+            status = rulesSeen.add(path) ? 404 : 200;
+            body = status == 200 ? "{\"ruleType\":\"COMPATIBILITY\",\"config\":\"FULL\"}" : "{}";
+          } else if (method.equals("GET")) {
+            status = 404;
+            body = "{}";
+          } else if (method.equals("POST") && path.endsWith("/rules")) {
+            status = 409;
+            body = "{\"message\":\"A rule named 'COMPATIBILITY' already exists.\"}";
+          } else if (method.equals("PUT")) {
+            status = 204;
+          } else {
+            status = 200;
+            body = "{\"version\":{\"version\":\"1\"}}";
+          }
+          byte[] b = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+          x.sendResponseHeaders(status, b.length == 0 ? -1 : b.length);
+          if (b.length > 0) x.getResponseBody().write(b);
+          x.close();
+        });
+    server.start();
+    try {
+      String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/registry";
+      SchemaPublisher publisher = new SchemaPublisher(url, Map.of(), Duration.ofSeconds(10));
+
+      assertThat(publisher.publish(Topics.DEFAULTS)).hasSize(4).containsValue("1");
+      // the other instance's rule differs from statewarden's: it is set to statewarden's
+      assertThat(requests)
+          .filteredOn(r -> r.startsWith("PUT "))
+          .hasSize(4)
+          .allSatisfy(r -> assertThat(r).endsWith("/rules/COMPATIBILITY"));
+    } finally {
+      server.stop(0);
+    }
+  }
 }

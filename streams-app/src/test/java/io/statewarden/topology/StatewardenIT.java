@@ -268,7 +268,7 @@ class StatewardenIT {
   }
 
   /** GET /sessions, every page: session id to state. */
-  private static Map<String, String> listedStates(Deployment d) throws Exception {
+  static Map<String, String> listedStates(Deployment d) throws Exception {
     var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
     var client = java.net.http.HttpClient.newHttpClient();
     Map<String, String> out = new java.util.TreeMap<>();

@@ -60,7 +60,8 @@ import org.slf4j.LoggerFactory;
  * {@link Admin#listTransactions()}. The coordinator aborts the open transaction and bumps the
  * epoch; the stream thread's next send or commit fails with {@code ProducerFencedException}, its
  * tasks are closed dirty and revived in the same JVM, on the same thread. Repeated for a few
- * rounds.
+ * rounds. Afterwards {@code GET /sessions} lists every session once, in its committed state: the
+ * in-memory list index was rebuilt each time the tasks started again (decision 0025).
  */
 @ExtendWith(RealKafka.class)
 class TransactionAbortIT {
@@ -139,6 +140,13 @@ class TransactionAbortIT {
       // then: quiet for longer than a commit interval, so a late second firing would show
       List<Transition> ts = awaitQuiet(d, sessions.size() * 2);
       liveness.stop();
+
+      // the session list index is in memory (decision 0025): each fence closed the tasks dirty and
+      // started them again, rebuilding it from the restored sessions; it lists every session once,
+      // in its committed state, the sessions of the rounds before a fence included
+      assertThat(StatewardenIT.listedStates(d))
+          .containsOnlyKeys(sessions)
+          .allSatisfy((id, state) -> assertThat(state).as(id).isEqualTo("STALLED"));
 
       // the abort happened: timers read uncommitted at fence time never became committed
       Set<TimerSeen> committedTimers =
