@@ -5,14 +5,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * Case 2: latency from produce to transition visible to a read_committed consumer, at a steady
  * {@code bench.rate} events/s (set it to half the max throughput measured on the machine), for
  * {@code bench.seconds} after a 20 s warm-up (JSON input first, then Avro at {@code bench.rate};
  * {@code bench.rate.json} sets the JSON rate; {@code bench.inputs=avro} runs one). With {@code
- * bench.commits=100,50} each input runs once per {@code commit.interval.ms}, in one run.
+ * bench.settings="k=v,k=v;k=v"} each input runs once per set of settings, in one run.
  */
 final class LatencyCase {
   private final Bench b;
@@ -28,21 +27,20 @@ final class LatencyCase {
     List<List<String>> rows = new ArrayList<>();
     Map<String, long[]> cdfs = new java.util.LinkedHashMap<>();
     List<String> inputs = List.of(Bench.prop("bench.inputs", "json,avro").split(","));
-    // bench.commits=100,50: each input once per commit.interval.ms, one after the other (issue 16)
-    String commitList = Bench.prop("bench.commits", "");
-    List<String> commits = commitList.isBlank() ? List.of("") : List.of(commitList.split(","));
+    // bench.settings="commit.interval.ms=100;commit.interval.ms=50": each input once per set of
+    // settings, one after the other in one run (issue 16)
+    String sets = Bench.prop("bench.settings", "");
+    List<String> variants = sets.isBlank() ? List.of("") : List.of(sets.split(";"));
     for (String in : inputs) {
-      for (String commit : commits) {
+      for (String variant : variants) {
         boolean avro = in.trim().equals("avro");
         int rate = avro ? avroRate : jsonRate;
         String appId = b.nextAppId("latency");
         String input = appId + ".json"; // its own: the other run's sessions have the same ids
         b.createTopics(input);
         Map<String, Object> settings =
-            commit.isBlank()
-                ? Map.of()
-                : Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Integer.parseInt(commit.trim()));
-        String label = (avro ? "Avro" : "JSON") + (commit.isBlank() ? "" : ", commit " + commit);
+            new java.util.HashMap<String, Object>(Bench.kvs(variant.trim()));
+        String label = (avro ? "Avro" : "JSON") + (variant.isBlank() ? "" : ", " + variant.trim());
         StatewardenApp app = b.startStatewarden(appId, input, settings);
         Bench.SwTopics t = Bench.SwTopics.of(appId);
         try {
@@ -61,7 +59,7 @@ final class LatencyCase {
             rows.add(
                 List.of(
                     (avro ? "Avro (events topic)" : "JSON (copied to the events topic first)")
-                        + (commit.isBlank() ? "" : ", commit.interval.ms=" + commit.trim()),
+                        + (variant.isBlank() ? "" : ", " + variant.trim()),
                     Bench.f("%,d", rate),
                     Bench.f("%,.0f", (sentAfter - sentBefore) / ((until - from) / 1e3)),
                     Bench.f("%,d", lat.length),
