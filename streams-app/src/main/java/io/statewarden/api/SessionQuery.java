@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class SessionQuery {
   private static final Logger LOG = LoggerFactory.getLogger(SessionQuery.class);
-  static final String FORWARDED = "X-Statewarden-Forwarded";
+
+  /** The header of a request one instance forwards to another: answered from its own tasks only. */
+  public static final String FORWARDED = "X-Statewarden-Forwarded";
 
   /** Status and JSON body. */
   public record Answer(int status, Object body) {}

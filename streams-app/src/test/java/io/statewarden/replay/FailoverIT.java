@@ -77,9 +77,6 @@ class FailoverIT {
         DONE: {final: COMPLETED}
       """;
 
-  /** {@code SessionQuery.FORWARDED}: an instance answers such a request from its own tasks only. */
-  private static final String FORWARDED = "X-Statewarden-Forwarded";
-
   private final HttpClient http = HttpClient.newHttpClient();
 
   @TempDir Path dir;
@@ -260,7 +257,9 @@ class FailoverIT {
   private int ownPart(int port) throws Exception {
     HttpResponse<String> r =
         http.send(
-            request(port, "/sessions?limit=1000").header(FORWARDED, "test").build(),
+            request(port, "/sessions?limit=1000")
+                .header(io.statewarden.api.SessionQuery.FORWARDED, "test")
+                .build(),
             HttpResponse.BodyHandlers.ofString());
     return r.statusCode() == 200 ? JSON.readTree(r.body()).get("sessions").size() : -1;
   }

@@ -49,7 +49,8 @@ class SkipListStoreProperties {
                 Arbitraries.of(TIMES))
             .as(Place::new);
     return Combinators.combine(
-            Arbitraries.of(IDS),
+            Arbitraries.oneOf(
+                Arbitraries.of(IDS), Arbitraries.integers().between(0, 40).map(i -> "n" + i)),
             places.injectNull(0.15),
             Arbitraries.integers().between(0, 4).map(n -> n == 0))
         .as(
@@ -61,6 +62,12 @@ class SkipListStoreProperties {
                         : TestSessions.of(
                             id, s.protocol(), s.version(), s.state(), s.enteredAt(), null),
                     byKey));
+  }
+
+  /** Members per chunk: small ones split and empty chunks under a few dozen moves. */
+  @Provide
+  Arbitrary<Integer> chunks() {
+    return Arbitraries.of(2, 3, 4, SkipListStore.CHUNK);
   }
 
   /** Bounds: keys, group prefixes and their successors, partial and whole times, odd strings. */
@@ -84,10 +91,11 @@ class SkipListStoreProperties {
 
   @Property(tries = 400)
   void shouldReadAsASortedMapOfItsKeys(
-      @ForAll List<@From("ops") Op> ops,
+      @ForAll("chunks") int chunk,
+      @ForAll @Size(max = 150) List<@From("ops") Op> ops,
       @ForAll @Size(max = 12) List<@From("bounds") String> bounds,
       @ForAll @Size(max = 12) List<@From("bounds") String> others) {
-    KeyValueStore<String, byte[]> store = SkipListStoreTest.store();
+    KeyValueStore<String, byte[]> store = SkipListStoreTest.store(chunk);
     SkipListStore raw = SkipListStore.unwrap(store);
     NavigableMap<org.apache.kafka.common.utils.Bytes, String> model = new TreeMap<>();
     Map<String, Session> current = new HashMap<>();
