@@ -2,13 +2,12 @@ package io.statewarden.state;
 
 import io.statewarden.engine.Session;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.NavigableMap;
+import java.util.NavigableSet;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -27,21 +26,18 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The session list index's store ({@link SessionIndex}): in memory, sorted, one {@link Members} per
- * {@code (protocol, version, state)} group, each ordered by the time the session entered the state,
- * then its id: a small skip list of chunks of up to 64 members in sorted arrays. The processor
- * moves a session's entry with {@link #move}, which compares times and ids in arrays instead of
- * long keys with a common prefix at every node of one big skip list, and builds no key (issue 16:
- * the single map of byte keys this replaces cost 15-19% of the stream thread).
+ * The session list index's store ({@link SessionIndex}): in memory, sorted, one small sorted map
+ * per {@code (protocol, version, state)} group, each ordered by the time the session entered the
+ * state, then its id. The processor moves a session's entry with {@link #move}, which compares a
+ * time and an id instead of long keys with a common prefix and builds no key (issue 16: the single
+ * map of byte keys this replaces cost 15-17% of the stream thread).
  *
  * <p>Read as any Kafka key-value store of {@link SessionIndex} keys ({@code
  * protocol/version/state/enteredAt/sessionId}, empty values) in Kafka's byte order: the groups are
- * prefix-free, so a group's keys sort together and in its members' order. Range scans walk the
- * chunks themselves: a page costs the keys it reads (Kafka Streams' own in-memory store copies a
- * whole range first). Interactive queries iterate on other threads while the stream thread writes;
- * iterators are weakly consistent: a member that does not move is returned once, a member that
- * moves during the scan may be returned at either place or neither. Backward scans, which
- * statewarden does not use, read the range forwards first.
+ * prefix-free, so a group's keys sort together and in its members' order. Range scans walk the maps
+ * themselves: a page costs the keys it reads (Kafka Streams' own in-memory store copies a whole
+ * range first). Interactive queries iterate on other threads while the stream thread writes;
+ * iterators are weakly consistent.
  *
  * <p>Not persistent and not logged: it holds derived state that its processor rebuilds from a
  * changelogged store when the task starts (docs/decisions/0025-session-index-in-memory.md).
@@ -52,7 +48,7 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
   private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
   /** A listed session within its group, in the order of its key's bytes. */
-  static final class Member implements Comparable<Member> {
+  private static final class Member implements Comparable<Member> {
     final long enteredAt;
     final byte[] id; // UTF-8, as the key holds it
 
@@ -66,205 +62,15 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
       int c = Long.compare(enteredAt, o.enteredAt); // the key's 16 hex digits sort as signed
       return c != 0 ? c : Arrays.compareUnsigned(id, o.id);
     }
-
-    @Override
-    public String toString() {
-      return enteredAt + "/" + new String(id, StandardCharsets.UTF_8);
-    }
   }
 
   /** One {@code (protocol, version, state)} group: its key prefix and its members. */
   private static final class Group {
     final byte[] prefix;
-    final Members members;
+    final ConcurrentSkipListMap<Member, Boolean> members = new ConcurrentSkipListMap<>();
 
-    Group(byte[] prefix, int chunk) {
+    Group(byte[] prefix) {
       this.prefix = prefix;
-      this.members = new Members(chunk);
-    }
-  }
-
-  /** A chunk's members, sorted; never changed once published (a write publishes a new one). */
-  private record Leaf(long[] times, byte[][] ids) {
-    static final Leaf EMPTY = new Leaf(new long[0], new byte[0][]);
-
-    int size() {
-      return times.length;
-    }
-
-    Member get(int i) {
-      return new Member(times[i], ids[i]);
-    }
-
-    /** The index of (t, id), or {@code -(insertion point) - 1}, as Arrays.binarySearch. */
-    int find(long t, byte[] id) {
-      int lo = 0;
-      int hi = times.length - 1;
-      while (lo <= hi) {
-        int mid = (lo + hi) >>> 1;
-        int c = Long.compare(times[mid], t);
-        if (c == 0) c = Arrays.compareUnsigned(ids[mid], id);
-        if (c < 0) {
-          lo = mid + 1;
-        } else if (c > 0) {
-          hi = mid - 1;
-        } else {
-          return mid;
-        }
-      }
-      return -(lo + 1);
-    }
-
-    /** The members from {@code from} to {@code to} (exclusive), with (t, id) at {@code at}. */
-    Leaf with(int from, int to, int at, long t, byte[] id) {
-      int n = to - from + (at >= 0 ? 1 : 0);
-      long[] ts = new long[n];
-      byte[][] is = new byte[n][];
-      int j = 0;
-      for (int i = from; i <= to; i++) {
-        if (i == at) {
-          ts[j] = t;
-          is[j++] = id;
-        }
-        if (i < to) {
-          ts[j] = times[i];
-          is[j++] = ids[i];
-        }
-      }
-      return new Leaf(ts, is);
-    }
-
-    Leaf without(int at) {
-      long[] ts = new long[times.length - 1];
-      byte[][] is = new byte[times.length - 1][];
-      System.arraycopy(times, 0, ts, 0, at);
-      System.arraycopy(times, at + 1, ts, at, ts.length - at);
-      System.arraycopy(ids, 0, is, 0, at);
-      System.arraycopy(ids, at + 1, is, at, is.length - at);
-      return new Leaf(ts, is);
-    }
-  }
-
-  /** A run of a group's members: every member at or after its key and before the next chunk's. */
-  private static final class Chunk {
-    volatile Leaf leaf;
-
-    Chunk(Leaf leaf) {
-      this.leaf = leaf;
-    }
-  }
-
-  /**
-   * One group's members in order: a small skip list of chunks, each a sorted array of up to {@code
-   * max} members copied on write. A move searches the chunks (few, so their nodes stay in the
-   * cache) and then one array, where a skip list of members would follow a pointer to another part
-   * of the heap at every step (issue 16).
-   *
-   * <p>One writer (the task's stream thread), readers on other threads. A reader takes each chunk's
-   * leaf once and finds the next chunk by key. A split publishes the new right chunk before it
-   * shrinks the old one, so a reader either read the old leaf whole (and skips the right chunk's
-   * members, which are not after the last it returned) or reads the shrunk one and then finds the
-   * right chunk: a member that does not move is returned once.
-   */
-  static final class Members {
-    private static final Member LOWEST = new Member(Long.MIN_VALUE, EMPTY);
-
-    private final int max;
-    private final ConcurrentSkipListMap<Member, Chunk> chunks = new ConcurrentSkipListMap<>();
-
-    Members(int max) {
-      this.max = max;
-      chunks.put(LOWEST, new Chunk(Leaf.EMPTY));
-    }
-
-    void add(long t, byte[] id) {
-      Map.Entry<Member, Chunk> e = chunks.floorEntry(new Member(t, id));
-      Chunk c = e.getValue();
-      Leaf l = c.leaf;
-      int at = l.find(t, id);
-      if (at >= 0) return;
-      at = -at - 1;
-      int n = l.size();
-      if (n < max) {
-        c.leaf = l.with(0, n, at, t, id);
-      } else if (at == n) {
-        // appended after the chunk's last member (a session that entered its state now): a new
-        // chunk, so that chunks filled in time order stay full
-        chunks.put(new Member(t, id), new Chunk(Leaf.EMPTY.with(0, 0, 0, t, id)));
-      } else {
-        int half = n / 2;
-        Leaf left = at < half ? l.with(0, half, at, t, id) : l.with(0, half, -1, 0, null);
-        Leaf right = at < half ? l.with(half, n, -1, 0, null) : l.with(half, n, at, t, id);
-        chunks.put(right.get(0), new Chunk(right)); // first, for readers (above)
-        c.leaf = left;
-      }
-    }
-
-    boolean remove(long t, byte[] id) {
-      Map.Entry<Member, Chunk> e = chunks.floorEntry(new Member(t, id));
-      Chunk c = e.getValue();
-      Leaf l = c.leaf;
-      int at = l.find(t, id);
-      if (at < 0) return false;
-      Leaf rest = l.without(at);
-      c.leaf = rest;
-      if (rest.size() == 0 && e.getKey() != LOWEST) chunks.remove(e.getKey(), c);
-      return true;
-    }
-
-    boolean contains(long t, byte[] id) {
-      return chunks.floorEntry(new Member(t, id)).getValue().leaf.find(t, id) >= 0;
-    }
-
-    long size() {
-      long n = 0;
-      for (Chunk c : chunks.values()) n += c.leaf.size();
-      return n;
-    }
-
-    void clear() {
-      chunks.clear();
-      chunks.put(LOWEST, new Chunk(Leaf.EMPTY));
-    }
-
-    /** The members at or after {@code lo} (null: all), in order. */
-    Iterator<Member> from(Member lo) {
-      return new Iterator<>() {
-        private Map.Entry<Member, Chunk> chunk = chunks.floorEntry(lo == null ? LOWEST : lo);
-        private Leaf leaf = chunk == null ? Leaf.EMPTY : chunk.getValue().leaf;
-        private int i = 0; // members before lo are skipped below
-        private Member last;
-        private Member next = advance();
-
-        private Member advance() {
-          while (chunk != null) {
-            while (i < leaf.size()) {
-              Member m = leaf.get(i++);
-              if ((last == null || m.compareTo(last) > 0) && (lo == null || m.compareTo(lo) >= 0)) {
-                last = m;
-                return m;
-              }
-            }
-            chunk = chunks.higherEntry(chunk.getKey());
-            leaf = chunk == null ? Leaf.EMPTY : chunk.getValue().leaf;
-            i = 0;
-          }
-          return null;
-        }
-
-        @Override
-        public boolean hasNext() {
-          return next != null;
-        }
-
-        @Override
-        public Member next() {
-          if (next == null) throw new NoSuchElementException();
-          Member m = next;
-          next = advance();
-          return m;
-        }
-      };
     }
   }
 
@@ -274,14 +80,9 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
   private static final class Groups {
     final ConcurrentSkipListMap<Bytes, Group> byPrefix = new ConcurrentSkipListMap<>();
     final ConcurrentHashMap<GroupName, Group> byName = new ConcurrentHashMap<>();
-    final int chunk;
-
-    Groups(int chunk) {
-      this.chunk = chunk;
-    }
 
     Group of(byte[] prefix) {
-      return byPrefix.computeIfAbsent(Bytes.wrap(prefix), p -> new Group(prefix, chunk));
+      return byPrefix.computeIfAbsent(Bytes.wrap(prefix), p -> new Group(prefix));
     }
 
     Group of(Session s) {
@@ -297,34 +98,19 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
 
   private static final java.nio.charset.Charset UTF_8 = StandardCharsets.UTF_8;
 
-  /** Members per chunk: a move copies one chunk's arrays (about 1 KiB at 64). */
-  static final int CHUNK = 64;
-
   private final String name;
-  private final int chunk;
 
   /** Replaced, not cleared, on close: a reader still iterating the old one is told it closed. */
-  private volatile Groups groups;
+  private volatile Groups groups = new Groups();
 
   private volatile boolean open;
 
   public SkipListStore(String name) {
-    this(name, CHUNK);
-  }
-
-  SkipListStore(String name, int chunk) {
     this.name = name;
-    this.chunk = chunk;
-    this.groups = new Groups(chunk);
   }
 
   /** A supplier for {@code Stores.keyValueStoreBuilder}; build it with logging disabled. */
   public static KeyValueBytesStoreSupplier supplier(String name) {
-    return supplier(name, CHUNK);
-  }
-
-  /** With {@code chunk} members per chunk (tests: small, so that few members split chunks). */
-  static KeyValueBytesStoreSupplier supplier(String name, int chunk) {
     return new KeyValueBytesStoreSupplier() {
       @Override
       public String name() {
@@ -333,7 +119,7 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
 
       @Override
       public KeyValueStore<Bytes, byte[]> get() {
-        return new SkipListStore(name, chunk);
+        return new SkipListStore(name);
       }
 
       @Override
@@ -358,7 +144,7 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
   @Override
   public void close() {
     open = false;
-    groups = new Groups(chunk);
+    groups = new Groups();
   }
 
   /**
@@ -400,11 +186,11 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
     byte[] id = null;
     if (before != null) {
       id = before.id().getBytes(UTF_8);
-      g.of(before).members.remove(before.enteredAt(), id);
+      g.of(before).members.remove(new Member(before.enteredAt(), id));
     }
     if (after != null) {
       if (id == null || !after.id().equals(before.id())) id = after.id().getBytes(UTF_8);
-      g.of(after).members.add(after.enteredAt(), id);
+      g.of(after).members.put(new Member(after.enteredAt(), id), Boolean.TRUE);
     }
   }
 
@@ -479,8 +265,7 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
     Parsed p = parse(key.get());
     if (p == null) return null;
     Group group = g.byPrefix.get(Bytes.wrap(p.prefix()));
-    Member m = p.member();
-    return group != null && group.members.contains(m.enteredAt, m.id) ? EMPTY : null;
+    return group != null && group.members.containsKey(p.member()) ? EMPTY : null;
   }
 
   /** Writes a key of {@link SessionIndex}; the value must be empty (the index keeps none). */
@@ -494,7 +279,7 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
       throw new IllegalArgumentException("The session list index keeps no values");
     }
     Parsed p = parseOrThrow(key);
-    groups.of(p.prefix()).members.add(p.member().enteredAt, p.member().id);
+    groups.of(p.prefix()).members.put(p.member(), Boolean.TRUE);
   }
 
   @Override
@@ -514,9 +299,7 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
     Parsed p = parse(key.get());
     if (p == null) return null;
     Group group = groups.byPrefix.get(Bytes.wrap(p.prefix()));
-    return group != null && group.members.remove(p.member().enteredAt, p.member().id)
-        ? EMPTY
-        : null;
+    return group != null && group.members.remove(p.member()) != null ? EMPTY : null;
   }
 
   @Override
@@ -556,13 +339,7 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
       }
       if (to != null) gs = gs.headMap(to, true);
     }
-    Scan forward = new Scan(gs.values().iterator(), from, to);
-    if (!reverse) return forward;
-    // backwards: nothing in statewarden reads the index so; the range is read forwards first
-    List<Bytes> keys = new ArrayList<>();
-    while (forward.hasNext()) keys.add(forward.next().key);
-    Collections.reverse(keys);
-    return new Scan(keys.iterator());
+    return new Scan((reverse ? gs.descendingMap() : gs).values().iterator(), from, to, reverse);
   }
 
   private static boolean startsWith(Bytes b, byte[] prefix) {
@@ -572,12 +349,16 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
   }
 
   /**
-   * The members of {@code g} whose keys may lie at or after {@code from}: from the time in the
-   * bound where it falls among the group's keys (the bound's exact key is checked per key).
+   * The members of {@code g} whose keys may lie within [from, to]: bounded by the times in the
+   * bounds where a bound falls among the group's keys (a bound's exact key is checked per key).
    */
-  private static Iterator<Member> after(Group g, Bytes from) {
+  private static NavigableSet<Member> within(Group g, Bytes from, Bytes to, boolean reverse) {
+    NavigableMap<Member, Boolean> m = g.members;
     Long lo = from != null && startsWith(from, g.prefix) ? time(from.get(), g.prefix.length) : null;
-    return g.members.from(lo == null ? null : new Member(lo, EMPTY));
+    Long hi = to != null && startsWith(to, g.prefix) ? time(to.get(), g.prefix.length) : null;
+    if (lo != null) m = m.tailMap(new Member(lo, EMPTY), true);
+    if (hi != null && hi != Long.MAX_VALUE) m = m.headMap(new Member(hi + 1, EMPTY), false);
+    return reverse ? m.descendingKeySet() : m.navigableKeySet();
   }
 
   private static byte[] key(byte[] prefix, Member m) {
@@ -598,38 +379,33 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
     private final Iterator<Group> groupsLeft;
     private final Bytes from;
     private final Bytes to;
-    private final Iterator<Bytes> keys; // or these keys, already read
+    private final boolean reverse;
     private Group group;
     private Iterator<Member> members = Collections.emptyIterator();
     private Bytes next;
 
-    Scan(Iterator<Group> groupsLeft, Bytes from, Bytes to) {
+    Scan(Iterator<Group> groupsLeft, Bytes from, Bytes to, boolean reverse) {
       this.groupsLeft = groupsLeft;
       this.from = from;
       this.to = to;
-      this.keys = null;
-      next = advance();
-    }
-
-    Scan(Iterator<Bytes> keys) {
-      this.groupsLeft = Collections.emptyIterator();
-      this.from = null;
-      this.to = null;
-      this.keys = keys;
+      this.reverse = reverse;
       next = advance();
     }
 
     private Bytes advance() {
-      if (keys != null) return keys.hasNext() ? keys.next() : null;
       while (true) {
         while (!members.hasNext()) {
           if (!groupsLeft.hasNext()) return null;
           group = groupsLeft.next();
-          members = after(group, from);
+          members = within(group, from, to, reverse).iterator();
         }
         Bytes k = Bytes.wrap(key(group.prefix, members.next()));
-        if (to != null && k.compareTo(to) > 0) return null; // every later key is too
-        if (from == null || k.compareTo(from) >= 0) return k;
+        Bytes first = reverse ? to : from; // keys before it (in scan order) are skipped
+        Bytes last = reverse ? from : to; // the first key past it ends the scan
+        if (last != null && (reverse ? k.compareTo(last) < 0 : k.compareTo(last) > 0)) return null;
+        if (first == null || (reverse ? k.compareTo(first) <= 0 : k.compareTo(first) >= 0)) {
+          return k;
+        }
       }
     }
 

@@ -52,7 +52,7 @@ import org.openjdk.jmh.infra.Blackhole;
  *       them: the changes of the sessions of one partition in six while 600,000 events of case 1's
  *       mix run through the engine; before, the single skip list of UTF-8 string keys that decision
  *       25 shipped (the keys built, serialized as the store's string serde does, one remove and one
- *       put), after, {@code SkipListStore}'s chunks of sorted arrays per group.
+ *       put), after, the per-group maps compared by time and id.
  * </ul>
  *
  * Run: {@code ./mvnw -pl streams-app -am -Pbench-engine verify -DskipTests

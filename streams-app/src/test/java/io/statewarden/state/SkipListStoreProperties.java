@@ -64,12 +64,6 @@ class SkipListStoreProperties {
                     byKey));
   }
 
-  /** Members per chunk: small ones split and empty chunks under a few dozen moves. */
-  @Provide
-  Arbitrary<Integer> chunks() {
-    return Arbitraries.of(2, 3, 4, SkipListStore.CHUNK);
-  }
-
   /** Bounds: keys, group prefixes and their successors, partial and whole times, odd strings. */
   @Provide
   Arbitrary<String> bounds() {
@@ -91,11 +85,10 @@ class SkipListStoreProperties {
 
   @Property(tries = 400)
   void shouldReadAsASortedMapOfItsKeys(
-      @ForAll("chunks") int chunk,
       @ForAll @Size(max = 150) List<@From("ops") Op> ops,
       @ForAll @Size(max = 12) List<@From("bounds") String> bounds,
       @ForAll @Size(max = 12) List<@From("bounds") String> others) {
-    KeyValueStore<String, byte[]> store = SkipListStoreTest.store(chunk);
+    KeyValueStore<String, byte[]> store = SkipListStoreTest.store();
     SkipListStore raw = SkipListStore.unwrap(store);
     NavigableMap<org.apache.kafka.common.utils.Bytes, String> model = new TreeMap<>();
     Map<String, Session> current = new HashMap<>();

@@ -117,50 +117,14 @@ class SkipListStoreTest {
     return out;
   }
 
-  @Test
-  void shouldReturnAMemberThatStaysOnceWhileAReaderCrossesASplit() {
-    // given a group whose chunks hold 4 members: [1 2 3 4] [5]
-    SkipListStore.Members members = new SkipListStore.Members(4);
-    for (long t = 1; t <= 5; t++) members.add(t, new byte[] {'s'});
-    // and a reader that has returned 1 and 2, holding the first chunk as it was
-    java.util.Iterator<String> reader =
-        new java.util.Iterator<>() {
-          final java.util.Iterator<?> it = members.from(null);
-
-          @Override
-          public boolean hasNext() {
-            return it.hasNext();
-          }
-
-          @Override
-          public String next() {
-            return it.next().toString();
-          }
-        };
-    List<String> read = new ArrayList<>(List.of(reader.next(), reader.next()));
-    // when the writer inserts into that chunk and splits it: [1 2 2.5] [3 4] [5]
-    members.add(2, new byte[] {'t'});
-    // then the reader returns 3 and 4 once (from the chunk it holds, not again from the new one)
-    reader.forEachRemaining(read::add);
-    assertThat(read).containsExactly("1/s", "2/s", "3/s", "4/s", "5/s");
-    // and a new reader sees the split chunks whole
-    List<String> again = new ArrayList<>();
-    members.from(null).forEachRemaining(m -> again.add(m.toString()));
-    assertThat(again).containsExactly("1/s", "2/s", "2/t", "3/s", "4/s", "5/s");
-  }
-
   static KeyValueStore<String, byte[]> store() {
-    return store(SkipListStore.CHUNK);
-  }
-
-  static KeyValueStore<String, byte[]> store(int chunk) {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "skiplist-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     MockProcessorContext<String, Object> context = new MockProcessorContext<>(props);
     KeyValueStore<String, byte[]> s =
         Stores.keyValueStoreBuilder(
-                SkipListStore.supplier("index", chunk), Serdes.String(), Serdes.ByteArray())
+                SkipListStore.supplier("index"), Serdes.String(), Serdes.ByteArray())
             .withLoggingDisabled()
             .withCachingDisabled()
             .build();
