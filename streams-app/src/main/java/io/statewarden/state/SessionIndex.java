@@ -13,8 +13,8 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 /**
  * The session list index of one task: one key per stored session, {@code
  * protocol/version/state/enteredAt/sessionId} (enteredAt as 16 hex digits, so keys sort by time
- * within a state), an empty value. Kept by {@link StoreSessionState#put} in a changelogged store
- * next to the sessions, in the same transaction, so both restore together.
+ * within a state), an empty value. Kept by {@link StoreSessionState#put} in memory ({@link
+ * SkipListStore}), rebuilt from the sessions whenever the task starts (decision 25).
  *
  * <p>A page for a filter costs one range scan per (protocol, version, state) group the filter
  * selects, each stopping after {@code limit} keys, plus one seek per group to find the groups: it
@@ -24,11 +24,18 @@ public final class SessionIndex {
   private static final char SEP = '/';
   private static final char AFTER_SEP = SEP + 1;
 
+  /**
+   * Session ids in the order of their UTF-8 bytes, as the index's keys sort (code point order;
+   * {@code String.compareTo}, UTF-16 order, puts U+E000..U+FFFF after the supplementary characters,
+   * and a page's cursor would then skip some ids).
+   */
+  public static final Comparator<String> ID_ORDER = SessionIndex::compareCodePoints;
+
   /** A listed session, in list order: enteredAt, then session id. */
   public record Entry(String protocol, int version, String state, long enteredAt, String sessionId)
       implements Comparable<Entry> {
     public static final Comparator<Entry> ORDER =
-        Comparator.comparingLong(Entry::enteredAt).thenComparing(Entry::sessionId);
+        Comparator.comparingLong(Entry::enteredAt).thenComparing(Entry::sessionId, ID_ORDER);
 
     @Override
     public int compareTo(Entry o) {
@@ -222,6 +229,19 @@ public final class SessionIndex {
 
   static String group(String protocol, int version, String state) {
     return protocol + SEP + version + SEP + state + SEP;
+  }
+
+  private static int compareCodePoints(String a, String b) {
+    int i = 0;
+    int j = 0;
+    while (i < a.length() && j < b.length()) {
+      int x = a.codePointAt(i);
+      int y = b.codePointAt(j);
+      if (x != y) return Integer.compare(x, y);
+      i += Character.charCount(x);
+      j += Character.charCount(y);
+    }
+    return Integer.compare(a.length() - i, b.length() - j);
   }
 
   /** 16 hex digits that sort as the signed value does. */

@@ -162,10 +162,13 @@ public final class SkipListStore implements KeyValueStore<Bytes, byte[]> {
     return s instanceof SkipListStore own ? own : null;
   }
 
-  /** Drops every entry (the task's index, when the task starts again or is given up). */
+  /**
+   * Drops every entry (the task's index, when the task starts again or is given up). The groups are
+   * replaced, not emptied: a page being read on another thread (the processor is closed before its
+   * stores) finishes on what it had, rather than ending early and looking complete.
+   */
   public void clear() {
-    Groups g = groups;
-    g.byPrefix.values().forEach(group -> group.members.clear());
+    groups = new Groups();
   }
 
   /**

@@ -62,7 +62,7 @@ public final class TopologyFactory {
   /** The last rejections of each session id, for the console (decision 0015). */
   public static final String REJECTIONS_STORE = "rejections";
 
-  /** The session list index ({@link io.statewarden.state.SessionIndex}), changelogged. */
+  /** The session list index ({@link io.statewarden.state.SessionIndex}): in memory, unlogged. */
   public static final String SESSION_INDEX_STORE = "sessions-by-state";
 
   /** Each migration's progress in the task's partition (decision 0018), changelogged. */

@@ -51,7 +51,19 @@ class SessionIndexProperties {
   @Provide
   Arbitrary<Op> ops() {
     return Combinators.combine(
-            Arbitraries.of("s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "x/1", "é"),
+            Arbitraries.of(
+                "s1",
+                "s2",
+                "s3",
+                "s4",
+                "s5",
+                "s6",
+                "s7",
+                "s8",
+                "x/1",
+                "é",
+                "\uE000",
+                "\uD83D\uDE00"),
             Arbitraries.of(PROTOCOLS),
             Arbitraries.integers().between(1, 2),
             Arbitraries.of(STATES),
@@ -146,7 +158,9 @@ class SessionIndexProperties {
         .filter(x -> q.state() == null || x.state().equals(q.state()))
         .filter(x -> q.enteredBefore() == null || x.enteredAt() < q.enteredBefore())
         .filter(x -> !q.active() || !x.isFinal())
-        .sorted(Comparator.comparingLong(Session::enteredAt).thenComparing(Session::id))
+        .sorted(
+            Comparator.comparingLong(Session::enteredAt)
+                .thenComparing(Session::id, SessionIndex.ID_ORDER))
         .map(Session::id)
         .toList();
   }

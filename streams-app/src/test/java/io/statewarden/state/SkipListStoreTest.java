@@ -105,6 +105,21 @@ class SkipListStoreTest {
     assertThat(keys(store.all())).isEmpty();
   }
 
+  @Test
+  void shouldLetAPageBeingReadFinishWhenTheProcessorClearsTheIndex() {
+    // given a page being read by an interactive query
+    List<String> ks = new ArrayList<>();
+    for (int t = 0; t < 6; t++) ks.add(key("p/1/S/", t, "s" + t));
+    ks.forEach(k -> store.put(k, new byte[0]));
+    KeyValueIterator<String, byte[]> page = store.all();
+    assertThat(page.next().key).isEqualTo(ks.get(0));
+    // when the processor closes (before Kafka closes the store) and clears the index
+    SkipListStore.unwrap(store).clear();
+    // then the page is not cut short (it would look complete), and the store is empty after it
+    assertThat(keys(page)).containsExactlyElementsOf(ks.subList(1, 6));
+    assertThat(keys(store.all())).isEmpty();
+  }
+
   static Bytes bytes(String s) {
     return Bytes.wrap(s.getBytes(StandardCharsets.UTF_8));
   }
