@@ -23,13 +23,10 @@ public final class StoreSessionState implements MutableSessionState {
     void add(String protocol, String state, long n);
   }
 
-  private static final byte[] EMPTY = new byte[0];
-
   private final KeyValueStore<String, byte[]> store;
-  private final KeyValueStore<String, byte[]> listIndex;
 
-  /** The list index's own store, written directly (null: another store, written by its keys). */
-  private final SkipListStore raw;
+  /** The list index's store, written directly, under Kafka's wrappers (decision 0025). */
+  private final SkipListStore listIndex;
 
   private final Map<String, Long> live = new HashMap<>();
   private final ToLongFunction<Session> dueAt;
@@ -39,6 +36,7 @@ public final class StoreSessionState implements MutableSessionState {
   /**
    * @param dueAt a session's due time ({@code Engine::dueAt}), or null to keep no deadline index (a
    *     replay fires only the timers in the log)
+   * @throws IllegalArgumentException when {@code listIndex} is not a {@link SkipListStore}
    */
   public StoreSessionState(
       KeyValueStore<String, byte[]> store,
@@ -46,8 +44,10 @@ public final class StoreSessionState implements MutableSessionState {
       ToLongFunction<Session> dueAt,
       Counts counts) {
     this.store = store;
-    this.listIndex = listIndex;
-    this.raw = SkipListStore.unwrap(listIndex);
+    this.listIndex = SkipListStore.unwrap(listIndex);
+    if (this.listIndex == null) {
+      throw new IllegalArgumentException("The session list index must be a SkipListStore");
+    }
     this.dueAt = dueAt;
     this.counts = counts;
   }
@@ -64,14 +64,7 @@ public final class StoreSessionState implements MutableSessionState {
     } else {
       store.put(id, SessionCodec.encode(after));
     }
-    if (raw != null) {
-      raw.move(before, after);
-    } else {
-      String oldKey = before == null ? null : SessionIndex.key(before);
-      String newKey = after == null ? null : SessionIndex.key(after);
-      if (oldKey != null && !oldKey.equals(newKey)) listIndex.delete(oldKey);
-      if (newKey != null && !newKey.equals(oldKey)) listIndex.put(newKey, EMPTY);
-    }
+    listIndex.move(before, after);
     if (before != null && !before.isFinal()) {
       counts.add(before.protocol(), before.state(), -1);
       live.merge(before.protocol(), -1L, Long::sum);
@@ -104,15 +97,7 @@ public final class StoreSessionState implements MutableSessionState {
     // the index is derived, in memory and unlogged (decision 0025): whatever it holds (a store
     // kept across a task's re-initialization) is dropped and written again from the sessions,
     // under Kafka's wrappers (this runs in the processor's init, where they have no record)
-    if (raw != null) {
-      raw.clear();
-    } else {
-      List<String> stale = new ArrayList<>();
-      try (KeyValueIterator<String, byte[]> it = listIndex.all()) {
-        it.forEachRemaining(kv -> stale.add(kv.key));
-      }
-      stale.forEach(listIndex::delete);
-    }
+    listIndex.clear();
     List<Undecodable> bad = new ArrayList<>();
     try (KeyValueIterator<String, byte[]> it = store.all()) {
       while (it.hasNext()) {
@@ -124,8 +109,7 @@ public final class StoreSessionState implements MutableSessionState {
           bad.add(new Undecodable(kv.key, kv.value, e));
           continue;
         }
-        if (raw != null) raw.move(null, s);
-        else listIndex.put(SessionIndex.key(s), EMPTY);
+        listIndex.move(null, s);
         if (!s.isFinal()) {
           counts.add(s.protocol(), s.state(), 1);
           live.merge(s.protocol(), 1L, Long::sum);
@@ -139,7 +123,7 @@ public final class StoreSessionState implements MutableSessionState {
   @Override
   public void close() {
     // a task given up (recycled into a standby, which never reads it) keeps no index in the heap
-    if (raw != null) raw.clear();
+    listIndex.clear();
   }
 
   @Override

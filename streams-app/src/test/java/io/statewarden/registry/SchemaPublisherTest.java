@@ -29,6 +29,15 @@ class SchemaPublisherTest {
    * POST /token: a token for client "statewarden" with secret "s3cret" only. Under /registry: no
    * artifact yet (404), creates answer version 1, a search finds the schema.
    */
+  /** Answers {@code status} with {@code body} (null: none) as the registry would. */
+  static void respond(com.sun.net.httpserver.HttpExchange x, int status, String body)
+      throws java.io.IOException {
+    byte[] b = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+    x.sendResponseHeaders(status, b.length == 0 ? -1 : b.length);
+    if (b.length > 0) x.getResponseBody().write(b);
+    x.close();
+  }
+
   HttpServer issuerAndRegistry() throws Exception {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext(
@@ -69,10 +78,7 @@ class SchemaPublisherTest {
             status = 200;
             body = "{\"version\":{\"version\":\"1\"}}";
           }
-          byte[] b = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-          x.sendResponseHeaders(status, b.length == 0 ? -1 : b.length);
-          if (b.length > 0) x.getResponseBody().write(b);
-          x.close();
+          respond(x, status, body);
         });
     server.start();
     return server;
@@ -157,10 +163,7 @@ class SchemaPublisherTest {
             status = 200;
             body = "{\"version\":{\"version\":\"1\"}}";
           }
-          byte[] b = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-          x.sendResponseHeaders(status, b.length == 0 ? -1 : b.length);
-          if (b.length > 0) x.getResponseBody().write(b);
-          x.close();
+          respond(x, status, body);
         });
     server.start();
     try {
