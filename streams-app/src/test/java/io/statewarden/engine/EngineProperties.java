@@ -190,6 +190,44 @@ class EngineProperties {
     assertThat(run(engine, steps)).as("same input, same output").isEqualTo(outputs);
   }
 
+  /**
+   * The session cache (decision 0027) hands the engine the very session it returned last time, not
+   * a copy decoded from the store: the engine decides the same on it as on the decoded copy, and
+   * never changes a session it is given (so a cached session stays what the store holds).
+   */
+  @Property(tries = 200, shrinking = ShrinkingMode.FULL)
+  void decidesTheSameOnTheSessionItReturnedAsOnItsDecodedCopy(
+      @ForAll("protocols") GeneratedProtocol protocol, @ForAll("schedules") List<Step> schedule)
+      throws Exception {
+    Engine engine = engineFor(protocol.yaml());
+    List<Input> steps = ProtocolArbitraries.inputs(schedule);
+    Map<String, Session> kept = new TreeMap<>();
+    List<List<Output>> perStep = new ArrayList<>();
+    for (Input step : steps) {
+      List<Output> out = new ArrayList<>();
+      List<String> ids =
+          step.event() == null ? new ArrayList<>(kept.keySet()) : List.of(step.event().sessionId());
+      for (String id : ids) {
+        Session given = kept.get(id);
+        byte[] before = given == null ? null : SessionCodec.encode(given);
+        Result r =
+            step.event() == null
+                ? engine.onTime(given, step.at())
+                : engine.onEvent(given, step.event());
+        if (given != null) {
+          assertThat(SessionCodec.encode(given))
+              .as("the session given, after the call")
+              .isEqualTo(before);
+        }
+        if (r.changed() && r.session() == null) kept.remove(id);
+        else if (r.changed()) kept.put(id, r.session());
+        out.addAll(r.outputs());
+      }
+      perStep.add(out);
+    }
+    assertThat(perStep).isEqualTo(run(engine, steps));
+  }
+
   @Property(tries = 200, shrinking = ShrinkingMode.FULL)
   void duplicatesNeverChangeTheSession(
       @ForAll("protocols") GeneratedProtocol protocol,

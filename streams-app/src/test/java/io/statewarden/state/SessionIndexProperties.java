@@ -193,7 +193,8 @@ class SessionIndexProperties {
     }
 
     StoreSessionState state() {
-      return new StoreSessionState(sessions, index, null, (p, st, n) -> {});
+      return new StoreSessionState(
+          sessions, index, null, (p, st, n) -> {}, StoreSessionState.DEFAULT_CACHE_BYTES);
     }
 
     private KeyValueStore<String, byte[]> store(String name) {
