@@ -108,7 +108,6 @@ public final class StatewardenApp implements AutoCloseable {
             .mac(mac)
             .batchTimers(config.getBoolean(StatewardenConfig.PUNCTUATION_BATCH))
             .auditAccepted(config.getBoolean(StatewardenConfig.AUDIT_ACCEPTED))
-            .sessionCacheBytes(config.getLong(StatewardenConfig.SESSION_CACHE_MAX_BYTES))
             .build();
     HttpApi http =
         new HttpApi(

@@ -76,7 +76,6 @@ public final class StatewardenConfig extends AbstractConfig {
   public static final String MAX_STRING_LENGTH = "statewarden.max.string.length";
   public static final String MAX_RECORD_BYTES = "statewarden.max.record.bytes";
   public static final String SESSION_MAX_BYTES = "statewarden.session.max.bytes";
-  public static final String SESSION_CACHE_MAX_BYTES = "statewarden.session.cache.max.bytes";
   public static final String HTTP_HOST = "statewarden.http.host";
   public static final String HTTP_PORT = "statewarden.http.port";
   public static final String HTTP_ADVERTISED_HOST = "statewarden.http.advertised.host";
@@ -185,15 +184,6 @@ public final class StatewardenConfig extends AbstractConfig {
                   + " transition (same session, seq, event id and type) is its only record;"
                   + " rejections, duplicates, deadlines, guard errors, operator commands and"
                   + " migrations are still audited (docs/operations.md). Replay with the same value.")
-          .define(
-              SESSION_CACHE_MAX_BYTES,
-              Type.LONG,
-              io.statewarden.state.StoreSessionState.DEFAULT_CACHE_BYTES,
-              Range.atLeast(0),
-              Importance.LOW,
-              "Encoded bytes of recently used sessions each task keeps decoded in memory, so that"
-                  + " the next event of a session skips the store's read and the decoding (decision"
-                  + " 0027); the heap holds about 3-4 times this per task. 0: none.")
           .define(
               HISTORY_LIMIT,
               Type.INT,

@@ -86,23 +86,10 @@ public final class SessionCodec {
   private SessionCodec() {}
 
   public static byte[] encode(Session s) {
-    return encodeChecked(s).bytes();
-  }
-
-  /**
-   * A session's bytes, and whether {@link #decode} gives back a session equal to it with its maps
-   * in the same order ({@code exact}). It does unless a string holds a lone surrogate (UTF-8 writes
-   * it as '?') or a history entry without a trigger has an event or a time (not stored): the
-   * session cache keeps only exact sessions, so a session read from it is the one the store holds.
-   */
-  public record Encoded(byte[] bytes, boolean exact) {}
-
-  /** {@link #encode}, and whether the bytes decode to {@code s} exactly ({@link Encoded}). */
-  public static Encoded encodeChecked(Session s) {
     Writer w = new Writer(BUFFER.get());
     write(s, w);
     if (w.buf.length <= KEPT_BUFFER_BYTES) BUFFER.set(w.buf);
-    return new Encoded(w.bytes(), w.exact);
+    return w.bytes();
   }
 
   /**
@@ -154,9 +141,6 @@ public final class SessionCodec {
     for (Session.Step step : s.history) {
       if (step.trigger() == null) {
         w.b((byte) 0);
-        if (step.eventId() != null || step.eventType() != null || step.at() != Session.NONE) {
-          w.exact = false; // only the state is stored
-        }
         continue;
       }
       w.b(TRIGGER_CODES[step.trigger().ordinal()]);
@@ -295,9 +279,6 @@ public final class SessionCodec {
     private int pos;
     private long counted;
 
-    /** Nothing written so far is lost by the format (see {@link Encoded}). */
-    private boolean exact = true;
-
     /** Writes into {@code buf} (grown as needed), or with null only counts. */
     Writer(byte[] buf) {
       this.counting = buf == null;
@@ -367,9 +348,6 @@ public final class SessionCodec {
         return;
       }
       byte[] u = s.getBytes(StandardCharsets.UTF_8);
-      if (exact && hasLoneSurrogate(s)) {
-        exact = false; // written as '?', one byte: the lengths alone do not tell
-      }
       varlong(u.length);
       ensure(u.length);
       System.arraycopy(u, 0, buf, pos, u.length);
@@ -384,20 +362,6 @@ public final class SessionCodec {
 
     byte[] bytes() {
       return Arrays.copyOf(buf, pos);
-    }
-
-    private static boolean hasLoneSurrogate(String s) {
-      for (int i = 0; i < s.length(); i++) {
-        char c = s.charAt(i);
-        if (Character.isHighSurrogate(c)
-            && i + 1 < s.length()
-            && Character.isLowSurrogate(s.charAt(i + 1))) {
-          i++;
-        } else if (Character.isSurrogate(c)) {
-          return true;
-        }
-      }
-      return false;
     }
 
     /** What {@code s.getBytes(UTF_8).length} is: an unpaired surrogate becomes one byte, '?'. */

@@ -164,7 +164,6 @@ public final class Replayer {
             .serdeConfig(config.kafka())
             .mac(mac())
             .auditAccepted(config.getBoolean(StatewardenConfig.AUDIT_ACCEPTED))
-            .sessionCacheBytes(config.getLong(StatewardenConfig.SESSION_CACHE_MAX_BYTES))
             .build();
     Properties props = new Properties();
     props.putAll(config.kafka());

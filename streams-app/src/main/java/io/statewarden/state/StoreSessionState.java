@@ -28,28 +28,21 @@ public final class StoreSessionState implements MutableSessionState {
   /** The list index's store, written directly, under Kafka's wrappers (decision 0025). */
   private final SkipListStore listIndex;
 
-  /** {@code statewarden.session.cache.max.bytes}' default: 4 MiB of encoded sessions per task. */
-  public static final long DEFAULT_CACHE_BYTES = 4L << 20;
-
   private final Map<String, Long> live = new HashMap<>();
   private final ToLongFunction<Session> dueAt;
   private final Counts counts;
   private final DeadlineIndex index = new DeadlineIndex();
-  private final SessionCache cache;
 
   /**
    * @param dueAt a session's due time ({@code Engine::dueAt}), or null to keep no deadline index (a
    *     replay fires only the timers in the log)
-   * @param cacheBytes the encoded bytes of recently used sessions kept decoded in memory ({@code
-   *     statewarden.session.cache.max.bytes}, decision 0027); 0 reads every session from the store
    * @throws IllegalArgumentException when {@code listIndex} is not a {@link SkipListStore}
    */
   public StoreSessionState(
       KeyValueStore<String, byte[]> store,
       KeyValueStore<String, byte[]> listIndex,
       ToLongFunction<Session> dueAt,
-      Counts counts,
-      long cacheBytes) {
+      Counts counts) {
     this.store = store;
     this.listIndex = SkipListStore.unwrap(listIndex);
     if (this.listIndex == null) {
@@ -57,33 +50,19 @@ public final class StoreSessionState implements MutableSessionState {
     }
     this.dueAt = dueAt;
     this.counts = counts;
-    this.cache = new SessionCache(cacheBytes);
   }
 
-  /**
-   * The session as the store holds it: from the cache when it was read or written lately (the
-   * engine never changes a session it is given, and the cache keeps only sessions that decode back
-   * to themselves), else decoded from the store.
-   */
   @Override
   public Session get(String id) {
-    Session s = cache.get(id);
-    if (s != null) return s;
-    byte[] bytes = store.get(id);
-    s = SessionState.decode(id, bytes);
-    if (s != null) cache.put(id, s, bytes.length);
-    return s;
+    return SessionState.decode(id, store.get(id));
   }
 
   @Override
   public void put(String id, Session before, Session after) {
-    cache.remove(id); // until the store has the new value: a failed write leaves nothing cached
     if (after == null) {
       store.delete(id);
     } else {
-      SessionCodec.Encoded encoded = SessionCodec.encodeChecked(after);
-      store.put(id, encoded.bytes());
-      if (encoded.exact()) cache.put(id, after, encoded.bytes().length);
+      store.put(id, SessionCodec.encode(after));
     }
     listIndex.move(before, after);
     if (before != null && !before.isFinal()) {
@@ -119,7 +98,6 @@ public final class StoreSessionState implements MutableSessionState {
     // kept across a task's re-initialization) is dropped and written again from the sessions,
     // under Kafka's wrappers (this runs in the processor's init, where they have no record)
     listIndex.clear();
-    cache.clear();
     List<Undecodable> bad = new ArrayList<>();
     try (KeyValueIterator<String, byte[]> it = store.all()) {
       while (it.hasNext()) {
@@ -146,23 +124,16 @@ public final class StoreSessionState implements MutableSessionState {
   public void close() {
     // a task given up (recycled into a standby, which never reads it) keeps no index in the heap
     listIndex.clear();
-    cache.clear();
   }
 
   @Override
   public void quarantine(String id) {
-    cache.remove(id);
     store.delete(id); // never indexed: rebuild() indexes only what it can decode
   }
 
   @Override
   public int pendingDeadlines() {
     return index.size();
-  }
-
-  /** The cache, for tests. */
-  SessionCache cache() {
-    return cache;
   }
 
   private long due(Session s) {

@@ -79,9 +79,7 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
         settings.metrics().taskStarted(task, () -> state == null ? 0 : state.pendingDeadlines());
     this.listIndex = context.getStateStore(TopologyFactory.SESSION_INDEX_STORE);
     this.progress = context.getStateStore(TopologyFactory.MIGRATIONS_STORE);
-    this.state =
-        new StoreSessionState(
-            store, listIndex, live ? engine::dueAt : null, active, settings.sessionCacheBytes());
+    this.state = new StoreSessionState(store, listIndex, live ? engine::dueAt : null, active);
     this.toQuarantine = state.rebuild();
     if (live) {
       this.gate = settings.catchUp().open(context.applicationId(), context.taskId().partition());

@@ -10,7 +10,6 @@ import io.statewarden.metrics.Metrics;
 import io.statewarden.registry.RegistryClientSettings;
 import io.statewarden.schema.ProtocolEvent;
 import io.statewarden.state.SkipListStore;
-import io.statewarden.state.StoreSessionState;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,15 +85,13 @@ public final class TopologyFactory {
       Metrics metrics,
       RecordMac mac,
       boolean batchTimers,
-      boolean auditAccepted,
-      long sessionCacheBytes) {
+      boolean auditAccepted) {
     /**
      * Settings for {@code topics} and {@code instanceId}, every other one at the builder's default:
      * a punctuation of 1,000 fires every second, records up to 1 MiB, no serde settings, input
      * handed over synchronously (a replay: the catch-up gate opens at once), fresh metrics, a fresh
      * random signing key (so only the records this topology signs verify), timers logged in batches
-     * (decision 0023), every accepted event audited ({@code statewarden.audit.accepted}), {@link
-     * StoreSessionState#DEFAULT_CACHE_BYTES} of sessions cached per task (decision 0027).
+     * (decision 0023), every accepted event audited ({@code statewarden.audit.accepted}).
      */
     public static Builder builder(Topics topics, String instanceId) {
       return new Builder(topics, instanceId);
@@ -113,7 +110,6 @@ public final class TopologyFactory {
       private RecordMac mac;
       private boolean batchTimers = true;
       private boolean auditAccepted = true;
-      private long sessionCacheBytes = StoreSessionState.DEFAULT_CACHE_BYTES;
 
       private Builder(Topics topics, String instanceId) {
         this.topics = topics;
@@ -167,15 +163,6 @@ public final class TopologyFactory {
         return this;
       }
 
-      /**
-       * The encoded bytes of recently used sessions each task keeps decoded ({@code
-       * statewarden.session.cache.max.bytes}, decision 0027); 0: none.
-       */
-      public Builder sessionCacheBytes(long bytes) {
-        this.sessionCacheBytes = bytes;
-        return this;
-      }
-
       public Settings build() {
         return new Settings(
             topics,
@@ -188,8 +175,7 @@ public final class TopologyFactory {
             metrics == null ? new Metrics() : metrics,
             mac == null ? RecordMac.of(RecordMac.randomKey(), List.of()) : mac,
             batchTimers,
-            auditAccepted,
-            sessionCacheBytes);
+            auditAccepted);
       }
     }
   }

@@ -72,7 +72,7 @@ public class SessionListBenchmark {
         new MockProcessorContext<>(props, new TaskId(0, 0), dir);
     sessions = rocks(ctx, "sessions");
     index = inMemory(ctx, "sessions-by-state"); // as the task has it (decision 0025)
-    StoreSessionState state = new StoreSessionState(sessions, index, null, (p, s, n) -> {}, 0);
+    StoreSessionState state = new StoreSessionState(sessions, index, null, (p, s, n) -> {});
     Random r = new Random(42);
     long began = System.nanoTime();
     for (int i = 0; i < SESSIONS; i++) {
@@ -100,7 +100,7 @@ public class SessionListBenchmark {
     long heapBefore = rt.totalMemory() - rt.freeMemory();
     index = inMemory(ctx, "sessions-by-state");
     began = System.nanoTime();
-    new StoreSessionState(sessions, index, null, (p, s, n) -> {}, 0).rebuild();
+    new StoreSessionState(sessions, index, null, (p, s, n) -> {}).rebuild();
     double rebuildSecs = (System.nanoTime() - began) / 1e9;
     System.gc();
     long heapAfter = rt.totalMemory() - rt.freeMemory();

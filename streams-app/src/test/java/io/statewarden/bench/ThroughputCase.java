@@ -91,7 +91,6 @@ final class ThroughputCase {
                 "io.apicurio.registry.serde.avro.DefaultAvroDatumProvider");
         case "idle0" -> o.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 0L);
         case "noaudit" -> o.put("statewarden.audit.accepted", false); // issue 16
-        case "nocache" -> o.put("statewarden.session.cache.max.bytes", 0L); // decision 0027
         default -> {
           if (v.trim().matches("commit[0-9]+")) {
             // commit30, commit50, commit1000: commit.interval.ms

@@ -191,9 +191,10 @@ class EngineProperties {
   }
 
   /**
-   * The session cache (decision 0027) hands the engine the very session it returned last time, not
-   * a copy decoded from the store: the engine decides the same on it as on the decoded copy, and
-   * never changes a session it is given (so a cached session stays what the store holds).
+   * The engine never changes a session it is given (it works on a copy: {@code Session}), and
+   * decides the same on the very session it returned last time as on that session read back from
+   * the store. A cache of decoded sessions in front of the store relies on both; one was tried and
+   * not kept (decision 0027).
    */
   @Property(tries = 200, shrinking = ShrinkingMode.FULL)
   void decidesTheSameOnTheSessionItReturnedAsOnItsDecodedCopy(

@@ -14,7 +14,6 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.Tuple;
-import net.jqwik.api.statistics.Statistics;
 
 /**
  * Session format 4's bytes did not change when its writer started reusing a per-thread buffer
@@ -32,30 +31,6 @@ class SessionCodecProperties {
       assertThat(SessionCodec.size(s)).isEqualTo(bytes.length);
       assertThat(SessionCodec.encode(SessionCodec.decode(bytes))).isEqualTo(bytes);
     }
-  }
-
-  /**
-   * {@link SessionCodec#encodeChecked} says {@code exact} exactly when the bytes decode to an equal
-   * session with its maps in the same order: the session cache (decision 0027) keeps only those, so
-   * a session read from the cache is the one a restarted task or a replay decodes. Both answers
-   * occur in every run (lone surrogates, history entries without a trigger but with an event).
-   */
-  @Property(tries = 500, shrinking = ShrinkingMode.FULL)
-  void shouldSayExactWhenTheBytesDecodeToTheSameSession(
-      @ForAll("sessions") List<Session> sessions) {
-    for (Session s : sessions) {
-      SessionCodec.Encoded e = SessionCodec.encodeChecked(s);
-      assertThat(e.bytes()).isEqualTo(SessionCodec.encode(s));
-      boolean same = TestSessions.sameInOrder(SessionCodec.decode(e.bytes()), s);
-      Statistics.label("exact").collect(e.exact());
-      assertThat(e.exact()).as("exact, for %s", s).isEqualTo(same);
-    }
-    Statistics.label("exact")
-        .coverage(
-            c -> {
-              c.check(true).count(n -> n > 0);
-              c.check(false).count(n -> n > 0);
-            });
   }
 
   @Provide
@@ -106,12 +81,7 @@ class SessionCodecProperties {
                 text().injectNull(0.3),
                 Arbitraries.longs().between(-1L << 40, 1L << 40))
             .as(Session.Step::new);
-    // a step with no trigger keeps only its state: one with an event or a time does not round-trip
-    Arbitrary<Session.Step> odd =
-        Combinators.combine(text(), text().injectNull(0.5), Arbitraries.longs())
-            .as((state, id, at) -> new Session.Step(state, null, id, null, at));
-    return Arbitraries.frequencyOf(
-        Tuple.of(10, caused), Tuple.of(10, text().map(Session.Step::stateOnly)), Tuple.of(1, odd));
+    return Arbitraries.oneOf(caused, text().map(Session.Step::stateOnly));
   }
 
   static Arbitrary<Session.Failed> failed() {

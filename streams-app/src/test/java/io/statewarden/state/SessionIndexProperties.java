@@ -193,8 +193,7 @@ class SessionIndexProperties {
     }
 
     StoreSessionState state() {
-      return new StoreSessionState(
-          sessions, index, null, (p, st, n) -> {}, StoreSessionState.DEFAULT_CACHE_BYTES);
+      return new StoreSessionState(sessions, index, null, (p, st, n) -> {});
     }
 
     private KeyValueStore<String, byte[]> store(String name) {
