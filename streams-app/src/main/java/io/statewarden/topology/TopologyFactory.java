@@ -236,7 +236,7 @@ public final class TopologyFactory {
         (topic, headers, key, value, ts, input, origin) -> {
           // the reserved type passes: normalized, it carries its source headers, so it is not a
           // timer when read back, and the engine rejects it RESERVED_TYPE with these coordinates
-          var e = EventJson.read(EventJson.parse(value), key, ts, input);
+          var e = EventJson.read(value, key, ts, input); // one pass when well formed
           e.payload()
               .forEach(
                   (k, v) -> {
