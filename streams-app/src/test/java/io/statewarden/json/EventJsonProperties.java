@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The JSON input's one-pass reader (issue 16) against the tree reader it replaces on the hot path:
  * for any text, events well formed or not (wrong types, lone surrogates, duplicate keys, numbers
- * out of range, bad times, nested values, text after the value, cut short, a byte changed), {@link
+ * out of range, bad times, nested values, text after the value, cut short, a byte changed, {@link
  * EventJson#read(byte[], String, Long, InputRef)} gives the same event, payload order included, or
  * the same exception with the same message, as {@code read(parse(json))}; and the one pass reads a
  * good share of them itself.
@@ -30,11 +30,17 @@ class EventJsonProperties {
 
   @Property(tries = 2000)
   void shouldReadWhatTheTreeReads(
-      @ForAll("documents") String json, @ForAll("keys") String key, @ForAll("times") Long ts) {
+      @ForAll("documents") String json,
+      @ForAll("keys") String key,
+      @ForAll("times") Long ts,
+      @ForAll("badBytes") int badByteAt) {
     byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+    if (badByteAt >= 0 && bytes.length > 0) {
+      bytes[badByteAt % bytes.length] = (byte) (badByteAt % 2 == 0 ? 0xFF : 0xC3); // not UTF-8
+    }
     Object tree = outcome(() -> EventJson.read(EventJson.parse(bytes), key, ts, INPUT));
     Object onePass = outcome(() -> EventJson.read(bytes, key, ts, INPUT));
-    assertThat(onePass).as(json).isEqualTo(tree);
+    assertThat(onePass).as(new String(bytes, StandardCharsets.UTF_8)).isEqualTo(tree);
     Statistics.label("read in one pass").collect(EventJson.onePass(bytes, key, ts, INPUT) != null);
     Statistics.label("read in one pass").coverage(c -> c.check(true).percentage(p -> p > 5));
   }
@@ -70,6 +76,13 @@ class EventJsonProperties {
 
   private interface Read {
     Event read() throws Exception;
+  }
+
+  /** Mostly none; now and then a byte that is not UTF-8 there, at that index. */
+  @Provide
+  Arbitrary<Integer> badBytes() {
+    return Arbitraries.frequencyOf(
+        Tuple.of(12, Arbitraries.just(-1)), Tuple.of(1, Arbitraries.integers().between(0, 300)));
   }
 
   @Provide
