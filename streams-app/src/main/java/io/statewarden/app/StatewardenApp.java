@@ -108,7 +108,6 @@ public final class StatewardenApp implements AutoCloseable {
             .mac(mac)
             .batchTimers(config.getBoolean(StatewardenConfig.PUNCTUATION_BATCH))
             .auditAccepted(config.getBoolean(StatewardenConfig.AUDIT_ACCEPTED))
-            .batchesInFlight(config.getInt(StatewardenConfig.PUNCTUATION_MAX_IN_FLIGHT))
             .build();
     HttpApi http =
         new HttpApi(

@@ -67,7 +67,6 @@ public final class StatewardenConfig extends AbstractConfig {
   public static final String PUNCTUATION_INTERVAL_MS = "statewarden.punctuation.interval.ms";
   public static final String PUNCTUATION_MAX_FIRES = "statewarden.punctuation.max.fires";
   public static final String PUNCTUATION_BATCH = "statewarden.punctuation.batch";
-  public static final String PUNCTUATION_MAX_IN_FLIGHT = "statewarden.punctuation.max.in.flight";
   public static final String AUDIT_ACCEPTED = "statewarden.audit.accepted";
   public static final String HISTORY_LIMIT = "statewarden.history.limit";
   public static final String EVENT_ID_MEMORY = "statewarden.event.id.memory";
@@ -176,16 +175,6 @@ public final class StatewardenConfig extends AbstractConfig {
               "Log the deadlines one punctuation finds due as one timer record of the task's"
                   + " partition (decision 0023); false: one timer record per deadline, the format"
                   + " versions before 0023 read (for a rolling upgrade from one).")
-          .define(
-              PUNCTUATION_MAX_IN_FLIGHT,
-              Type.INT,
-              1,
-              Range.atLeast(0),
-              Importance.LOW,
-              "Timer batch records a task may have logged and not yet read back before its"
-                  + " punctuation takes more due deadlines: during a timer storm, events are read"
-                  + " between batches instead of behind all of them. 0: no bound (the behaviour"
-                  + " before it). A batch not read back within 30 s no longer counts.")
           .define(
               AUDIT_ACCEPTED,
               Type.BOOLEAN,

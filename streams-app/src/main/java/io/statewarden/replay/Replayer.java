@@ -164,7 +164,6 @@ public final class Replayer {
             .serdeConfig(config.kafka())
             .mac(mac())
             .auditAccepted(config.getBoolean(StatewardenConfig.AUDIT_ACCEPTED))
-            .batchesInFlight(config.getInt(StatewardenConfig.PUNCTUATION_MAX_IN_FLIGHT))
             .build();
     Properties props = new Properties();
     props.putAll(config.kafka());

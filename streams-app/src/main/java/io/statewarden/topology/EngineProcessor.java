@@ -64,18 +64,6 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
   private KeyValueStore<String, byte[]> listIndex;
   private KeyValueStore<String, byte[]> progress;
 
-  /**
-   * Timer batches this task logged and has not read back yet ({@code
-   * statewarden.punctuation.max.in.flight}), and since when (wall clock) the oldest of them is out.
-   * Counted from zero at every start: a batch of an earlier start read back only lowers it.
-   */
-  private int batchesInFlight;
-
-  private long inFlightSince;
-
-  /** A batch not read back after this long (it cannot be lost) no longer holds the next one. */
-  static final long IN_FLIGHT_TIMEOUT_MS = 30_000;
-
   EngineProcessor(Engine engine, TopologyFactory.Settings settings, boolean live) {
     this.engine = engine;
     this.settings = settings;
@@ -110,7 +98,6 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
       return;
     }
     if (record.value() instanceof TimersDue batch) {
-      if (batchesInFlight > 0) batchesInFlight--;
       // each as the single timer record of that session would be: same rule, same outputs
       for (TimerRecords.Due d : batch.due()) {
         processOne(
@@ -374,26 +361,12 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
   /**
    * Logs the sessions due by wall-clock {@code now}, at most {@code maxFiresPerPunctuation}, then
    * yields: as one batch record (decision 0023), or with {@code batchTimers} off as one record per
-   * session, the format earlier versions read. While {@code maxBatchesInFlight} batches are logged
-   * and not read back, it takes nothing: in a storm the due deadlines wait in the index, not in the
-   * log ahead of the live events (issue 16).
+   * session, the format earlier versions read.
    */
   void emitDue(long now) {
     quarantine();
     if (!gate.isOpen()) {
       return; // still reading the input that waited when the task started: it is logged first
-    }
-    int maxInFlight = settings.maxBatchesInFlight();
-    if (settings.batchTimers() && maxInFlight > 0 && batchesInFlight >= maxInFlight) {
-      if (now - inFlightSince < IN_FLIGHT_TIMEOUT_MS) {
-        return; // the input read meanwhile (a storm's live events) goes before the next batch
-      }
-      LOG.warn(
-          "Task {}: {} timer batch record(s) not read back within {} ms; logging more",
-          task,
-          batchesInFlight,
-          IN_FLIGHT_TIMEOUT_MS);
-      batchesInFlight = 0;
     }
     List<MutableSessionState.Due> taken =
         new ArrayList<>(state.takeDue(now, settings.maxFiresPerPunctuation()));
@@ -418,7 +391,6 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
       long last = batch.get(batch.size() - 1).deadline();
       forwardTimer(
           TimerRecords.batchKey(partition), TimerRecords.batch(partition, batch), last, partition);
-      if (batchesInFlight++ == 0) inFlightSince = now;
     }
   }
 

@@ -85,16 +85,13 @@ public final class TopologyFactory {
       Metrics metrics,
       RecordMac mac,
       boolean batchTimers,
-      boolean auditAccepted,
-      int maxBatchesInFlight) {
+      boolean auditAccepted) {
     /**
      * Settings for {@code topics} and {@code instanceId}, every other one at the builder's default:
      * a punctuation of 1,000 fires every second, records up to 1 MiB, no serde settings, input
      * handed over synchronously (a replay: the catch-up gate opens at once), fresh metrics, a fresh
      * random signing key (so only the records this topology signs verify), timers logged in batches
-     * (decision 0023) with one batch per task in flight ({@code
-     * statewarden.punctuation.max.in.flight}), every accepted event audited ({@code
-     * statewarden.audit.accepted}).
+     * (decision 0023), every accepted event audited ({@code statewarden.audit.accepted}).
      */
     public static Builder builder(Topics topics, String instanceId) {
       return new Builder(topics, instanceId);
@@ -113,7 +110,6 @@ public final class TopologyFactory {
       private RecordMac mac;
       private boolean batchTimers = true;
       private boolean auditAccepted = true;
-      private int maxBatchesInFlight = 1;
 
       private Builder(Topics topics, String instanceId) {
         this.topics = topics;
@@ -167,15 +163,6 @@ public final class TopologyFactory {
         return this;
       }
 
-      /**
-       * Timer batch records a task may have written and not yet read back before its punctuation
-       * takes more due deadlines ({@code statewarden.punctuation.max.in.flight}); 0: no bound.
-       */
-      public Builder batchesInFlight(int max) {
-        this.maxBatchesInFlight = max;
-        return this;
-      }
-
       public Settings build() {
         return new Settings(
             topics,
@@ -188,8 +175,7 @@ public final class TopologyFactory {
             metrics == null ? new Metrics() : metrics,
             mac == null ? RecordMac.of(RecordMac.randomKey(), List.of()) : mac,
             batchTimers,
-            auditAccepted,
-            maxBatchesInFlight);
+            auditAccepted);
       }
     }
   }

@@ -94,56 +94,6 @@ class EngineProcessorTest {
     assertThat(deadlinesFired("s")).isEqualTo(1);
   }
 
-  /**
-   * A storm does not stall the input (issue 16): while a timer batch is logged and not read back,
-   * the punctuation takes no more due deadlines, so an event produced meanwhile is read after one
-   * batch, not after all of them; a batch that is never read back holds the next one 30 s at most;
-   * {@code statewarden.punctuation.max.in.flight=0} logs a batch every punctuation, as before.
-   */
-  @Test
-  void shouldKeepOneTimerBatchInFlightSoEventsAreReadBetweenBatches() {
-    TaskHarness storm = new TaskHarness(engine(RELAY), 2, T); // two fires per punctuation
-    for (int i = 0; i < 6; i++) storm.produce(ev("s" + i, "e1", "Open", T));
-    while (storm.deliver()) {}
-
-    storm.punctuate(T + 10_000); // 6 due at T+10s: a batch of 2
-    storm.punctuate(T + 10_250);
-    storm.punctuate(T + 10_500);
-    assertThat(storm.timersWritten).as("one batch until it is read back").isEqualTo(1);
-    storm.produce(ev("live", "e1", "Open", T + 10_600));
-    storm.punctuate(T + 10_750);
-    assertThat(storm.timersWritten).isEqualTo(1);
-
-    storm.deliver(); // the batch: two timeouts
-    storm.deliver(); // the live event, right behind it
-    assertThat(storm.transitions).extracting(Transition::getSessionId).endsWith("live");
-    storm.punctuate(T + 11_000);
-    assertThat(storm.timersWritten).as("the next batch once the first is read").isEqualTo(2);
-
-    storm.punctuate(T + 11_000 + EngineProcessor.IN_FLIGHT_TIMEOUT_MS - 1);
-    assertThat(storm.timersWritten).isEqualTo(2);
-    storm.punctuate(T + 11_000 + EngineProcessor.IN_FLIGHT_TIMEOUT_MS);
-    assertThat(storm.timersWritten).as("a batch not read back holds no longer").isEqualTo(3);
-    while (storm.deliver()) {}
-    for (long t = T + 45_000; storm.timersWritten < 4; t += 250) {
-      storm.punctuate(t);
-      while (storm.deliver()) {}
-    }
-    assertThat(storm.audits.stream().filter(a -> a.getDecision() == Decision.DEADLINE_FIRED))
-        .as("every deadline once, the live session's too")
-        .hasSize(7);
-
-    TaskHarness unbounded = new TaskHarness(engine(RELAY), 2, T);
-    unbounded.maxInFlight = 0;
-    unbounded.restart();
-    for (int i = 0; i < 6; i++) unbounded.produce(ev("s" + i, "e1", "Open", T));
-    while (unbounded.deliver()) {}
-    unbounded.punctuate(T + 10_000);
-    unbounded.punctuate(T + 10_250);
-    unbounded.punctuate(T + 10_500);
-    assertThat(unbounded.timersWritten).isEqualTo(3);
-  }
-
   @Test
   void shouldCountEachFiredDeadlineInTheWallClockMinuteItTookEffect() {
     // given three sessions due at T+10s, and one that ends before its deadline

@@ -67,9 +67,6 @@ final class TaskHarness {
 
   boolean failNextForward;
 
-  /** {@code statewarden.punctuation.max.in.flight} from the next start on. */
-  int maxInFlight = 1;
-
   /** The gate opens once the task has read up to the end the log had when the task started. */
   boolean offsetGate = true;
 
@@ -314,7 +311,6 @@ final class TaskHarness {
     var settings =
         TopologyFactory.Settings.builder(Topics.DEFAULTS, "harness")
             .punctuation(100, maxFires)
-            .batchesInFlight(maxInFlight)
             .catchUp(catchUp)
             .metrics(metrics)
             .build();
