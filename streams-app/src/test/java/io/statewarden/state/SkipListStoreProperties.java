@@ -32,7 +32,25 @@ class SkipListStoreProperties {
   static final List<String> STATES = List.of("S", "S_T", "T");
   static final List<Long> TIMES = List.of(Long.MIN_VALUE, -3L, -1L, 0L, 1L, 2L, Long.MAX_VALUE);
   static final List<String> IDS =
-      List.of("s1", "s10", "s2", "x/1", "é", "\uE000", "\uD83D\uDE00", "a\u0000");
+      List.of(
+          "s1",
+          "s10",
+          "s2",
+          "x/1",
+          "é",
+          "\uE000",
+          "\uD83D\uDE00",
+          "a\u0000",
+          "a",
+          // around the 8 bytes a member compares before its whole id: equal heads, longer tails,
+          // zero bytes where a shorter id's head is padded with zeros
+          "session-",
+          "session-1",
+          "session-10",
+          "session-\u0000",
+          "session\u0000\u0000",
+          "sessioné",
+          "sessio\uD83D\uDE00");
 
   /** Session {@code id} becomes {@code after} (null: deleted); by key when {@code byKey}. */
   record Op(String id, Session after, boolean byKey) {}

@@ -50,7 +50,25 @@ class SkipListStoreTest {
     // unsigned bytes: 'é' (0xC3 0xA9) after every ASCII id; a prefix before its extensions;
     // U+E000 before a supplementary character (UTF-16 order would put it after)
     List<String> ids =
-        List.of("z", "a/b", "é", "a", "a/", "~", "ab", "A", "a\u0000", "\uE000", "\uD83D\uDE00");
+        List.of(
+            "z",
+            "a/b",
+            "é",
+            "a",
+            "a/",
+            "~",
+            "ab",
+            "A",
+            "a\u0000",
+            "\uE000",
+            "\uD83D\uDE00",
+            "session-1",
+            "session-10",
+            "session-\u0000",
+            "session\u0000\u0000",
+            "sessioné",
+            "abcdefgh",
+            "abcdefg");
     List<String> keys = new ArrayList<>();
     for (String id : ids) {
       keys.add(key("p/1/S/", 0, id));
