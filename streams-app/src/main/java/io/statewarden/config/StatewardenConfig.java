@@ -15,6 +15,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -507,6 +508,11 @@ public final class StatewardenConfig extends AbstractConfig {
     // for the empty partition on every readiness check: ~11% of the stream thread's CPU
     // (docs/benchmarks.md)
     m.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+    // a task taken over from a standby (failover) runs once its changelogs are read to their end;
+    // with nothing left to read, the restore consumer's fetch waits fetch.max.wait.ms (500 ms by
+    // default) at the broker before that shows: 0.4-0.5 s of every failover (docs/benchmarks.md,
+    // case 5). 100 ms costs a standby an empty fetch per 100 ms when idle
+    m.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 100);
     // Kafka 4.x warns at every start unless this is set, and makes it the default in 5.0; the
     // topology has no global stores, so it changes nothing else. The stream thread's partition
     // assignor reads a StreamsConfig of its own from the main consumer's settings, which carry only

@@ -251,9 +251,87 @@ public final class SessionCodec {
     }
   }
 
+  /**
+   * What the task's indexes read of a stored session, for rebuilding them when the task opens
+   * (decision 29): id, incarnation, protocol, version, state, seq, the times, deadlines and
+   * outcome, with empty data, event ids and history and no kept event. The rest of the value is
+   * walked with the checks {@link #decode} makes, but not built. Null exactly when {@link #decode}
+   * refuses the bytes (the caller decodes those in full, for its reason). The session returned is
+   * for the indexes only: it is never stored, and never given to the engine.
+   */
+  public static Session decodeForIndex(byte[] bytes) {
+    try {
+      Reader reader = new Reader(bytes);
+      byte format = reader.b();
+      if (format < FORMAT_1 || format > FORMAT) return null;
+      String id = reader.str();
+      String protocol = reader.str();
+      int version = (int) reader.varlong();
+      String state = reader.str();
+      long seq = reader.varlong();
+      long createdAt = reader.zigzag();
+      long enteredAt = reader.zigzag();
+      long stateDeadline = reader.optionalTime();
+      long sessionDeadline = reader.optionalTime();
+      long closedAt = reader.optionalTime();
+      int outcome = reader.b();
+      skipData(reader);
+      for (long i = reader.varlong(); i > 0; i--) reader.skipStr();
+      long states = 0;
+      for (long i = reader.varlong(); i > 0; i--, states++) reader.skipStr();
+      String incarnation = format == FORMAT_1 ? Session.LEGACY_INCARNATION : reader.str();
+      if (format >= FORMAT_3 && reader.b() == 1) {
+        reader.skipStr();
+        reader.skipStr();
+        reader.skipStr();
+        reader.zigzag();
+        skipData(reader);
+      }
+      for (long i = 0; i < states && format >= FORMAT; i++) {
+        int trigger = reader.b();
+        if (trigger == 0) continue;
+        if (trigger < 0 || trigger > TRIGGERS.size()) return null;
+        if (reader.b() != 0) reader.skipStr();
+        if (reader.b() != 0) reader.skipStr();
+        reader.zigzag();
+      }
+      if (reader.pos != bytes.length) return null;
+      Session session = new Session(id, incarnation, protocol, version, createdAt);
+      session.state = state;
+      session.seq = seq;
+      session.enteredAt = enteredAt;
+      session.stateDeadline = stateDeadline;
+      session.sessionDeadline = sessionDeadline;
+      session.closedAt = closedAt;
+      session.outcome = outcome == 0 ? null : Outcome.fromCode(outcome - 1);
+      return session;
+    } catch (RuntimeException e) {
+      return null; // past the end, a malformed varint or length, an unknown outcome code
+    }
+  }
+
+  /** {@link #readData}'s walk, building nothing. */
+  private static void skipData(Reader reader) {
+    int entries = (int) reader.varlong();
+    for (int i = 0; i < entries; i++) {
+      reader.skipStr();
+      byte tag = reader.b();
+      switch (tag) {
+        case T_NULL, T_FALSE, T_TRUE -> {}
+        case T_LONG -> reader.varlong();
+        case T_DOUBLE -> reader.fixed64();
+        case T_STRING -> reader.skipStr();
+        default -> throw new IllegalArgumentException("unknown value tag " + tag);
+      }
+    }
+  }
+
   private static java.util.Map<String, Object> readData(Reader reader) {
     int entries = (int) reader.varlong();
-    LinkedHashMap<String, Object> data = new LinkedHashMap<>(Math.max(4, entries * 2));
+    // sized by the count, but never beyond what the bytes left can hold (two bytes an entry at
+    // least): a corrupt count is refused when its entries run out, not by a table of gigabytes
+    int room = Math.min(entries, reader.remaining() / 2);
+    LinkedHashMap<String, Object> data = new LinkedHashMap<>(Math.max(4, room * 2));
     for (int i = 0; i < entries; i++) {
       String key = reader.str();
       byte tag = reader.b();
@@ -398,6 +476,10 @@ public final class SessionCodec {
       return buf[pos++];
     }
 
+    int remaining() {
+      return buf.length - pos;
+    }
+
     long varlong() {
       long v = 0;
       for (int shift = 0; shift < 64; shift += 7) {
@@ -429,6 +511,15 @@ public final class SessionCodec {
         v |= (buf[pos++] & 0xFFL) << (8 * i);
       }
       return v;
+    }
+
+    /** {@link #str}'s checks, without the string. */
+    void skipStr() {
+      int n = (int) varlong();
+      if (n < 0 || n > buf.length - pos) {
+        throw new IllegalArgumentException("string length " + n + " out of bounds");
+      }
+      pos += n;
     }
 
     String str() {

@@ -102,9 +102,11 @@ public final class StoreSessionState implements MutableSessionState {
     try (KeyValueIterator<String, byte[]> it = store.all()) {
       while (it.hasNext()) {
         KeyValue<String, byte[]> kv = it.next();
-        Session s;
+        // what the indexes read, without building data, event ids and history (decision 29); a
+        // value it refuses is decoded in full, for the refusal's reason
+        Session s = SessionCodec.decodeForIndex(kv.value);
         try {
-          s = SessionState.decode(kv.key, kv.value);
+          if (s == null) s = SessionState.decode(kv.key, kv.value);
         } catch (UndecodableSessionException e) {
           bad.add(new Undecodable(kv.key, kv.value, e));
           continue;

@@ -503,6 +503,7 @@ public final class Bench {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.add("-Xmx512m");
+    extraJvmArgs("bench.instance.jvm").forEach(cmd::add);
     cmd.add("-jar");
     cmd.add(dir.resolveSibling("statewarden.jar").toString());
     cmd.add("run");
@@ -515,6 +516,14 @@ public final class Bench {
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve(appId + "-" + name + ".log").toFile())
         .start();
+  }
+
+  /**
+   * Extra JVM arguments for a child process, space-separated (e.g. a logback file, for a timeline).
+   */
+  static List<String> extraJvmArgs(String property) {
+    String v = prop(property, "").trim();
+    return v.isEmpty() ? List.of() : List.of(v.split("\\s+"));
   }
 
   private Map<String, Object> statewardenSettings(

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -65,16 +66,18 @@ interface BrokerProcess extends AutoCloseable {
       Path ready = dir.resolveSibling("broker.ready");
       Path log = dir.resolveSibling("broker.log");
       Files.deleteIfExists(ready);
-      List<String> cmd =
+      List<String> cmd = new ArrayList<>();
+      cmd.add(ProcessHandle.current().info().command().orElse("java"));
+      cmd.add("-Xmx" + Bench.prop("bench.broker.heap", "2g"));
+      cmd.add("-Dbench.broker.props=" + Bench.prop("bench.broker.props", ""));
+      cmd.addAll(Bench.extraJvmArgs("bench.broker.jvm"));
+      cmd.addAll(
           List.of(
-              ProcessHandle.current().info().command().orElse("java"),
-              "-Xmx" + Bench.prop("bench.broker.heap", "2g"),
-              "-Dbench.broker.props=" + Bench.prop("bench.broker.props", ""),
               "-cp",
               System.getProperty("java.class.path"),
               Child.class.getName(),
               dir.toAbsolutePath().toString(),
-              ready.toAbsolutePath().toString());
+              ready.toAbsolutePath().toString()));
       Process p =
           new ProcessBuilder(cmd)
               .redirectErrorStream(true)

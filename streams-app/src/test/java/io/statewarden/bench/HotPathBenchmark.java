@@ -219,6 +219,13 @@ public class HotPathBenchmark {
     for (byte[] b : c.stored) bh.consume(SessionCodec.decode(b));
   }
 
+  /** What a task's index rebuild reads of each stored session (decision 29), against decode. */
+  @Benchmark
+  @OperationsPerInvocation(CODED)
+  public void decodeForIndex(Codec c, Blackhole bh) {
+    for (byte[] b : c.stored) bh.consume(SessionCodec.decodeForIndex(b));
+  }
+
   /** One move per record; every 10,000 moves (one second of record time), a punctuation's take. */
   @Benchmark
   @OperationsPerInvocation(MOVES)

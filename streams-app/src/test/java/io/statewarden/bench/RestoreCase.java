@@ -7,6 +7,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -174,27 +175,44 @@ final class RestoreCase {
   }
 
   /**
-   * One failover setting, {@code PROTOCOL/SESSION_MS/HEARTBEAT_MS[/TRANSACTION_TIMEOUT_MS]}, e.g.
-   * {@code classic/10000/3000} or {@code streams/2000/500/2000}. With {@code classic} the session
-   * timeout and heartbeat interval are the consumer's settings; with {@code streams} (KIP-1071) the
-   * broker owns them, so they are set on the group ({@code streams.session.timeout.ms}, {@code
+   * One failover setting, {@code
+   * PROTOCOL/SESSION_MS/HEARTBEAT_MS[/TRANSACTION_TIMEOUT_MS][+K=V...]}, e.g. {@code
+   * classic/10000/3000} or {@code streams/2000/500/2000}. With {@code classic} the session timeout
+   * and heartbeat interval are the consumer's settings; with {@code streams} (KIP-1071) the broker
+   * owns them, so they are set on the group ({@code streams.session.timeout.ms}, {@code
    * streams.heartbeat.interval.ms}, {@code streams.num.standby.replicas}) before the instances
-   * start. No transaction timeout keeps Kafka Streams' (10 s with exactly-once).
+   * start. No transaction timeout keeps Kafka Streams' (10 s with exactly-once). Each {@code +K=V}
+   * is one more setting of both instances, e.g. {@code +restore.consumer.fetch.max.wait.ms=100}.
    */
-  record Failover(String protocol, int sessionMs, int heartbeatMs, int transactionMs) {
+  record Failover(
+      String protocol,
+      int sessionMs,
+      int heartbeatMs,
+      int transactionMs,
+      Map<String, String> extra) {
     static Failover parse(String spec) {
-      String[] p = spec.trim().split("/");
+      String[] parts = spec.trim().split("\\+");
+      String[] p = parts[0].split("/");
       if ((p.length != 3 && p.length != 4) || !(p[0].equals("classic") || p[0].equals("streams"))) {
         throw new IllegalArgumentException(
-            "bench.failover: want PROTOCOL/SESSION_MS/HEARTBEAT_MS[/TRANSACTION_TIMEOUT_MS],"
+            "bench.failover: want PROTOCOL/SESSION_MS/HEARTBEAT_MS[/TRANSACTION_TIMEOUT_MS][+K=V...],"
                 + " PROTOCOL classic or streams; got "
                 + spec);
+      }
+      Map<String, String> extra = new java.util.LinkedHashMap<>();
+      for (int i = 1; i < parts.length; i++) {
+        String[] kv = parts[i].split("=", 2);
+        if (kv.length != 2) {
+          throw new IllegalArgumentException("bench.failover: want +K=V, got +" + parts[i]);
+        }
+        extra.put(kv[0], kv[1]);
       }
       return new Failover(
           p[0],
           Integer.parseInt(p[1]),
           Integer.parseInt(p[2]),
-          p.length == 4 ? Integer.parseInt(p[3]) : 0);
+          p.length == 4 ? Integer.parseInt(p[3]) : 0,
+          extra);
     }
 
     boolean streams() {
@@ -202,7 +220,15 @@ final class RestoreCase {
     }
 
     String tag() {
-      return protocol.charAt(0) + "" + sessionMs + "-" + transactionMs + "-";
+      return protocol.charAt(0)
+          + ""
+          + sessionMs
+          + "-"
+          + heartbeatMs
+          + "-"
+          + transactionMs
+          + "-"
+          + (extra.isEmpty() ? "" : "x" + Integer.toHexString(extra.hashCode() & 0xffff) + "-");
     }
 
     @Override
@@ -213,7 +239,10 @@ final class RestoreCase {
           + " / "
           + heartbeatMs
           + " / "
-          + (transactionMs == 0 ? "10000 (Streams' default)" : String.valueOf(transactionMs));
+          + (transactionMs == 0 ? "10000 (Streams' default)" : String.valueOf(transactionMs))
+          + extra.entrySet().stream()
+              .map(e -> " + " + e.getKey() + "=" + e.getValue())
+              .reduce("", String::concat);
     }
 
     /** The instances' settings: all but the group's own, for the streams protocol. */
@@ -231,6 +260,7 @@ final class RestoreCase {
         o.put(
             StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), transactionMs);
       }
+      o.putAll(extra);
       return o;
     }
 
@@ -355,7 +385,19 @@ final class RestoreCase {
       }
       if (victim == null) throw new IllegalStateException("no engine tasks assigned: " + owned);
       Process killed = procs.get(victim);
-      double[] rec = probe(input, appId, "kill" + tag, 5_000, killed::destroyForcibly);
+      String dead = victim;
+      double[] rec =
+          probe(
+              input,
+              appId,
+              "kill" + tag,
+              5_000,
+              () -> {
+                killed.destroyForcibly();
+                System.out.printf(
+                    "  %s: killed %s (pid %d) at %s%n",
+                    tag, dead, killed.pid(), java.time.LocalTime.now());
+              });
       List<Integer> moved = lost;
       double slowestMoved = 0;
       double slowestKept = 0;
@@ -365,6 +407,22 @@ final class RestoreCase {
       }
       return new double[] {moved.size(), slowestMoved, slowestKept};
     } finally {
+      if (!Bench.prop("bench.instance.jfr", "").isEmpty()) {
+        // the survivor's flight recording (a JFR started by bench.instance.jvm), before SIGKILL
+        for (var e : procs.entrySet()) {
+          if (!e.getValue().isAlive()) continue;
+          Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+          Path out = Path.of(Bench.prop("bench.instance.jfr", "")).resolve(e.getKey() + ".jfr");
+          new ProcessBuilder(
+                  jcmd.toString(),
+                  String.valueOf(e.getValue().pid()),
+                  "JFR.dump",
+                  "filename=" + out)
+              .inheritIO()
+              .start()
+              .waitFor();
+        }
+      }
       for (Process p : procs.values()) p.destroyForcibly();
       for (Process p : procs.values()) p.waitFor();
       for (String n : procs.keySet()) {

@@ -3,6 +3,7 @@ package io.statewarden.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.statewarden.protocol.Outcome;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,88 @@ class SessionCodecProperties {
       assertThat(SessionCodec.size(s)).isEqualTo(bytes.length);
       assertThat(SessionCodec.encode(SessionCodec.decode(bytes))).isEqualTo(bytes);
     }
+  }
+
+  /**
+   * {@link SessionCodec#decodeForIndex}, which rebuilds a task's indexes (decision 29), reads the
+   * same head as {@link SessionCodec#decode} from any session's bytes, and from every damage of one
+   * byte of them: cut short at each length, each byte set to each of {@link #DAMAGE}, one more byte
+   * appended. It refuses exactly what decode refuses (so the same values are quarantined), and what
+   * it accepts has decode's head.
+   */
+  @Property(tries = 100, shrinking = ShrinkingMode.FULL)
+  void shouldReadForTheIndexWhatDecodeReads(@ForAll("smallSession") Session session) {
+    byte[] bytes = SessionCodec.encode(session);
+    int[] outcomes = new int[2];
+    for (int n = 0; n <= bytes.length; n++) {
+      outcomes[sameAsDecode(Arrays.copyOf(bytes, n))]++;
+    }
+    for (int i = 0; i < bytes.length; i++) {
+      for (byte v : DAMAGE) {
+        byte[] c = bytes.clone();
+        c[i] = v;
+        outcomes[sameAsDecode(c)]++;
+      }
+    }
+    for (byte v : DAMAGE) {
+      byte[] c = Arrays.copyOf(bytes, bytes.length + 1);
+      c[bytes.length] = v;
+      outcomes[sameAsDecode(c)]++;
+    }
+    assertThat(outcomes[1]).as("accepted damaged values").isPositive();
+    assertThat(outcomes[0]).as("refused damaged values").isPositive();
+  }
+
+  /** Small values, format bytes, tags and codes just past the last, and varint and sign edges. */
+  private static final byte[] DAMAGE = {
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 0x3f, 0x40, 0x7f, (byte) 0x80, (byte) 0x81, (byte) 0xc0, (byte) 0xff
+  };
+
+  /** 1 when both readers accept the bytes (with the same head), 0 when both refuse them. */
+  private static int sameAsDecode(byte[] bytes) {
+    Session full;
+    try {
+      full = SessionCodec.decode(bytes);
+    } catch (RuntimeException e) {
+      full = null;
+    }
+    Session head = SessionCodec.decodeForIndex(bytes);
+    if (full == null) {
+      if (head != null) {
+        assertThat(head).as("refused by decode: %s", Arrays.toString(bytes)).isNull();
+      }
+      return 0;
+    }
+    if (head == null) {
+      assertThat(head).as("accepted by decode: %s", Arrays.toString(bytes)).isNotNull();
+    }
+    assertThat(head(head)).isEqualTo(head(full));
+    assertThat(head.data()).isEmpty();
+    return 1;
+  }
+
+  private static List<Object> head(Session s) {
+    return Arrays.asList(
+        s.id(),
+        s.incarnation(),
+        s.protocol(),
+        s.version(),
+        s.state(),
+        s.seq(),
+        s.createdAt(),
+        s.enteredAt(),
+        s.stateDeadline,
+        s.sessionDeadline,
+        s.closedAt(),
+        s.outcome(),
+        s.isFinal(),
+        s.nextProtocolDeadline());
+  }
+
+  /** Sessions of at most 1 KiB encoded, so that every one-byte damage of each is tried. */
+  @Provide
+  Arbitrary<Session> smallSession() {
+    return session().filter(s -> SessionCodec.size(s) <= 1024);
   }
 
   @Provide

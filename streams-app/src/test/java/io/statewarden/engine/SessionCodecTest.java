@@ -292,6 +292,37 @@ class SessionCodecTest {
     assertThatThrownBy(() -> SessionCodec.decode(cut)).isInstanceOf(IllegalArgumentException.class);
   }
 
+  /**
+   * A corrupt data count (here 2^29) is refused as a corrupt value, to be quarantined, without
+   * first allocating a table for that many entries: sized by the count alone, the map took
+   * gigabytes (or an OutOfMemoryError, which would have stopped the stream thread).
+   */
+  @Test
+  void shouldRefuseAHugeDataCountWithoutAllocatingForIt() {
+    Session none = sample();
+    none.data = Map.of();
+    Session one = sample();
+    one.data = Map.of("k", true);
+    byte[] empty = SessionCodec.encode(none);
+    int count = java.util.Arrays.mismatch(empty, SessionCodec.encode(one));
+    assertThat(empty[count]).isZero();
+    // the count, then one whole entry ("k": true), so that the map is written to before the bytes
+    // run out
+    byte[] huge = {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x02, 1, 'k', 2};
+    byte[] corrupt = new byte[empty.length - 1 + huge.length];
+    System.arraycopy(empty, 0, corrupt, 0, count);
+    System.arraycopy(huge, 0, corrupt, count, huge.length);
+    System.arraycopy(empty, count + 1, corrupt, count + huge.length, empty.length - count - 1);
+    var threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+
+    assertThatThrownBy(() -> SessionCodec.decode(corrupt))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(SessionCodec.decodeForIndex(corrupt)).isNull();
+    assertThat(threads.getCurrentThreadAllocatedBytes() - before).isLessThan(1 << 20);
+  }
+
   @Test
   void shouldBeCompact() {
     assertThat(SessionCodec.encode(sample()).length).isLessThan(150);
