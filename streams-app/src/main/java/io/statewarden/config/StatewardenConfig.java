@@ -510,8 +510,8 @@ public final class StatewardenConfig extends AbstractConfig {
     m.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
     // a task taken over from a standby (failover) runs once its changelogs are read to their end;
     // with nothing left to read, the restore consumer's fetch waits fetch.max.wait.ms (500 ms by
-    // default) at the broker before that shows: 0.4-0.5 s of every failover (docs/benchmarks.md,
-    // case 5). 100 ms costs a standby an empty fetch per 100 ms when idle
+    // default) at the broker before that shows: a median 0.79 s of a failover, 0.21 s with 100
+    // (docs/benchmarks.md, case 5; decision 29). It costs an idle standby an empty fetch per 100 ms
     m.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 100);
     // Kafka 4.x warns at every start unless this is set, and makes it the default in 5.0; the
     // topology has no global stores, so it changes nothing else. The stream thread's partition

@@ -386,6 +386,7 @@ final class RestoreCase {
       if (victim == null) throw new IllegalStateException("no engine tasks assigned: " + owned);
       Process killed = procs.get(victim);
       String dead = victim;
+      java.time.LocalTime[] killedAt = new java.time.LocalTime[1];
       double[] rec =
           probe(
               input,
@@ -394,10 +395,16 @@ final class RestoreCase {
               5_000,
               () -> {
                 killed.destroyForcibly();
-                System.out.printf(
-                    "  %s: killed %s (pid %d) at %s%n",
-                    tag, dead, killed.pid(), java.time.LocalTime.now());
+                killedAt[0] = java.time.LocalTime.now();
               });
+      String survivor = procs.keySet().stream().filter(n -> !n.equals(dead)).findFirst().get();
+      int ran =
+          (int)
+              owned.entrySet().stream()
+                  .filter(e -> e.getKey().startsWith(appId + "-" + survivor + "-"))
+                  .mapToLong(e -> e.getValue().size())
+                  .sum();
+      printTimeline(tag, appId + "-" + survivor, killedAt[0], rec, lost.size(), ran);
       List<Integer> moved = lost;
       double slowestMoved = 0;
       double slowestKept = 0;
@@ -412,7 +419,9 @@ final class RestoreCase {
         for (var e : procs.entrySet()) {
           if (!e.getValue().isAlive()) continue;
           Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-          Path out = Path.of(Bench.prop("bench.instance.jfr", "")).resolve(e.getKey() + ".jfr");
+          Path folder = Path.of(Bench.prop("bench.instance.jfr", "")).toAbsolutePath();
+          java.nio.file.Files.createDirectories(folder);
+          Path out = folder.resolve(e.getKey() + ".jfr");
           new ProcessBuilder(
                   jcmd.toString(),
                   String.valueOf(e.getValue().pid()),
@@ -429,6 +438,56 @@ final class RestoreCase {
         Bench.deleteTree(b.dir.resolve("state").resolve(appId + "-" + n));
       }
     }
+  }
+
+  /**
+   * The failover's phases in seconds after the kill (decision 29), from the broker's and the
+   * survivor's logs: printed when their Kafka loggers are at INFO ({@code bench.broker.jvm}, {@code
+   * bench.instance.jvm} with a logback file; see docs/benchmarks.md, Commands), else just the kill.
+   */
+  private void printTimeline(
+      String tag,
+      String survivor,
+      java.time.LocalTime killedAt,
+      double[] recovery,
+      int moved,
+      int ran)
+      throws java.io.IOException {
+    List<String[]> phases =
+        List.of(
+            new String[] {"broker.log", "has failed, removing it from the group", "member dropped"},
+            new String[] {survivor + ".log", "Request joining group due to", "survivor rejoins"},
+            new String[] {survivor + ".log", "Successfully synced group", "assigned"},
+            new String[] {survivor + ".log", "Finished restoring changelog", "changelogs read"},
+            new String[] {survivor + ".log", "Restored and ready to run", "tasks running"});
+    StringBuilder line = new StringBuilder();
+    for (String[] ph : phases) {
+      java.time.LocalTime at = null;
+      boolean last = ph[2].equals("changelogs read") || ph[2].equals("tasks running");
+      Path log = b.dir.resolve(ph[0]);
+      if (!java.nio.file.Files.exists(log)) continue; // the broker in-process: no log of its own
+      for (String l : java.nio.file.Files.readAllLines(log)) {
+        if (l.length() < 12 || !l.contains(ph[1])) continue;
+        java.time.LocalTime t;
+        try {
+          t = java.time.LocalTime.parse(l.substring(0, 12));
+        } catch (java.time.format.DateTimeParseException e) {
+          continue;
+        }
+        if (t.isBefore(killedAt) || t.isAfter(killedAt.plusSeconds(30))) continue;
+        if (at == null || last) at = t;
+        if (!last) break;
+      }
+      if (at != null) {
+        line.append(
+            Bench.f(
+                ", %s +%.2f", ph[2], java.time.Duration.between(killedAt, at).toMillis() / 1e3));
+      }
+    }
+    System.out.printf(
+        "  %s: killed at %s (%d engine tasks; the survivor ran %d)%s, first processed record on"
+            + " every partition +%.1f%n",
+        tag, killedAt, moved, ran, line, recovery[0]);
   }
 
   /**

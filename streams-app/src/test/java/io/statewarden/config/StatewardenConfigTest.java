@@ -25,6 +25,18 @@ class StatewardenConfigTest {
   }
 
   @Test
+  void shouldShortenTheRestoreConsumersWaitUnlessTold() throws Exception {
+    // decision 29: a standby taken over at failover starts once its last, empty fetch returns
+    assertThat(StatewardenConfig.load(null, Map.of()).kafka())
+        .containsEntry("restore.consumer.fetch.max.wait.ms", 100);
+    assertThat(
+            StatewardenConfig.load(
+                    null, Map.of("STATEWARDEN_RESTORE_CONSUMER_FETCH_MAX_WAIT_MS", "500"))
+                .kafka())
+        .containsEntry("restore.consumer.fetch.max.wait.ms", "500");
+  }
+
+  @Test
   void shouldLayerFileEnvironmentAndOverrides() throws Exception {
     Path file = dir.resolve("app.properties");
     Files.writeString(
