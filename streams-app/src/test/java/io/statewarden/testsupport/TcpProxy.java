@@ -55,6 +55,7 @@ public final class TcpProxy implements AutoCloseable {
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
   private Mode mode = Mode.FORWARD;
   private ServerSocket server;
+  private Thread acceptor;
   private boolean closed;
 
   private TcpProxy(String targetHost, int targetPort) throws IOException {
@@ -62,7 +63,7 @@ public final class TcpProxy implements AutoCloseable {
     this.targetPort = targetPort;
     this.server = bind(0);
     this.port = server.getLocalPort();
-    startAccepting(server);
+    this.acceptor = startAccepting(server);
   }
 
   /**
@@ -101,48 +102,81 @@ public final class TcpProxy implements AutoCloseable {
    *
    * @throws IllegalStateException when closed, or when the port cannot be bound again
    */
-  public synchronized void set(Mode next) {
-    if (closed) {
-      throw new IllegalStateException("Expected an open proxy, but port " + port + " is closed");
-    }
-    if (next == mode) {
-      return;
-    }
-    LOG.info("Proxy 127.0.0.1:{} -> {}:{}: {} -> {}", port, targetHost, targetPort, mode, next);
-    switch (next) {
-      case REFUSE -> {
-        closeQuietly(server);
-        server = null;
-        connections.forEach(Connection::close);
+  public void set(Mode next) {
+    Thread stopping = null;
+    synchronized (this) {
+      if (closed) {
+        throw new IllegalStateException("Expected an open proxy, but port " + port + " is closed");
       }
-      case FREEZE -> {
-        if (server == null) {
-          server = rebind();
-          startAccepting(server);
+      if (next == mode) {
+        return;
+      }
+      LOG.info("Proxy 127.0.0.1:{} -> {}:{}: {} -> {}", port, targetHost, targetPort, mode, next);
+      switch (next) {
+        case REFUSE -> {
+          stopping = stopListening();
+          connections.forEach(Connection::close);
         }
-        connections.forEach(Connection::freeze);
-      }
-      case FORWARD -> {
-        if (server == null) {
-          server = rebind();
-          startAccepting(server);
+        case FREEZE -> {
+          listenIfNot();
+          connections.forEach(Connection::freeze);
         }
+        case FORWARD -> listenIfNot();
       }
+      mode = next;
     }
-    mode = next;
+    awaitEnd(stopping); // outside the lock: the accept thread takes it for a connection in flight
   }
 
   @Override
   public void close() {
+    Thread stopping;
     synchronized (this) {
       if (closed) {
         return;
       }
       closed = true;
-      closeQuietly(server);
-      server = null;
+      stopping = stopListening();
     }
     connections.forEach(Connection::close);
+    awaitEnd(stopping);
+  }
+
+  private void listenIfNot() {
+    if (server == null) {
+      server = rebind();
+      acceptor = startAccepting(server);
+    }
+  }
+
+  /**
+   * Closes the listener and returns its accept thread. The kernel keeps listening until that thread
+   * has left {@code accept()} (closing a socket another thread is blocked on only signals that
+   * thread), so a connect in between is still accepted: wait for the thread before saying that new
+   * connects are refused.
+   */
+  private Thread stopListening() {
+    closeQuietly(server);
+    server = null;
+    Thread stopping = acceptor;
+    acceptor = null;
+    return stopping;
+  }
+
+  private static void awaitEnd(Thread acceptThread) {
+    if (acceptThread == null) {
+      return;
+    }
+    try {
+      acceptThread.join(CONNECT_TIMEOUT_MS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    if (acceptThread.isAlive()) {
+      throw new IllegalStateException(
+          "Expected " + acceptThread.getName() + " to end once its socket was closed");
+    }
   }
 
   private ServerSocket rebind() {
@@ -175,8 +209,10 @@ public final class TcpProxy implements AutoCloseable {
     }
   }
 
-  private void startAccepting(ServerSocket listener) {
-    daemon("tcp-proxy-" + port + "-accept", () -> accept(listener)).start();
+  private Thread startAccepting(ServerSocket listener) {
+    Thread t = daemon("tcp-proxy-" + port + "-accept", () -> accept(listener));
+    t.start();
+    return t;
   }
 
   private void accept(ServerSocket listener) {
