@@ -24,8 +24,8 @@ import java.util.TreeMap;
  * <p>Used by the stream thread that owns the task only; {@link #size()} may be read by others.
  */
 public final class DeadlineIndex {
-  /** A pending due time, and whose. */
-  public record Entry(long deadline, String sessionId) {}
+  /** A pending due time, whose, and that session's seq as last moved. */
+  public record Entry(long deadline, String sessionId, long seq) {}
 
   private static final long BUCKET_MS = 1_000;
 
@@ -43,9 +43,15 @@ public final class DeadlineIndex {
   /**
    * Session {@code id}'s due time changed from {@code was} to {@code now}; either may be {@link
    * Session#NONE} (no deadline pending). A session has at most one entry: {@code now} replaces it.
+   * Its entry keeps {@code seq}, the session's seq after the change, also when the due time stayed
+   * (so a punctuation logs the seq without reading the session back).
    */
-  public void move(String id, long was, long now) {
+  public void move(String id, long was, long now, long seq) {
     if (was == now) {
+      if (now != Session.NONE) {
+        Node node = byId.get(id);
+        if (node != null) node.seq = seq;
+      }
       return;
     }
     Node node = byId.get(id);
@@ -65,6 +71,7 @@ public final class DeadlineIndex {
       unlink(node);
     }
     node.due = now;
+    node.seq = seq;
     bucket(Math.floorDiv(now, BUCKET_MS)).link(node);
   }
 
@@ -81,7 +88,7 @@ public final class DeadlineIndex {
       while (x != null && out.size() < limit) {
         Node next = x.next;
         if (x.due <= upTo) {
-          out.add(new Entry(x.due, x.id));
+          out.add(new Entry(x.due, x.id, x.seq));
           b.unlink(x);
           byId.remove(x.id);
         }
@@ -127,6 +134,7 @@ public final class DeadlineIndex {
   private static final class Node {
     final String id;
     long due;
+    long seq;
     Bucket bucket;
     Node prev;
     Node next;

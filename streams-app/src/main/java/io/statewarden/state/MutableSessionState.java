@@ -18,8 +18,11 @@ import java.util.List;
  * committed store.
  */
 public interface MutableSessionState extends SessionState {
-  /** A due time taken out of the index: its timer record is now in flight. */
-  record Due(String sessionId, long deadline) {}
+  /**
+   * A due time taken out of the index: its timer record is now in flight. {@code seq} is the
+   * session's seq as last put, for the timer record (the index keeps it, so taking needs no read).
+   */
+  record Due(String sessionId, long deadline, long seq) {}
 
   /** A stored value that could not be decoded while rebuilding, to be quarantined. */
   record Undecodable(String sessionId, byte[] value, UndecodableSessionException error) {}

@@ -74,7 +74,7 @@ public final class StoreSessionState implements MutableSessionState {
       live.merge(after.protocol(), 1L, Long::sum);
     }
     if (dueAt != null) {
-      index.move(id, due(before), due(after));
+      index.move(id, due(before), due(after), after == null ? 0 : after.seq());
     }
   }
 
@@ -82,7 +82,7 @@ public final class StoreSessionState implements MutableSessionState {
   public List<Due> takeDue(long now, int limit) {
     List<Due> out = new ArrayList<>();
     for (DeadlineIndex.Entry e : index.takeDue(now, limit)) {
-      out.add(new Due(e.sessionId(), e.deadline()));
+      out.add(new Due(e.sessionId(), e.deadline(), e.seq()));
     }
     return out;
   }
@@ -116,7 +116,7 @@ public final class StoreSessionState implements MutableSessionState {
           counts.add(s.protocol(), s.state(), 1);
           live.merge(s.protocol(), 1L, Long::sum);
         }
-        if (dueAt != null) index.move(kv.key, Session.NONE, dueAt.applyAsLong(s));
+        if (dueAt != null) index.move(kv.key, Session.NONE, dueAt.applyAsLong(s), s.seq());
       }
     }
     return bad;

@@ -373,15 +373,15 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
     taken.sort(java.util.Comparator.comparingLong(MutableSessionState.Due::deadline)); // due order
     List<TimerRecords.Due> due = new ArrayList<>();
     for (MutableSessionState.Due d : taken) {
-      Session s = state.get(d.sessionId());
-      if (s == null) {
-        continue; // cannot happen: a deleted session's entry left the index with its put
-      }
-      if (!settings.batchTimers()) {
-        forwardTimer(d.sessionId(), TimerRecords.of(s, d.deadline()), d.deadline(), -1);
+      if (settings.batchTimers()) {
+        // the index keeps the seq: a storm's punctuation reads no session back (issue 16)
+        due.add(new TimerRecords.Due(d.sessionId(), d.deadline(), d.seq()));
         continue;
       }
-      due.add(new TimerRecords.Due(d.sessionId(), d.deadline(), s.seq()));
+      Session s = state.get(d.sessionId());
+      if (s != null) { // a deleted session's entry left the index with its put
+        forwardTimer(d.sessionId(), TimerRecords.of(s, d.deadline()), d.deadline(), -1);
+      }
     }
     if (due.isEmpty()) {
       return;

@@ -133,7 +133,7 @@ public class HotPathBenchmark {
       index = new DeadlineIndex();
       baseline = new DeadlineIndexBaseline();
       for (int i = 0; i < SESSIONS; i++) {
-        index.move("s" + i, Session.NONE, start[i]);
+        index.move("s" + i, Session.NONE, start[i], 0);
         baseline.move("s" + i, Session.NONE, start[i]);
       }
     }
@@ -241,7 +241,7 @@ public class HotPathBenchmark {
   public void moveAfter(Deadlines d, Blackhole bh) {
     for (int m = 0; m < MOVES; m++) {
       if (m % 10_000 == 0) bh.consume(d.index.takeDue(T0 + m / 10, 5_000));
-      d.index.move(d.ids[m], d.was[m], d.now[m]);
+      d.index.move(d.ids[m], d.was[m], d.now[m], m);
     }
   }
 

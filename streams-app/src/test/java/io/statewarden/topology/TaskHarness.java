@@ -187,8 +187,21 @@ final class TaskHarness {
             continue;
           }
           Object timer = TimerRecords.read(t);
-          if (timer instanceof EngineProcessor.TimersDue) {
+          if (timer instanceof EngineProcessor.TimersDue batch) {
             assertThat(signed.partition()).as("a batch goes to the task's partition").isZero();
+            // the seq logged is the stored session's (the index keeps it; nothing is read back)
+            Map<Bytes, byte[]> now = store.snapshot();
+            for (TimerRecords.Due d : batch.due()) {
+              byte[] stored =
+                  now.get(
+                      Bytes.wrap(d.sessionId().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+              assertThat(stored)
+                  .as("the stored session %s of a logged timer", d.sessionId())
+                  .isNotNull();
+              assertThat(d.seq())
+                  .as("the seq logged for %s", d.sessionId())
+                  .isEqualTo(io.statewarden.engine.SessionCodec.decode(stored).seq());
+            }
           }
           log.add(new Logged(r.key(), timer, r.timestamp()));
           timersWritten++;
