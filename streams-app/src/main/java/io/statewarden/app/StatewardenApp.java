@@ -143,7 +143,9 @@ public final class StatewardenApp implements AutoCloseable {
     props.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
     KafkaStreams streams;
     try {
-      streams = new KafkaStreams(TopologyFactory.build(engine, settings), props);
+      // the schemas were just published or checked: their ids are resolved now, not when a task
+      // this instance takes over writes its first record of each type (decision 0029)
+      streams = new KafkaStreams(TopologyFactory.buildResolvedAhead(engine, settings), props);
     } catch (RuntimeException e) {
       http.close(); // its event loop would keep the JVM up
       if (commands != null) {

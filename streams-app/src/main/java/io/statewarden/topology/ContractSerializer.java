@@ -7,6 +7,12 @@ import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.apicurio.registry.serde.avro.AvroSerializer;
 import io.apicurio.registry.serde.data.SerdeMetadata;
 import io.apicurio.registry.serde.data.SerdeRecord;
+import io.statewarden.config.Topics;
+import io.statewarden.engine.Output;
+import io.statewarden.schema.AuditRecord;
+import io.statewarden.schema.Backout;
+import io.statewarden.schema.ProtocolEvent;
+import io.statewarden.schema.Transition;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,6 +21,8 @@ import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.Headers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * statewarden's Avro serializer: Apicurio's, except that the contract's records (engine outputs as
@@ -34,6 +42,7 @@ import org.apache.kafka.common.header.Headers;
  * ContractOutput#avro} makes of it).
  */
 public final class ContractSerializer extends AvroKafkaSerializer<Object> {
+  private static final Logger LOG = LoggerFactory.getLogger(ContractSerializer.class);
   private static final ThreadLocal<ContractAvro.Out> SCRATCH =
       ThreadLocal.withInitial(() -> new ContractAvro.Out(1024));
 
@@ -86,13 +95,44 @@ public final class ContractSerializer extends AvroKafkaSerializer<Object> {
     return direct ? prefix(topic, sample) : null;
   }
 
+  /**
+   * Resolves now, before any record, what the first record of each contract type would: the framing
+   * of transitions, audit records and backouts on their topics and of events on the events topic
+   * (written: normalized events and timers; read: {@link ContractEvents}). An instance that has
+   * only held standbys then takes over tasks without a registry lookup for each type's first record
+   * (decision 0029). Where one fails it is logged and left to that first record, which looks it up
+   * as before.
+   */
+  public void resolveAhead(Topics t) {
+    if (!direct) return;
+    ahead(t.transitions(), Output.Transition.class, new Transition());
+    ahead(t.audit(), Output.Audit.class, new AuditRecord());
+    ahead(t.backouts(), Output.Backout.class, new Backout());
+    ahead(t.events(), ProtocolEvent.class, new ProtocolEvent());
+  }
+
+  private void ahead(String topic, Class<?> type, SpecificRecord sample) {
+    try {
+      add(topic, type, sample);
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "Could not resolve the registry's id of {} on {} ahead; its first record will: {}",
+          sample.getSchema().getName(),
+          topic,
+          e.toString());
+    }
+  }
+
   private byte[] prefix(String topic, Object data) {
     Class<?> type = data instanceof ContractOutput c ? c.output().getClass() : data.getClass();
     for (Framing f : framings) {
       if (f.type() == type && f.topic().equals(topic)) return f.prefix();
     }
-    Framing f =
-        new Framing(topic, type, resolve(topic, (SpecificRecord) ContractOutput.avro(data)));
+    return add(topic, type, (SpecificRecord) ContractOutput.avro(data));
+  }
+
+  private byte[] add(String topic, Class<?> type, SpecificRecord sample) {
+    Framing f = new Framing(topic, type, resolve(topic, sample));
     synchronized (this) {
       Framing[] next = Arrays.copyOf(framings, framings.length + 1);
       next[next.length - 1] = f;

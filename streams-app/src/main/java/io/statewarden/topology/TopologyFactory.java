@@ -186,6 +186,17 @@ public final class TopologyFactory {
     return build(engine, s, true);
   }
 
+  /**
+   * The live topology of an instance that is starting, its registry just reached: as {@link
+   * #build(Engine, Settings)}, with the registry's ids of the contract's types resolved now, not at
+   * each type's first record ({@link ContractSerializer#resolveAhead}, decision 0029).
+   */
+  public static Topology buildResolvedAhead(Engine engine, Settings s) {
+    Serializer<Object> out = avroSerializer(s.serdeConfig());
+    if (out instanceof ContractSerializer cs) cs.resolveAhead(s.topics());
+    return build(engine, s, out, avroDeserializer(s.serdeConfig()), true);
+  }
+
   /** The live topology, or with {@code live} false the replay topology. */
   public static Topology build(Engine engine, Settings s, boolean live) {
     return build(

@@ -137,6 +137,67 @@ class ContractSerializerIT {
     }
   }
 
+  /**
+   * A starting instance resolves every contract type's id ahead (decision 0029): then the first
+   * record of each type, written or read, needs no registry. Without {@code resolveAhead} the first
+   * write below fails on the refused registry, as in the test above.
+   */
+  @Test
+  void shouldWriteAndReadTheFirstRecordOfEveryTypeWithoutTheRegistryOnceResolvedAhead(
+      KafkaInfra infra) throws Exception {
+    Topics topics = topics(infra);
+    new SchemaPublisher(infra.registryUrl(), Map.of(), Duration.ofSeconds(10)).publish(topics);
+    URI registry = URI.create(infra.registryUrl());
+    try (TcpProxy proxy = TcpProxy.start(registry.getHost(), registry.getPort())) {
+      Map<String, Object> config = new HashMap<>();
+      config.put("apicurio.registry.url", "http://127.0.0.1:" + proxy.port() + registry.getPath());
+      ContractSerializer ours = (ContractSerializer) TopologyFactory.avroSerializer(config);
+
+      // given the ids resolved ahead, then the registry gone
+      ours.resolveAhead(topics);
+      proxy.set(TcpProxy.Mode.REFUSE);
+
+      // when the first record of every type is written
+      Map<String, Object> lookup = new HashMap<>(TopologyFactory.SERIALIZER_LOOKUP);
+      lookup.put("apicurio.registry.url", infra.registryUrl());
+      AvroKafkaSerializer<Object> theirs = new AvroKafkaSerializer<>();
+      theirs.configure(lookup, false);
+      AvroKafkaDeserializer<Object> reader = new AvroKafkaDeserializer<>();
+      reader.configure(
+          Map.of(
+              "apicurio.registry.url",
+              infra.registryUrl(),
+              "apicurio.registry.use-specific-avro-reader",
+              "true"),
+          false);
+      ContractEvents events = new ContractEvents(ours);
+      List<String> seen = new ArrayList<>();
+      for (Map.Entry<String, Object> e : samples(topics)) {
+        String topic = e.getKey();
+        if (seen.contains(topic)) continue;
+        seen.add(topic);
+        byte[] mine = ours.serialize(topic, new RecordHeaders(), e.getValue());
+
+        // then it is written with the published version's content id, no registry asked
+        assertThat((long) ByteBuffer.wrap(mine, 1, 4).getInt())
+            .as("the id framing the first record on %s", topic)
+            .isEqualTo(contentId(infra, topic + "-value"));
+
+        // and an event a producer writes is decoded directly, no registry asked either
+        // (compared with the stock reader's event: it reads the registry directly, not through
+        // the proxy; a generated string UTF-8 cannot hold comes back as '?' in both)
+        if (e.getValue() instanceof ProtocolEvent pe) {
+          InputRef at = new InputRef(topic, 0, 1);
+          byte[] produced = theirs.serialize(topic, pe);
+          ProtocolEvent stock = (ProtocolEvent) reader.deserialize(topic, produced);
+          assertThat(events.decode(topic, produced, "k", 5L, at))
+              .isEqualTo(AvroMapping.event("k", stock, 5L, at));
+        }
+      }
+      assertThat(seen).hasSize(4);
+    }
+  }
+
   static Topics topics(KafkaInfra infra) {
     String p = infra.uniqueName("avro") + ".";
     return new Topics(
