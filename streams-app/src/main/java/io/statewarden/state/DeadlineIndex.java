@@ -11,10 +11,11 @@ import java.util.TreeMap;
 /**
  * The pending due times of one task's sessions, in memory, grouped in one-second buckets in time
  * order. It is derived state: the processor rebuilds it from the sessions store when the task
- * starts (after restoration), and moves a session's entry whenever its due time changes, so it
- * never holds a stale entry and needs no changelog
- * (docs/decisions/0005-in-memory-deadline-index.md). A punctuation takes entries from the earliest
- * buckets up to now, so its cost does not grow with the number of pending deadlines.
+ * starts (after restoration), and moves a session's entry whenever its due time changes (and
+ * updates the seq it keeps on every write of the session), so it never holds a stale entry and
+ * needs no changelog (docs/decisions/0005-in-memory-deadline-index.md). A punctuation takes entries
+ * from the earliest buckets up to now, so its cost does not grow with the number of pending
+ * deadlines.
  *
  * <p>Layout: one entry per session, found by its id in one map, and linked into the list of its
  * bucket. Moving a session's due time is one hash lookup and relinking its entry (no allocation);

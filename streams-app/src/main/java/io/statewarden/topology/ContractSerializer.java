@@ -29,11 +29,11 @@ import org.slf4j.LoggerFactory;
  * {@link ContractOutput}, and events: {@link ContractAvro#handles}) are written by {@link
  * ContractAvro} behind the framing Apicurio's serializer writes (magic byte, then the id as its
  * configured id handler writes it). The id comes from Apicurio's own schema resolver, configured as
- * always (decision 0011: looked up by exact content), once per topic and record type: the first
- * record of a type resolves it, and a failure then (the registry unreachable) propagates as it does
- * from Apicurio's serializer and nothing is kept, so the next attempt looks it up again. The
- * registry stays the source of truth; the bytes are Apicurio's bytes (ContractAvroProperties,
- * ContractSerializerTest).
+ * always (decision 0011: looked up by exact content), once per topic and record type: at start
+ * ({@link #resolveAhead}) or else by the first record of that type, and a failure then (the
+ * registry unreachable) propagates as it does from Apicurio's serializer and nothing is kept, so
+ * the next attempt looks it up again. The registry stays the source of truth; the bytes are
+ * Apicurio's bytes (ContractAvroProperties, ContractSerializerTest).
  *
  * <p>Anything else, and every record when the configuration asks for a framing or encoding this
  * class does not write (ids in headers, {@code apicurio.registry.avro.encoding=JSON}, a datum
@@ -99,27 +99,37 @@ public final class ContractSerializer extends AvroKafkaSerializer<Object> {
    * Resolves now, before any record, what the first record of each contract type would: the framing
    * of transitions, audit records and backouts on their topics and of events on the events topic
    * (written: normalized events and timers; read: {@link ContractEvents}). An instance that has
-   * only held standbys then takes over tasks without a registry lookup for each type's first record
-   * (decision 0029). Where one fails it is logged and left to that first record, which looks it up
-   * as before.
+   * only held standbys then takes over tasks without a registry lookup for the first record of each
+   * type it writes or decodes directly (decision 0029); the records it reads back through
+   * Apicurio's deserializer (its own timers, commands and migrations) still look their id up once.
+   * Where one fails it is logged and left to that first record, which looks it up as before; after
+   * a failure around the registry (unreachable, timed out, 5xx) the rest are left too, so a
+   * registry that hangs delays the start by one lookup's timeout, not four.
    */
   public void resolveAhead(Topics t) {
     if (!direct) return;
-    ahead(t.transitions(), Output.Transition.class, new Transition());
-    ahead(t.audit(), Output.Audit.class, new AuditRecord());
-    ahead(t.backouts(), Output.Backout.class, new Backout());
-    ahead(t.events(), ProtocolEvent.class, new ProtocolEvent());
+    boolean answered =
+        ahead(t.transitions(), Output.Transition.class, new Transition())
+            && ahead(t.audit(), Output.Audit.class, new AuditRecord())
+            && ahead(t.backouts(), Output.Backout.class, new Backout())
+            && ahead(t.events(), ProtocolEvent.class, new ProtocolEvent());
+    if (!answered) {
+      LOG.warn("The registry did not answer; the other ids are resolved by their first record");
+    }
   }
 
-  private void ahead(String topic, Class<?> type, SpecificRecord sample) {
+  /** Resolves one framing; false when the registry did not answer (the caller stops). */
+  private boolean ahead(String topic, Class<?> type, SpecificRecord sample) {
     try {
       add(topic, type, sample);
+      return true;
     } catch (RuntimeException e) {
       LOG.warn(
           "Could not resolve the registry's id of {} on {} ahead; its first record will: {}",
           sample.getSchema().getName(),
           topic,
           e.toString());
+      return !InputFailures.isRetriable(e);
     }
   }
 

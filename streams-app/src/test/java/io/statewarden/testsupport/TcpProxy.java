@@ -171,7 +171,7 @@ public final class TcpProxy implements AutoCloseable {
       acceptThread.join(CONNECT_TIMEOUT_MS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return;
+      throw new IllegalStateException("Interrupted before new connects were refused", e);
     }
     if (acceptThread.isAlive()) {
       throw new IllegalStateException(

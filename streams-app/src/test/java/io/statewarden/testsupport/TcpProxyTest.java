@@ -104,6 +104,10 @@ class TcpProxyTest {
     try (TcpProxy proxy = TcpProxy.start("127.0.0.1", echo.getLocalPort())) {
       int port = proxy.port();
       for (int i = 0; i < 300; i++) {
+        // a round trip first: the (new) accept thread is then blocked in accept() again
+        try (Socket s = connect(port)) {
+          assertThat(roundTrip(s, "round " + i)).isEqualTo("round " + i);
+        }
         proxy.set(Mode.REFUSE);
         int round = i;
         assertThatThrownBy(() -> connect(port).close())

@@ -139,8 +139,9 @@ class ContractSerializerIT {
 
   /**
    * A starting instance resolves every contract type's id ahead (decision 0029): then the first
-   * record of each type, written or read, needs no registry. Without {@code resolveAhead} the first
-   * write below fails on the refused registry, as in the test above.
+   * record of each type it writes, and the first event it decodes directly, need no registry.
+   * Without {@code resolveAhead} the first write below fails on the refused registry, as in the
+   * test above.
    */
   @Test
   void shouldWriteAndReadTheFirstRecordOfEveryTypeWithoutTheRegistryOnceResolvedAhead(
@@ -195,6 +196,35 @@ class ContractSerializerIT {
         }
       }
       assertThat(seen).hasSize(4);
+    }
+  }
+
+  /** A registry that does not answer at start costs the start nothing but a warning. */
+  @Test
+  void shouldLeaveTheIdsToTheFirstRecordsWhenTheRegistryDoesNotAnswerAtStart(KafkaInfra infra)
+      throws Exception {
+    Topics topics = topics(infra);
+    new SchemaPublisher(infra.registryUrl(), Map.of(), Duration.ofSeconds(10)).publish(topics);
+    URI registry = URI.create(infra.registryUrl());
+    try (TcpProxy proxy = TcpProxy.start(registry.getHost(), registry.getPort())) {
+      Map<String, Object> config = new HashMap<>();
+      config.put("apicurio.registry.url", "http://127.0.0.1:" + proxy.port() + registry.getPath());
+      ContractSerializer ours = (ContractSerializer) TopologyFactory.avroSerializer(config);
+      ContractOutput t = ContractAvroProperties.sampleTransition(Map.of("k", 1L));
+
+      // given a registry that refuses connections while the ids are resolved ahead
+      proxy.set(TcpProxy.Mode.REFUSE);
+      ours.resolveAhead(topics); // logs, does not throw
+
+      // then the first record still needs it: a failure around the record, to be retried
+      Throwable e = catchThrowable(() -> ours.serialize(topics.transitions(), t));
+      assertThat(InputFailures.isRetriable(e)).as("retriable: %s", e).isTrue();
+
+      // and once it answers, the first record looks the id up (nothing was kept) and is written
+      proxy.set(TcpProxy.Mode.FORWARD);
+      byte[] bytes = ours.serialize(topics.transitions(), t);
+      assertThat((long) ByteBuffer.wrap(bytes, 1, 4).getInt())
+          .isEqualTo(contentId(infra, topics.transitions() + "-value"));
     }
   }
 
