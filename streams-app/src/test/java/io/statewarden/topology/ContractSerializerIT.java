@@ -46,24 +46,11 @@ class ContractSerializerIT {
   @Test
   void shouldWriteApicuriosBytesThatApicurioReadsBack(KafkaInfra infra) throws Exception {
     // given the contract published for a fresh set of topics
-    Topics topics = topics(infra);
-    new SchemaPublisher(infra.registryUrl(), Map.of(), Duration.ofSeconds(10)).publish(topics);
-    Map<String, Object> lookup = new HashMap<>();
-    lookup.put("apicurio.registry.url", infra.registryUrl());
-    lookup.put("apicurio.registry.auto-register", "false");
-    lookup.put("apicurio.registry.find-latest", "false");
-    lookup.put("apicurio.registry.dereference-schema", "true");
-    Serializer<Object> ours = TopologyFactory.avroSerializer(lookup);
-    AvroKafkaSerializer<Object> theirs = new AvroKafkaSerializer<>();
-    theirs.configure(lookup, false);
-    AvroKafkaDeserializer<Object> reader = new AvroKafkaDeserializer<>();
-    reader.configure(
-        Map.of(
-            "apicurio.registry.url",
-            infra.registryUrl(),
-            "apicurio.registry.use-specific-avro-reader",
-            "true"),
-        false);
+    Topics topics = published(infra);
+    Serializer<Object> ours =
+        TopologyFactory.avroSerializer(Map.of("apicurio.registry.url", infra.registryUrl()));
+    AvroKafkaSerializer<Object> theirs = stockWriter(infra);
+    AvroKafkaDeserializer<Object> reader = stockReader(infra);
     assertThat(ours).isInstanceOf(ContractSerializer.class);
     ContractEvents events = new ContractEvents((ContractSerializer) ours);
 
@@ -78,8 +65,7 @@ class ContractSerializerIT {
       // then the bytes are Apicurio's, framed with the published version's content id
       assertThat(mine).as("%s on %s", r, topic).isEqualTo(theirs.serialize(topic, r));
       assertThat(mine[0]).isZero();
-      assertThat((long) ByteBuffer.wrap(mine, 1, 4).getInt())
-          .isEqualTo(contentId(infra, topic + "-value"));
+      assertThat(framedId(mine)).isEqualTo(contentId(infra, topic + "-value"));
 
       // and Apicurio's deserializer reads them back to the same record (where every string is
       // UTF-16 that UTF-8 can hold: an unpaired surrogate is written as '?', by Avro as by us)
@@ -108,13 +94,9 @@ class ContractSerializerIT {
   @Test
   void shouldRetryARegistryThatDoesNotAnswerWhenAnIdIsFirstNeeded(KafkaInfra infra)
       throws Exception {
-    Topics topics = topics(infra);
-    new SchemaPublisher(infra.registryUrl(), Map.of(), Duration.ofSeconds(10)).publish(topics);
-    URI registry = URI.create(infra.registryUrl());
-    try (TcpProxy proxy = TcpProxy.start(registry.getHost(), registry.getPort())) {
-      Map<String, Object> config = new HashMap<>();
-      config.put("apicurio.registry.url", "http://127.0.0.1:" + proxy.port() + registry.getPath());
-      Serializer<Object> ours = TopologyFactory.avroSerializer(config);
+    Topics topics = published(infra);
+    try (TcpProxy proxy = registryProxy(infra)) {
+      ContractSerializer ours = viaProxy(infra, proxy);
       ContractOutput t = ContractAvroProperties.sampleTransition(Map.of("k", 1L));
 
       // given a registry that refuses connections when the first transition is written
@@ -128,8 +110,7 @@ class ContractSerializerIT {
       // and once it answers, the id is looked up (the failure was not kept) and written
       proxy.set(TcpProxy.Mode.FORWARD);
       byte[] bytes = ours.serialize(topics.transitions(), t);
-      assertThat((long) ByteBuffer.wrap(bytes, 1, 4).getInt())
-          .isEqualTo(contentId(infra, topics.transitions() + "-value"));
+      assertThat(framedId(bytes)).isEqualTo(contentId(infra, topics.transitions() + "-value"));
 
       // and later records need no registry at all
       proxy.set(TcpProxy.Mode.REFUSE);
@@ -146,31 +127,17 @@ class ContractSerializerIT {
   @Test
   void shouldWriteAndReadTheFirstRecordOfEveryTypeWithoutTheRegistryOnceResolvedAhead(
       KafkaInfra infra) throws Exception {
-    Topics topics = topics(infra);
-    new SchemaPublisher(infra.registryUrl(), Map.of(), Duration.ofSeconds(10)).publish(topics);
-    URI registry = URI.create(infra.registryUrl());
-    try (TcpProxy proxy = TcpProxy.start(registry.getHost(), registry.getPort())) {
-      Map<String, Object> config = new HashMap<>();
-      config.put("apicurio.registry.url", "http://127.0.0.1:" + proxy.port() + registry.getPath());
-      ContractSerializer ours = (ContractSerializer) TopologyFactory.avroSerializer(config);
+    Topics topics = published(infra);
+    try (TcpProxy proxy = registryProxy(infra)) {
+      ContractSerializer ours = viaProxy(infra, proxy);
 
       // given the ids resolved ahead, then the registry gone
       ours.resolveAhead(topics);
       proxy.set(TcpProxy.Mode.REFUSE);
 
       // when the first record of every type is written
-      Map<String, Object> lookup = new HashMap<>(TopologyFactory.SERIALIZER_LOOKUP);
-      lookup.put("apicurio.registry.url", infra.registryUrl());
-      AvroKafkaSerializer<Object> theirs = new AvroKafkaSerializer<>();
-      theirs.configure(lookup, false);
-      AvroKafkaDeserializer<Object> reader = new AvroKafkaDeserializer<>();
-      reader.configure(
-          Map.of(
-              "apicurio.registry.url",
-              infra.registryUrl(),
-              "apicurio.registry.use-specific-avro-reader",
-              "true"),
-          false);
+      AvroKafkaSerializer<Object> theirs = stockWriter(infra);
+      AvroKafkaDeserializer<Object> reader = stockReader(infra);
       ContractEvents events = new ContractEvents(ours);
       List<String> seen = new ArrayList<>();
       for (Map.Entry<String, Object> e : samples(topics)) {
@@ -180,7 +147,7 @@ class ContractSerializerIT {
         byte[] mine = ours.serialize(topic, new RecordHeaders(), e.getValue());
 
         // then it is written with the published version's content id, no registry asked
-        assertThat((long) ByteBuffer.wrap(mine, 1, 4).getInt())
+        assertThat(framedId(mine))
             .as("the id framing the first record on %s", topic)
             .isEqualTo(contentId(infra, topic + "-value"));
 
@@ -203,13 +170,9 @@ class ContractSerializerIT {
   @Test
   void shouldLeaveTheIdsToTheFirstRecordsWhenTheRegistryDoesNotAnswerAtStart(KafkaInfra infra)
       throws Exception {
-    Topics topics = topics(infra);
-    new SchemaPublisher(infra.registryUrl(), Map.of(), Duration.ofSeconds(10)).publish(topics);
-    URI registry = URI.create(infra.registryUrl());
-    try (TcpProxy proxy = TcpProxy.start(registry.getHost(), registry.getPort())) {
-      Map<String, Object> config = new HashMap<>();
-      config.put("apicurio.registry.url", "http://127.0.0.1:" + proxy.port() + registry.getPath());
-      ContractSerializer ours = (ContractSerializer) TopologyFactory.avroSerializer(config);
+    Topics topics = published(infra);
+    try (TcpProxy proxy = registryProxy(infra)) {
+      ContractSerializer ours = viaProxy(infra, proxy);
       ContractOutput t = ContractAvroProperties.sampleTransition(Map.of("k", 1L));
 
       // given a registry that refuses connections while the ids are resolved ahead
@@ -223,9 +186,56 @@ class ContractSerializerIT {
       // and once it answers, the first record looks the id up (nothing was kept) and is written
       proxy.set(TcpProxy.Mode.FORWARD);
       byte[] bytes = ours.serialize(topics.transitions(), t);
-      assertThat((long) ByteBuffer.wrap(bytes, 1, 4).getInt())
-          .isEqualTo(contentId(infra, topics.transitions() + "-value"));
+      assertThat(framedId(bytes)).isEqualTo(contentId(infra, topics.transitions() + "-value"));
     }
+  }
+
+  /** Fresh topics with the contract published for them. */
+  static Topics published(KafkaInfra infra) {
+    Topics topics = topics(infra);
+    new SchemaPublisher(infra.registryUrl(), Map.of(), Duration.ofSeconds(10)).publish(topics);
+    return topics;
+  }
+
+  /** A proxy in front of the registry, to cut it off. */
+  static TcpProxy registryProxy(KafkaInfra infra) {
+    URI registry = URI.create(infra.registryUrl());
+    return TcpProxy.start(registry.getHost(), registry.getPort());
+  }
+
+  /** statewarden's serializer, reaching the registry through {@code proxy}. */
+  static ContractSerializer viaProxy(KafkaInfra infra, TcpProxy proxy) {
+    String path = URI.create(infra.registryUrl()).getPath();
+    return (ContractSerializer)
+        TopologyFactory.avroSerializer(
+            Map.of("apicurio.registry.url", "http://127.0.0.1:" + proxy.port() + path));
+  }
+
+  /** A stock Apicurio serializer that looks schemas up by content, as statewarden's does. */
+  static AvroKafkaSerializer<Object> stockWriter(KafkaInfra infra) {
+    Map<String, Object> lookup = new HashMap<>(TopologyFactory.SERIALIZER_LOOKUP);
+    lookup.put("apicurio.registry.url", infra.registryUrl());
+    AvroKafkaSerializer<Object> theirs = new AvroKafkaSerializer<>();
+    theirs.configure(lookup, false);
+    return theirs;
+  }
+
+  /** A stock Apicurio deserializer to the generated classes. */
+  static AvroKafkaDeserializer<Object> stockReader(KafkaInfra infra) {
+    AvroKafkaDeserializer<Object> reader = new AvroKafkaDeserializer<>();
+    reader.configure(
+        Map.of(
+            "apicurio.registry.url",
+            infra.registryUrl(),
+            "apicurio.registry.use-specific-avro-reader",
+            "true"),
+        false);
+    return reader;
+  }
+
+  /** The registry id a record is framed with (Apicurio's default: 4 bytes after the magic). */
+  static long framedId(byte[] record) {
+    return ByteBuffer.wrap(record, 1, 4).getInt();
   }
 
   static Topics topics(KafkaInfra infra) {
