@@ -35,19 +35,15 @@ import org.apache.avro.util.Utf8;
 final class ContractAvro {
   private ContractAvro() {}
 
-  /** Whether {@link #write} encodes this value: an engine output, a timer batch, or an event. */
+  /** Whether {@link #write} encodes this value: an engine output, or an event. */
   static boolean handles(Object value) {
-    return value instanceof ContractOutput
-        || value instanceof TimerRecords.Batch
-        || value.getClass() == ProtocolEvent.class;
+    return value instanceof ContractOutput || value.getClass() == ProtocolEvent.class;
   }
 
   /** Appends the Avro binary form of a value {@link #handles} accepts. */
   static void write(Object value, Out out) {
     if (value instanceof ContractOutput c) {
       write(c.output(), c.processedAt(), c.instance(), out);
-    } else if (value instanceof TimerRecords.Batch b) {
-      batch(b, out);
     } else {
       event((ProtocolEvent) value, out);
     }
@@ -205,60 +201,6 @@ final class ContractAvro {
     out.nullableMillis(e.getOccurredAt());
   }
 
-  private static final byte[] COUNT = ascii(TimerRecords.COUNT);
-  private static final byte[] SESSION_AT = ascii(TimerRecords.SESSION_AT);
-  private static final byte[] DEADLINE_AT = ascii(TimerRecords.DEADLINE_AT);
-  private static final byte[] SEQ_AT = ascii(TimerRecords.SEQ_AT);
-
-  static byte[] ascii(String s) {
-    return s.getBytes(StandardCharsets.US_ASCII);
-  }
-
-  /**
-   * The {@link ProtocolEvent} {@link TimerRecords.Batch#event} makes, its payload map written as
-   * one block in the batch's order: {@code count}, then each deadline's {@code session.<i>}, {@code
-   * deadline.<i>} and {@code seq.<i>}. Any order is the same map to Avro's reader; this one is what
-   * {@link ContractEvents#decodeTimers} reads without building the map.
-   */
-  private static void batch(TimerRecords.Batch b, Out out) {
-    List<TimerRecords.Due> due = b.due();
-    out.string(b.eventId());
-    out.string(TimerRecords.batchKey(b.partition()));
-    out.string(TimerRecords.SOURCE); // protocol
-    out.varint(0); // no protocol version
-    out.string(TimerRecords.BATCH_TYPE);
-    out.varint(1 + 3L * due.size());
-    out.key(COUNT, -1);
-    out.varint(2);
-    out.varint(due.size());
-    for (int i = 0; i < due.size(); i++) {
-      TimerRecords.Due d = due.get(i);
-      out.key(SESSION_AT, i);
-      out.varint(4);
-      out.string(d.sessionId());
-      out.key(DEADLINE_AT, i);
-      out.varint(2);
-      out.varint(d.deadline());
-      out.key(SEQ_AT, i);
-      out.varint(2);
-      out.varint(d.seq());
-    }
-    out.varint(0); // end of the map
-    out.varint(0); // no expectedState
-    out.nullableString(TimerRecords.SOURCE);
-    out.varint(0); // no occurredAt
-  }
-
-  /** The decimal digits of {@code i >= 0}. */
-  static int digits(int i) {
-    int n = 1;
-    while (i >= 10) {
-      i /= 10;
-      n++;
-    }
-    return n;
-  }
-
   /** A growable byte buffer with Avro's primitive encodings. Not thread-safe. */
   static final class Out {
     byte[] buf;
@@ -318,19 +260,6 @@ final class ContractAvro {
       byte[] b = s.toString().getBytes(StandardCharsets.UTF_8);
       varint(b.length);
       bytes(b, 0, b.length);
-    }
-
-    /** An ASCII map key: {@code prefix}, then {@code i}'s decimal digits unless it is negative. */
-    void key(byte[] prefix, int i) {
-      int d = i < 0 ? 0 : digits(i);
-      varint(prefix.length + d);
-      bytes(prefix, 0, prefix.length);
-      room(d);
-      for (int j = pos + d - 1; j >= pos; j--) {
-        buf[j] = (byte) ('0' + i % 10);
-        i /= 10;
-      }
-      pos += d;
     }
 
     /** A {@code ["null", "string"]} union. */

@@ -6,10 +6,8 @@ import io.statewarden.schema.ProtocolEvent;
 import java.io.EOFException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.InvalidNumberEncodingException;
@@ -62,61 +60,6 @@ public final class ContractEvents {
     byte[] prefix = prefix(topic);
     if (prefix == null || !startsWith(value, prefix)) return null;
     return read(value, prefix.length, key, timestamp, input);
-  }
-
-  /**
-   * The deadlines of a timer batch record written as {@link ContractAvro} writes one (framed with
-   * the contract's own id, its payload in the batch's order: {@code count}, then {@code
-   * session.<i>}, {@code deadline.<i>}, {@code seq.<i>} for each {@code i}), read without the
-   * payload map; null for anything else: another framing, another type (a single timer, a command,
-   * a migration), a batch in another layout (earlier versions wrote the map in hash order), or any
-   * bytes this reader cannot read to the end. Apicurio's path then decodes the record and decides,
-   * so this never refuses what that accepts or accepts what it refuses (TimerBatchCodecProperties).
-   * Only for signed records (statewarden's own, decision 0008).
-   */
-  public EngineProcessor.TimersDue decodeTimers(String topic, byte[] value) {
-    if (off || value.length == 0 || value[0] != 0) return null;
-    byte[] prefix = prefix(topic);
-    if (prefix == null || !startsWith(value, prefix)) return null;
-    try {
-      return readTimers(value, prefix.length);
-    } catch (RuntimeException e) {
-      return null; // Apicurio's path reads it again and refuses it with its own reason
-    }
-  }
-
-  private static final byte[] BATCH_TYPE = ContractAvro.ascii(TimerRecords.BATCH_TYPE);
-  private static final byte[] COUNT = ContractAvro.ascii(TimerRecords.COUNT);
-  private static final byte[] SESSION_AT = ContractAvro.ascii(TimerRecords.SESSION_AT);
-  private static final byte[] DEADLINE_AT = ContractAvro.ascii(TimerRecords.DEADLINE_AT);
-  private static final byte[] SEQ_AT = ContractAvro.ascii(TimerRecords.SEQ_AT);
-
-  /** The batch in the Avro body of {@code b} from {@code pos}, or null when not in the layout. */
-  static EngineProcessor.TimersDue readTimers(byte[] b, int pos) {
-    In in = new In(b, pos);
-    in.string(); // eventId
-    in.string(); // sessionId
-    in.string(); // protocol
-    if (in.index(2) == 1) in.readInt(); // protocolVersion
-    if (!in.key(BATCH_TYPE, -1)) return null; // type
-    long entries = SystemLimitException.checkMaxCollectionLength(in.count());
-    if (entries < 4 || (entries - 1) % 3 != 0) return null;
-    if (!in.key(COUNT, -1) || in.index(5) != 2 || in.readLong() != (entries - 1) / 3) return null;
-    int count = (int) ((entries - 1) / 3);
-    List<TimerRecords.Due> due = new ArrayList<>(count);
-    for (int i = 0; i < count; i++) {
-      if (!in.key(SESSION_AT, i) || in.index(5) != 4) return null;
-      String id = in.string();
-      if (!in.key(DEADLINE_AT, i) || in.index(5) != 2) return null;
-      long deadline = in.readLong();
-      if (!in.key(SEQ_AT, i) || in.index(5) != 2) return null;
-      due.add(new TimerRecords.Due(id, deadline, in.readLong()));
-    }
-    if (in.count() != 0) return null; // one block, as ContractAvro writes it
-    if (in.index(2) == 1) in.string(); // expectedState
-    if (in.index(2) == 1) in.string(); // source
-    if (in.index(2) == 1) in.readLong(); // occurredAt
-    return new EngineProcessor.TimersDue(due);
   }
 
   private byte[] prefix(String topic) {
@@ -228,27 +171,8 @@ public final class ContractEvents {
       return s;
     }
 
-    /**
-     * Whether the next string is exactly the ASCII {@code prefix} followed by {@code i}'s decimal
-     * digits (none when {@code i} is negative), read without building it.
-     */
-    boolean key(byte[] prefix, int i) {
-      int n = readInt();
-      int d = i < 0 ? 0 : ContractAvro.digits(i);
-      if (n != prefix.length + d || n > b.length - pos) return false;
-      for (int j = 0; j < prefix.length; j++) {
-        if (b[pos + j] != prefix[j]) return false;
-      }
-      for (int j = pos + n - 1; j >= pos + prefix.length; j--) {
-        if (b[j] != '0' + i % 10) return false;
-        i /= 10;
-      }
-      pos += n;
-      return true;
-    }
-
     /** A map block's item count (a negative count is followed by the block's size in bytes). */
-    long count() {
+    private long count() {
       long n = readLong();
       if (n < 0) {
         readLong();

@@ -21,10 +21,8 @@ public record ContractOutput(Output output, long processedAt, String instance) {
     return AvroMapping.record(output, processedAt, instance);
   }
 
-  /** The Avro record for a {@code ContractOutput} or a timer batch; anything else as it is. */
+  /** The Avro record for a {@code ContractOutput}; anything else as it is. */
   public static Object avro(Object value) {
-    if (value instanceof ContractOutput c) return c.avro();
-    if (value instanceof TimerRecords.Batch b) return b.event();
-    return value;
+    return value instanceof ContractOutput c ? c.avro() : value;
   }
 }

@@ -26,21 +26,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * statewarden's Avro serializer: Apicurio's, except that the contract's records (engine outputs as
- * {@link ContractOutput}, timer batches as {@link TimerRecords.Batch}, and events: {@link
- * ContractAvro#handles}) are written by {@link ContractAvro} behind the framing Apicurio's
- * serializer writes (magic byte, then the id as its configured id handler writes it). The id comes
- * from Apicurio's own schema resolver, configured as always (decision 0011: looked up by exact
- * content), once per topic and record type: at start ({@link #resolveAhead}) or else by the first
- * record of that type, and a failure then (the registry unreachable) propagates as it does from
- * Apicurio's serializer and nothing is kept, so the next attempt looks it up again. The registry
- * stays the source of truth; the bytes are Apicurio's bytes (ContractAvroProperties,
- * ContractSerializerTest).
+ * {@link ContractOutput}, and events: {@link ContractAvro#handles}) are written by {@link
+ * ContractAvro} behind the framing Apicurio's serializer writes (magic byte, then the id as its
+ * configured id handler writes it). The id comes from Apicurio's own schema resolver, configured as
+ * always (decision 0011: looked up by exact content), once per topic and record type: at start
+ * ({@link #resolveAhead}) or else by the first record of that type, and a failure then (the
+ * registry unreachable) propagates as it does from Apicurio's serializer and nothing is kept, so
+ * the next attempt looks it up again. The registry stays the source of truth; the bytes are
+ * Apicurio's bytes (ContractAvroProperties, ContractSerializerTest).
  *
  * <p>Anything else, and every record when the configuration asks for a framing or encoding this
  * class does not write (ids in headers, {@code apicurio.registry.avro.encoding=JSON}, a datum
  * provider other than statewarden's, or a resolved schema that is not the record's own), goes
- * through Apicurio's serializer unchanged (a {@link ContractOutput} or a batch as the Avro record
- * {@link ContractOutput#avro} makes of it).
+ * through Apicurio's serializer unchanged (a {@link ContractOutput} as the Avro record {@link
+ * ContractOutput#avro} makes of it).
  */
 public final class ContractSerializer extends AvroKafkaSerializer<Object> {
   private static final Logger LOG = LoggerFactory.getLogger(ContractSerializer.class);
@@ -101,11 +100,11 @@ public final class ContractSerializer extends AvroKafkaSerializer<Object> {
    * of transitions, audit records and backouts on their topics and of events on the events topic
    * (written: normalized events and timers; read: {@link ContractEvents}). An instance that has
    * only held standbys then takes over tasks without a registry lookup for the first record of each
-   * type it writes or decodes directly (decision 0029), timer batches included; the records it
-   * reads back through Apicurio's deserializer (its own single timers, commands and migrations)
-   * still look their id up once. Where one fails it is logged and left to that first record, which
-   * looks it up as before; after a failure around the registry (unreachable, timed out, 5xx) the
-   * rest are left too, so a registry that hangs delays the start by one lookup's timeout, not four.
+   * type it writes or decodes directly (decision 0029); the records it reads back through
+   * Apicurio's deserializer (its own timers, commands and migrations) still look their id up once.
+   * Where one fails it is logged and left to that first record, which looks it up as before; after
+   * a failure around the registry (unreachable, timed out, 5xx) the rest are left too, so a
+   * registry that hangs delays the start by one lookup's timeout, not four.
    */
   public void resolveAhead(Topics t) {
     if (!direct) return;
@@ -135,10 +134,7 @@ public final class ContractSerializer extends AvroKafkaSerializer<Object> {
   }
 
   private byte[] prefix(String topic, Object data) {
-    Class<?> type =
-        data instanceof ContractOutput c
-            ? c.output().getClass()
-            : data instanceof TimerRecords.Batch ? ProtocolEvent.class : data.getClass();
+    Class<?> type = data instanceof ContractOutput c ? c.output().getClass() : data.getClass();
     for (Framing f : framings) {
       if (f.type() == type && f.topic().equals(topic)) return f.prefix();
     }

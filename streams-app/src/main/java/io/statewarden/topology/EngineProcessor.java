@@ -390,10 +390,7 @@ final class EngineProcessor implements Processor<String, Object, String, Object>
     for (List<TimerRecords.Due> batch : TimerRecords.split(due, settings.maxRecordBytes())) {
       long last = batch.get(batch.size() - 1).deadline();
       forwardTimer(
-          TimerRecords.batchKey(partition),
-          new TimerRecords.Batch(partition, batch),
-          last,
-          partition);
+          TimerRecords.batchKey(partition), TimerRecords.batch(partition, batch), last, partition);
     }
   }
 

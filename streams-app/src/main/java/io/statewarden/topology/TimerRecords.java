@@ -51,24 +51,6 @@ public final class TimerRecords {
   /** One due deadline of a session, as a batch carries it. */
   record Due(String sessionId, long deadline, long seq) {}
 
-  /**
-   * A batch on its way to the events topic: {@link ContractAvro} writes its {@link ProtocolEvent}
-   * straight from the list, without the payload map {@link #event} builds (issue 16), entries in
-   * order ({@code count}, then {@code session.<i>}, {@code deadline.<i>}, {@code seq.<i>} for each
-   * {@code i}), which {@link ContractEvents#decodeTimers} reads back directly.
-   */
-  record Batch(int partition, List<Due> due) {
-    /** The record's event id: the partition, the last deadline and the count. */
-    String eventId() {
-      return "deadlines:" + partition + ":" + due.get(due.size() - 1).deadline() + ":" + due.size();
-    }
-
-    /** The same record as an Avro {@link ProtocolEvent} (Apicurio's path, lookups, tests). */
-    ProtocolEvent event() {
-      return batch(partition, due);
-    }
-  }
-
   private TimerRecords() {}
 
   /** The single-deadline record of earlier versions. */
@@ -134,8 +116,9 @@ public final class TimerRecords {
       payload.put(DEADLINE_AT + i, d.deadline());
       payload.put(SEQ_AT + i, d.seq());
     }
+    long last = due.get(due.size() - 1).deadline();
     return ProtocolEvent.newBuilder()
-        .setEventId(new Batch(partition, due).eventId())
+        .setEventId("deadlines:" + partition + ":" + last + ":" + due.size())
         .setSessionId(batchKey(partition))
         .setProtocol(SOURCE)
         .setType(BATCH_TYPE)

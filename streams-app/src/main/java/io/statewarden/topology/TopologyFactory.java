@@ -211,9 +211,8 @@ public final class TopologyFactory {
       Deserializer<Object> avroIn,
       boolean live) {
     Topics t = s.topics();
-    // events framed with the contract's own id are read straight into the engine's Event, and
-    // statewarden's own timer batches straight into their deadlines; any other record, and
-    // statewarden's single timers, commands and migrations, through Apicurio's path
+    // events framed with the contract's own id are read straight into the engine's Event; any
+    // other record, and statewarden's own timer and command records, through Apicurio's path
     ContractEvents direct =
         avroOut instanceof ContractSerializer cs ? new ContractEvents(cs) : null;
     DecodeProcessor.Decoder avro =
@@ -221,10 +220,6 @@ public final class TopologyFactory {
           if (direct != null && origin != DecodeProcessor.Origin.TIMER) {
             Event e = direct.decode(topic, value, key, ts, input);
             if (e != null) return e;
-          } else if (direct != null) {
-            // statewarden's own: a timer batch as ContractAvro writes it, read without its map
-            EngineProcessor.TimersDue timers = direct.decodeTimers(topic, value);
-            if (timers != null) return timers;
           }
           Object decoded = avroIn.deserialize(topic, headers, value);
           if (!(decoded instanceof ProtocolEvent e)) {

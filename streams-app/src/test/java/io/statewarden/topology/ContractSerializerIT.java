@@ -91,36 +91,6 @@ class ContractSerializerIT {
     assertThat(wellFormed).isGreaterThanOrEqualTo(SAMPLES / 4);
   }
 
-  /**
-   * A timer batch written from its list (no payload map) is, to Apicurio's reader and a real
-   * registry, the record the map-building path writes, and is read back directly to the deadlines
-   * the stock path reads.
-   */
-  @Test
-  void shouldWriteTimerBatchesApicurioReadsAndReadThemBackDirectly(KafkaInfra infra)
-      throws Exception {
-    Topics topics = published(infra);
-    ContractSerializer ours =
-        (ContractSerializer)
-            TopologyFactory.avroSerializer(Map.of("apicurio.registry.url", infra.registryUrl()));
-    AvroKafkaSerializer<Object> theirs = stockWriter(infra);
-    AvroKafkaDeserializer<Object> reader = stockReader(infra);
-    ContractEvents events = new ContractEvents(ours);
-    String topic = topics.events();
-    List<TimerRecords.Batch> batches =
-        new TimerBatchCodecProperties().batches().sampleStream().limit(SAMPLES).toList();
-    for (TimerRecords.Batch b : batches) {
-      byte[] mine = ours.serialize(topic, new RecordHeaders(), b);
-      assertThat(framedId(mine)).isEqualTo(contentId(infra, topic + "-value"));
-      ProtocolEvent back = (ProtocolEvent) reader.deserialize(topic, new RecordHeaders(), mine);
-      assertThat(back).isEqualTo(reader.deserialize(topic, theirs.serialize(topic, b.event())));
-      assertThat(events.decodeTimers(topic, mine))
-          .as("read directly")
-          .isNotNull()
-          .isEqualTo(TimerRecords.read(back));
-    }
-  }
-
   @Test
   void shouldRetryARegistryThatDoesNotAnswerWhenAnIdIsFirstNeeded(KafkaInfra infra)
       throws Exception {
@@ -193,12 +163,6 @@ class ContractSerializerIT {
         }
       }
       assertThat(seen).hasSize(4);
-
-      // and so is the first timer batch, written and read back
-      TimerRecords.Batch b =
-          new TimerRecords.Batch(0, List.of(new TimerRecords.Due("s1", 5_000L, 3L)));
-      assertThat(events.decodeTimers(topics.events(), ours.serialize(topics.events(), b)))
-          .isEqualTo(new EngineProcessor.TimersDue(b.due()));
     }
   }
 
