@@ -440,6 +440,99 @@ public final class Bench {
     return t;
   }
 
+  /**
+   * The value sizes the storm floor writes (bytes): its stored value, and a transition, an audit
+   * record and a backout.
+   */
+  record StormSizes(int stored, int transition, int audit, int backout) {}
+
+  /**
+   * The least any implementation of the contract does in a timer storm ({@link StormCase}'s floor):
+   * per input record a store read, a store write, a transition and an audit record (as {@link
+   * #minimalStateful}); a session whose key starts with {@code storm-} is also given a deadline
+   * {@code timeoutMs} after its record's time, in an in-memory time-ordered queue. A wall-clock
+   * punctuation every {@code intervalMs} fires up to {@code maxFires} due deadlines, in due order:
+   * per fire a store read, a store write, a transition, an audit record and a backout, stamped with
+   * the deadline. No engine, no serdes, no timer records in the log (statewarden writes one per
+   * punctuation, not per fire), no session list.
+   */
+  static Topology stormFloor(
+      String in, String out, StormSizes sizes, long timeoutMs, long intervalMs, int maxFires) {
+    Topology t = new Topology();
+    t.addSource("in", new ByteArrayDeserializer(), new ByteArrayDeserializer(), in);
+    t.addProcessor(
+        "state",
+        () ->
+            new Processor<byte[], byte[], byte[], byte[]>() {
+              private ProcessorContext<byte[], byte[]> ctx;
+              private KeyValueStore<Bytes, byte[]> store;
+              private final java.util.PriorityQueue<Map.Entry<Long, byte[]>> due =
+                  new java.util.PriorityQueue<>(Map.Entry.comparingByKey());
+
+              @Override
+              public void init(ProcessorContext<byte[], byte[]> context) {
+                ctx = context;
+                store = context.getStateStore("state");
+                context.schedule(
+                    Duration.ofMillis(intervalMs),
+                    org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME,
+                    this::fire);
+              }
+
+              @Override
+              public void process(Record<byte[], byte[]> r) {
+                Bytes k = Bytes.wrap(r.key());
+                byte[] before = store.get(k);
+                store.put(k, Sizes.of(r.value(), sizes.stored()));
+                ctx.forward(r.withValue(Sizes.of(r.value(), sizes.transition())), "out1");
+                ctx.forward(
+                    r.withValue(Sizes.of(before == null ? r.value() : before, sizes.audit())),
+                    "out2");
+                if (before == null
+                    && new String(r.key(), StandardCharsets.UTF_8).startsWith("storm-")) {
+                  due.add(Map.entry(r.timestamp() + timeoutMs, r.key()));
+                }
+              }
+
+              private void fire(long now) {
+                for (int n = 0; n < maxFires && !due.isEmpty() && due.peek().getKey() <= now; n++) {
+                  Map.Entry<Long, byte[]> d = due.poll();
+                  Bytes k = Bytes.wrap(d.getValue());
+                  byte[] before = store.get(k);
+                  if (before == null) continue;
+                  store.put(k, Sizes.of(before, sizes.stored()));
+                  Record<byte[], byte[]> r = new Record<>(d.getValue(), before, d.getKey());
+                  ctx.forward(r.withValue(Sizes.of(before, sizes.transition())), "out1");
+                  ctx.forward(r.withValue(Sizes.of(before, sizes.audit())), "out2");
+                  ctx.forward(r.withValue(Sizes.of(before, sizes.backout())), "out3");
+                }
+              }
+            },
+        "in");
+    t.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore("state"), Serdes.Bytes(), Serdes.ByteArray()),
+        "state");
+    t.addSink("out1", out, new ByteArraySerializer(), new ByteArraySerializer(), "state");
+    t.addSink("out2", out + "2", new ByteArraySerializer(), new ByteArraySerializer(), "state");
+    t.addSink("out3", out + "3", new ByteArraySerializer(), new ByteArraySerializer(), "state");
+    return t;
+  }
+
+  /** A running {@link #stormFloor} instance. */
+  KafkaStreams startStormFloor(
+      String appId,
+      String in,
+      String out,
+      StormSizes sizes,
+      long timeoutMs,
+      long intervalMs,
+      int maxFires,
+      Map<String, Object> o) {
+    createTopics(out, out + "2", out + "3");
+    return start(stormFloor(in, out, sizes, timeoutMs, intervalMs, maxFires), appId, o);
+  }
+
   /** A running pass-through instance. */
   KafkaStreams startPassThrough(String appId, String in, String out, Map<String, Object> o) {
     createTopics(out);

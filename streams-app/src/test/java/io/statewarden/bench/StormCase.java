@@ -1,16 +1,20 @@
 package io.statewarden.bench;
 
 import io.statewarden.app.StatewardenApp;
+import io.statewarden.topology.TopologyFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * Case 4: a timer storm. {@code bench.storm} sessions (default 200,000) wait in a state whose
  * 5-second timeout makes all their deadlines fall within one second of wall-clock time, while live
  * events keep arriving at {@code bench.rate} per second. Lateness and latency are as a
- * read_committed consumer sees them (fire or event, plus commit, plus poll).
+ * read_committed consumer sees them (fire or event, plus commit, plus poll). A variant named
+ * {@value #FLOOR} runs the same storm through the storm floor ({@link Bench#stormFloor}) instead,
+ * writing the value sizes of the last statewarden storm before it.
  */
 final class StormCase {
   private final Bench b;
@@ -19,6 +23,16 @@ final class StormCase {
   private final Map<String, List<double[]>> firesPerSecond = new java.util.LinkedHashMap<>();
 
   private final Map<String, List<double[]>> eventP99 = new java.util.LinkedHashMap<>();
+
+  /** The variant that runs the storm floor ({@link Bench#stormFloor}) instead of statewarden. */
+  static final String FLOOR = "floor";
+
+  /**
+   * What the floor writes: the average value sizes of the last statewarden storm (its stored
+   * sessions, transitions, audit records, backouts); until one ran, those of a storm of the shipped
+   * defaults (2026-11-27 16:20 UTC, docs/benchmarks.md).
+   */
+  private Bench.StormSizes floorSizes = new Bench.StormSizes(200, 121, 129, 126);
 
   StormCase(Bench b) {
     this.b = b;
@@ -37,11 +51,15 @@ final class StormCase {
           settings.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
         }
       }
-      String label = settings.isEmpty() ? "shipped defaults" : variants[v];
+      boolean floor = FLOOR.equals(variants[v].trim());
+      String label =
+          floor
+              ? "floor (per fire: store read and write, 3 outputs)"
+              : settings.isEmpty() ? "shipped defaults" : variants[v];
       System.out.printf("  storm %d of %d: %s%n", v + 1, variants.length, label);
       List<String> row = new ArrayList<>();
       row.add(label);
-      row.addAll(storm(n, rate, "storm.input." + v, settings, label));
+      row.addAll(storm(n, rate, "storm.input." + v, floor ? null : settings, label));
       rows.add(row);
     }
     Charts.timeline(
@@ -69,15 +87,29 @@ final class StormCase {
         rows);
   }
 
+  /**
+   * With {@code settings} null, the storm floor ({@link Bench#stormFloor}, statewarden's default
+   * punctuation interval and bound) instead of statewarden.
+   */
   private List<String> storm(
       int n, int rate, String input, Map<String, Object> settings, String label) throws Exception {
     b.createTopics(input);
-    String appId = b.nextAppId("storm");
-    StatewardenApp app = b.startStatewarden(appId, input, settings);
+    String appId = b.nextAppId(settings == null ? "stormfloor" : "storm");
     Bench.SwTopics t = Bench.SwTopics.of(appId);
+    AutoCloseable app;
+    KafkaStreams streams;
+    if (settings == null) {
+      streams =
+          b.startStormFloor(appId, input, t.transitions(), floorSizes, 5_000, 250, 5_000, Map.of());
+      app = streams::close;
+    } else {
+      StatewardenApp sw = b.startStatewarden(appId, input, settings);
+      streams = sw.streams();
+      app = sw;
+    }
     List<String> row;
     try {
-      Bench.awaitRunning(app.streams(), Duration.ofSeconds(60));
+      Bench.awaitRunning(streams, Duration.ofSeconds(60));
       long s0 = System.currentTimeMillis() + Bench.intProp("bench.storm.lead.s", 60) * 1000L;
       Workload.Script listener = Workload.SCRIPTS.get(0);
       List<Workload.Rec> recs = new ArrayList<>(n);
@@ -94,7 +126,9 @@ final class StormCase {
       long t0 = System.nanoTime();
       b.load(input, recs);
       b.awaitCommitted(appId, input, b.endOffsetSum(input), Duration.ofMinutes(10));
-      b.awaitCommitted(appId, t.events(), b.endOffsetSum(t.events()), Duration.ofMinutes(10));
+      if (settings != null) {
+        b.awaitCommitted(appId, t.events(), b.endOffsetSum(t.events()), Duration.ofMinutes(10));
+      }
       System.out.printf(
           "  %,d storm sessions loaded in %.1f s; storm at +%.1f s%n",
           n, (System.nanoTime() - t0) / 1e9, (s0 - System.currentTimeMillis()) / 1e3);
@@ -147,6 +181,15 @@ final class StormCase {
               Bench.f("%d / %d", Bench.percentile(after, 50), Bench.percentile(after, 99)));
       if (lateness.size() != n) {
         System.out.printf("  WARNING: %,d of %,d storm timeouts seen%n", lateness.size(), n);
+      }
+      if (settings != null) {
+        floorSizes =
+            new Bench.StormSizes(
+                b.averageValueSize(appId + "-" + TopologyFactory.SESSIONS_STORE + "-changelog"),
+                b.averageValueSize(t.transitions()),
+                b.averageValueSize(t.audit()),
+                b.averageValueSize(t.backouts()));
+        System.out.printf("  the floor now writes %s%n", floorSizes);
       }
     } finally {
       app.close();
