@@ -449,12 +449,13 @@ public final class Bench {
   /**
    * The least any implementation of the contract does in a timer storm ({@link StormCase}'s floor):
    * per input record a store read, a store write, a transition and an audit record (as {@link
-   * #minimalStateful}); a session whose key starts with {@code storm-} is also given a deadline
-   * {@code timeoutMs} after its record's time, in an in-memory time-ordered queue. A wall-clock
-   * punctuation every {@code intervalMs} fires up to {@code maxFires} due deadlines, in due order:
-   * per fire a store read, a store write, a transition, an audit record and a backout, stamped with
-   * the deadline. No engine, no serdes, no timer records in the log (statewarden writes one per
-   * punctuation, not per fire), no session list.
+   * #minimalStateful}); a session whose key starts with {@code storm-} is, on its first record,
+   * also given a deadline {@code timeoutMs} after that record's time, in an in-memory time-ordered
+   * queue (not rebuilt if the task restarts: a lost fire shows as the runner's "WARNING: n of m").
+   * A wall-clock punctuation every {@code intervalMs} fires up to {@code maxFires} due deadlines,
+   * in due order: per fire a store read, a store write, a transition, an audit record and a
+   * backout, stamped with the deadline. No engine, no serdes, no timer records in the log
+   * (statewarden writes one per punctuation, not per fire), no session list.
    */
   static Topology stormFloor(
       String in, String out, StormSizes sizes, long timeoutMs, long intervalMs, int maxFires) {

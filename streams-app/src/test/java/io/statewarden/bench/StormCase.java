@@ -59,7 +59,9 @@ final class StormCase {
       System.out.printf("  storm %d of %d: %s%n", v + 1, variants.length, label);
       List<String> row = new ArrayList<>();
       row.add(label);
-      row.addAll(storm(n, rate, "storm.input." + v, floor ? null : settings, label));
+      // the chart's series by storm, so a variant given twice keeps both
+      row.addAll(
+          storm(n, rate, "storm.input." + v, floor ? null : settings, label + " #" + (v + 1)));
       rows.add(row);
     }
     Charts.timeline(
@@ -101,7 +103,7 @@ final class StormCase {
     if (settings == null) {
       streams =
           b.startStormFloor(appId, input, t.transitions(), floorSizes, 5_000, 250, 5_000, Map.of());
-      app = streams::close;
+      app = () -> streams.close(Duration.ofSeconds(30)); // as StatewardenApp.close
     } else {
       StatewardenApp sw = b.startStatewarden(appId, input, settings);
       streams = sw.streams();
@@ -193,6 +195,7 @@ final class StormCase {
       }
     } finally {
       app.close();
+      Bench.deleteTree(b.dir.resolve("state").resolve(appId));
     }
     return row;
   }
