@@ -1,6 +1,7 @@
 package io.statewarden.bench;
 
 import io.statewarden.app.StatewardenApp;
+import io.statewarden.config.StatewardenConfig;
 import io.statewarden.topology.TopologyFactory;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +24,12 @@ final class StormCase {
   private final Map<String, List<double[]>> firesPerSecond = new java.util.LinkedHashMap<>();
 
   private final Map<String, List<double[]>> eventP99 = new java.util.LinkedHashMap<>();
+
+  /** How long after entry the storm's state (taleus-listener's L_PROCESS_CONTACT) times out. */
+  static final long TIMEOUT_MS = 5_000;
+
+  /** statewarden's defaults: the floor fires with its punctuation interval and bound. */
+  private static final Map<String, Object> DEFAULTS = StatewardenConfig.DEF.defaultValues();
 
   /** The variant that runs the storm floor ({@link Bench#stormFloor}) instead of statewarden. */
   static final String FLOOR = "floor";
@@ -102,7 +109,15 @@ final class StormCase {
     KafkaStreams streams;
     if (settings == null) {
       streams =
-          b.startStormFloor(appId, input, t.transitions(), floorSizes, 5_000, 250, 5_000, Map.of());
+          b.startStormFloor(
+              appId,
+              input,
+              t.transitions(),
+              floorSizes,
+              TIMEOUT_MS,
+              (Long) DEFAULTS.get(StatewardenConfig.PUNCTUATION_INTERVAL_MS),
+              (Integer) DEFAULTS.get(StatewardenConfig.PUNCTUATION_MAX_FIRES),
+              Map.of());
       app = () -> streams.close(Duration.ofSeconds(30)); // as StatewardenApp.close
     } else {
       StatewardenApp sw = b.startStatewarden(appId, input, settings);
@@ -121,7 +136,7 @@ final class StormCase {
         recs.add(
             new Workload.Rec(
                 id,
-                deadline - 5_000, // L_PROCESS_CONTACT times out 5 s after entry
+                deadline - TIMEOUT_MS,
                 Workload.json(id, id + "-0", listener, "InboundContact"),
                 null));
       }
