@@ -513,6 +513,13 @@ public final class StatewardenConfig extends AbstractConfig {
     // default) at the broker before that shows: a median 0.79 s of a failover, 0.21 s with 100
     // (docs/benchmarks.md, case 5; decision 29). It costs an idle standby an empty fetch per 100 ms
     m.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 100);
+    // an instance that joins with stores behind (a new or restarted one) gets only standbys or
+    // warm-up replicas of a stateful task at first; the tasks move to it at the next probing
+    // rebalance after it has caught up. Kafka's 10 minutes leaves a group unbalanced that long,
+    // and a crash of the instance running every task then moves them all to one cold survivor
+    // (docs/benchmarks.md, case 5). 60 s is the least Kafka allows; probing rebalances are only
+    // made while a warm-up is pending
+    m.put(StreamsConfig.PROBING_REBALANCE_INTERVAL_MS_CONFIG, 60_000L);
     // Kafka 4.x warns at every start unless this is set, and makes it the default in 5.0; the
     // topology has no global stores, so it changes nothing else. The stream thread's partition
     // assignor reads a StreamsConfig of its own from the main consumer's settings, which carry only

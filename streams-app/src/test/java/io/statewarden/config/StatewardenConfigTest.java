@@ -37,6 +37,18 @@ class StatewardenConfigTest {
   }
 
   @Test
+  void shouldProbeForCaughtUpWarmUpsEveryMinuteUnlessTold() throws Exception {
+    // a joining instance takes its share of the tasks a minute after it caught up, not ten
+    assertThat(StatewardenConfig.load(null, Map.of()).kafka())
+        .containsEntry("probing.rebalance.interval.ms", 60_000L);
+    assertThat(
+            StatewardenConfig.load(
+                    null, Map.of("STATEWARDEN_PROBING_REBALANCE_INTERVAL_MS", "600000"))
+                .kafka())
+        .containsEntry("probing.rebalance.interval.ms", "600000");
+  }
+
+  @Test
   void shouldLayerFileEnvironmentAndOverrides() throws Exception {
     Path file = dir.resolve("app.properties");
     Files.writeString(

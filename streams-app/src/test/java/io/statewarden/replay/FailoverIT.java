@@ -201,6 +201,82 @@ class FailoverIT {
     }
   }
 
+  /**
+   * An instance that joins with its stores behind (new, or restarted after a while) gets only
+   * standbys at first: Kafka's assignor keeps a task where it is caught up, and moves it at the
+   * first probing rebalance after the newcomer's copy is within {@code acceptable.recovery.lag}.
+   * statewarden ships {@code probing.rebalance.interval.ms=60000} (Kafka's default is 10 minutes),
+   * so the newcomer takes its share about a minute after it caught up; until then a crash of the
+   * other instance moves every task to one cold survivor (docs/benchmarks.md, case 5). With Kafka's
+   * default this test times out.
+   */
+  @Test
+  void shouldGiveAJoiningInstanceItsShareOfTheTasksAboutAMinuteAfterItCaughtUp(KafkaInfra infra)
+      throws Exception {
+    Path protocols = Files.createDirectories(dir.resolve("protocols-join"));
+    Files.writeString(protocols.resolve("standby-test.yaml"), LIVE_PROTOCOL);
+    List<String> ids =
+        IntStream.range(0, LIVE_SESSIONS).mapToObj(i -> String.format("jn-%02d", i)).toList();
+    try (Deployment d = new Deployment(infra, dir.resolve("state-a"), LIVE_PARTITIONS);
+        Admin admin = Admin.create(infra.clientConfig())) {
+      d.extra.put(StatewardenConfig.PROTOCOLS_DIRS, protocols.toString());
+      d.extra.put("num.standby.replicas", "1");
+      // each partition holds 10-20 sessions: a newcomer with no stores is behind by more than 5
+      d.extra.put("acceptable.recovery.lag", "5");
+      int portA = Ports.freeLoopbackPort();
+      int portB = Ports.freeLoopbackPort();
+      Process a = start(d, "a", portA);
+      Process b = null;
+      try {
+        awaitReady(portA, a);
+        long now = System.currentTimeMillis();
+        for (String id : ids) {
+          d.sendJson(id, Deployment.json(id, id + "-open", "standby-test", "Open", "{}"), now);
+        }
+        d.awaitAvro(d.topics.transitions(), Transition.class, ids.size(), WAIT);
+
+        // given: B joins with nothing in its stores, and runs no engine task at first
+        b = start(d, "b", portB);
+        awaitReady(portB, b);
+        Awaitility.await()
+            .atMost(WAIT)
+            .pollInterval(Duration.ofMillis(500))
+            .until(() -> enginePartitionsOf(d, admin).keySet().equals(Set.of("a", "b")));
+        long joined = System.nanoTime();
+        assertThat(enginePartitionsOf(d, admin))
+            .as("B, behind by more than acceptable.recovery.lag, runs no engine task when it joins")
+            .containsEntry("a", LIVE_PARTITIONS)
+            .containsEntry("b", 0);
+
+        // then: once its standbys caught up, the next probing rebalance gives it its share
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(110))
+            .pollInterval(Duration.ofMillis(500))
+            .untilAsserted(
+                () ->
+                    assertThat(enginePartitionsOf(d, admin))
+                        .as("engine tasks per instance")
+                        .isEqualTo(Map.of("a", LIVE_PARTITIONS / 2, "b", LIVE_PARTITIONS / 2)));
+        System.out.printf(
+            "FailoverIT: B ran its share %.1f s after it joined%n",
+            (System.nanoTime() - joined) / 1e9);
+        // and the tasks it took run on the sessions they had: every session takes its next step
+        now = System.currentTimeMillis();
+        for (String id : ids) {
+          d.sendJson(id, Deployment.json(id, id + "-step", "standby-test", "Step", "{}"), now);
+        }
+        d.awaitAvro(d.topics.transitions(), Transition.class, 2 * ids.size(), WAIT);
+        assertThat(ownPart(portA) + ownPart(portB)).isEqualTo(ids.size());
+        assertThat(listed(portB, "&protocol=standby-test&state=WORKING")).isEqualTo(ids);
+      } finally {
+        a.destroy();
+        if (b != null) b.destroy();
+        a.waitFor(60, TimeUnit.SECONDS);
+        if (b != null) b.waitFor(60, TimeUnit.SECONDS);
+      }
+    }
+  }
+
   /** One instance as its own JVM: its own state directory, HTTP port and client id. */
   private Process start(Deployment d, String name, int httpPort) throws Exception {
     d.extra.put("state.dir", dir.resolve("state-" + name).toString());
@@ -338,6 +414,26 @@ class FailoverIT {
       owned.addAll(m.assignment().topicPartitions());
     }
     return owned.size() == 2 * LIVE_PARTITIONS; // the events topic and the JSON events topic
+  }
+
+  /**
+   * Partitions of the events topic (the engine's tasks) each instance runs, by instance name (its
+   * client id's first part), members with none included.
+   */
+  private static Map<String, Integer> enginePartitionsOf(Deployment d, Admin admin)
+      throws Exception {
+    var members = admin.describeConsumerGroups(List.of(d.appId)).all().get().get(d.appId).members();
+    Map<String, Integer> out = new TreeMap<>();
+    for (var m : members) {
+      out.merge(
+          m.clientId().substring(0, m.clientId().indexOf('-')),
+          (int)
+              m.assignment().topicPartitions().stream()
+                  .filter(tp -> tp.topic().equals(d.topics.events()))
+                  .count(),
+          Integer::sum);
+    }
+    return out;
   }
 
   /** The partition the default partitioner picks for a key. */
