@@ -1,20 +1,31 @@
 package io.statewarden.bench;
 
 import io.statewarden.app.StatewardenApp;
+import io.statewarden.topology.TopologyFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * Case 2: latency from produce to transition visible to a read_committed consumer, at a steady
  * {@code bench.rate} events/s (set it to half the max throughput measured on the machine), for
  * {@code bench.seconds} after a 20 s warm-up (JSON input first, then Avro at {@code bench.rate};
  * {@code bench.rate.json} sets the JSON rate; {@code bench.inputs=avro} runs one). With {@code
- * bench.settings="k=v,k=v;k=v"} each input runs once per set of settings, in one run.
+ * bench.settings="k=v,k=v;k=v"} each input runs once per set of settings, in one run. The input
+ * {@code floor} ({@code bench.inputs=avro,floor}) runs the minimal stateful topology instead, on
+ * Avro events at {@code bench.rate}, writing the value sizes of the Avro run before it: what the
+ * contract's store and output work alone costs in latency at that rate and those settings.
  */
 final class LatencyCase {
   private final Bench b;
+
+  /**
+   * What the floor writes: the value sizes of the last Avro statewarden run (stored session,
+   * transition, audit record), or those measured on 2026-11-27 before one ran.
+   */
+  private Bench.Sizes sizes = new Bench.Sizes(200, 121, 129);
 
   LatencyCase(Bench b) {
     this.b = b;
@@ -33,52 +44,55 @@ final class LatencyCase {
     List<String> variants = sets.isBlank() ? List.of("") : List.of(sets.split(";"));
     for (String in : inputs) {
       for (String variant : variants) {
-        boolean avro = in.trim().equals("avro");
+        String kind = in.trim();
+        boolean avro = !kind.equals("json");
         int rate = avro ? avroRate : jsonRate;
-        String appId = b.nextAppId("latency");
-        String input = appId + ".json"; // its own: the other run's sessions have the same ids
-        b.createTopics(input);
         Map<String, Object> settings =
             new java.util.HashMap<String, Object>(Bench.kvs(variant.trim()));
-        String label = (avro ? "Avro" : "JSON") + (variant.isBlank() ? "" : ", " + variant.trim());
+        String label =
+            switch (kind) {
+                  case "avro" -> "Avro (events topic)";
+                  case "json" -> "JSON (copied to the events topic first)";
+                  case "floor" -> "minimal stateful, Avro bytes";
+                  default -> throw new IllegalArgumentException("bench.inputs: " + kind);
+                }
+                + (variant.isBlank() ? "" : ", " + variant.trim());
+        String appId = b.nextAppId(kind.equals("floor") ? "latfloor" : "latency");
+        if (kind.equals("floor")) {
+          // the least the contract costs, at the same rate and settings (issue 16): a store read
+          // and write and two outputs per event, sized as the last statewarden run's (with none
+          // before it, statewarden's measured on 2026-11-27)
+          String input = appId + ".in";
+          b.createTopics(input);
+          KafkaStreams ks = b.startMinimalStateful(appId, input, appId + ".out", sizes, settings);
+          try {
+            Bench.awaitRunning(ks, Duration.ofSeconds(60));
+            rows.add(measure(label, rate, seconds, input, appId + ".out", true, ks, cdfs));
+            rows.get(rows.size() - 1)
+                .set(
+                    0,
+                    label
+                        + Bench.f(" (%d / %d / %d B)", sizes.stored(), sizes.out1(), sizes.out2()));
+          } finally {
+            ks.close(Duration.ofSeconds(30));
+            Bench.deleteTree(b.dir.resolve("state").resolve(appId));
+          }
+          continue;
+        }
+        String input = appId + ".json"; // its own: the other run's sessions have the same ids
+        b.createTopics(input);
         StatewardenApp app = b.startStatewarden(appId, input, settings);
         Bench.SwTopics t = Bench.SwTopics.of(appId);
         try {
           Bench.awaitRunning(app.streams(), Duration.ofSeconds(60));
           String to = avro ? t.events() : input;
-          try (LiveTraffic live = new LiveTraffic(b, to, t.transitions(), "lat-", rate, avro)) {
-            Thread.sleep(20_000); // warm-up
-            long from = System.currentTimeMillis();
-            long sentBefore = live.sent();
-            Thread.sleep(seconds * 1000L);
-            long until = System.currentTimeMillis();
-            long sentAfter = live.sent();
-            Thread.sleep(5_000); // the last ones become visible
-            long[] lat = Bench.sorted(live.latencies("lat-", from, until));
-            cdfs.put(label + " at " + rate + "/s", lat);
-            rows.add(
-                List.of(
-                    (avro ? "Avro (events topic)" : "JSON (copied to the events topic first)")
-                        + (variant.isBlank() ? "" : ", " + variant.trim()),
-                    Bench.f("%,d", rate),
-                    Bench.f("%,.0f", (sentAfter - sentBefore) / ((until - from) / 1e3)),
-                    Bench.f("%,d", lat.length),
-                    Bench.f("%.2f", lat.length / (double) (sentAfter - sentBefore)),
-                    Bench.f("%d", Bench.percentile(lat, 50)),
-                    Bench.f("%d", Bench.percentile(lat, 99)),
-                    Bench.f("%d", Bench.percentile(lat, 99.9)),
-                    Bench.f("%d", lat.length == 0 ? -1 : lat[lat.length - 1])));
-            System.out.println("  " + rows.get(rows.size() - 1));
-            StringBuilder maxes = new StringBuilder("  stream thread maxima (latencies in ms):");
-            app.streams()
-                .metrics()
-                .forEach(
-                    (m, v) -> {
-                      if (m.group().equals("stream-thread-metrics") && m.name().endsWith("-max")) {
-                        maxes.append(' ').append(m.name()).append('=').append(v.metricValue());
-                      }
-                    });
-            System.out.println(maxes); // a long pause shows in all of them: look at GC
+          rows.add(measure(label, rate, seconds, to, t.transitions(), avro, app.streams(), cdfs));
+          if (avro) {
+            sizes =
+                new Bench.Sizes(
+                    b.averageValueSize(appId + "-" + TopologyFactory.SESSIONS_STORE + "-changelog"),
+                    b.averageValueSize(t.transitions()),
+                    b.averageValueSize(t.audit()));
           }
         } finally {
           app.close();
@@ -99,5 +113,56 @@ final class LatencyCase {
             "p99.9",
             "max"),
         rows);
+  }
+
+  /**
+   * Live events into {@code to} at {@code rate}, 20 s warm-up, {@code seconds} measured: the
+   * table's row, the CDF under {@code label}, the stream thread's maxima printed.
+   */
+  private List<String> measure(
+      String label,
+      int rate,
+      int seconds,
+      String to,
+      String transitions,
+      boolean avro,
+      KafkaStreams streams,
+      Map<String, long[]> cdfs)
+      throws Exception {
+    try (LiveTraffic live = new LiveTraffic(b, to, transitions, "lat-", rate, avro)) {
+      Thread.sleep(20_000); // warm-up
+      long from = System.currentTimeMillis();
+      long sentBefore = live.sent();
+      Thread.sleep(seconds * 1000L);
+      long until = System.currentTimeMillis();
+      long sentAfter = live.sent();
+      Thread.sleep(5_000); // the last ones become visible
+      long[] lat = Bench.sorted(live.latencies("lat-", from, until));
+      cdfs.put(label + " at " + rate + "/s", lat);
+      List<String> row =
+          new ArrayList<>(
+              List.of(
+                  label,
+                  Bench.f("%,d", rate),
+                  Bench.f("%,.0f", (sentAfter - sentBefore) / ((until - from) / 1e3)),
+                  Bench.f("%,d", lat.length),
+                  Bench.f("%.2f", lat.length / (double) (sentAfter - sentBefore)),
+                  Bench.f("%d", Bench.percentile(lat, 50)),
+                  Bench.f("%d", Bench.percentile(lat, 99)),
+                  Bench.f("%d", Bench.percentile(lat, 99.9)),
+                  Bench.f("%d", lat.length == 0 ? -1 : lat[lat.length - 1])));
+      System.out.println("  " + row);
+      StringBuilder maxes = new StringBuilder("  stream thread maxima (latencies in ms):");
+      streams
+          .metrics()
+          .forEach(
+              (m, v) -> {
+                if (m.group().equals("stream-thread-metrics") && m.name().endsWith("-max")) {
+                  maxes.append(' ').append(m.name()).append('=').append(v.metricValue());
+                }
+              });
+      System.out.println(maxes); // a long pause shows in all of them: look at GC
+      return row;
+    }
   }
 }

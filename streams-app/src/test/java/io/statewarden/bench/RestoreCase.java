@@ -339,6 +339,19 @@ final class RestoreCase {
     return "(" + String.join(" / ", xs.stream().map(x -> Bench.f("%.1f", x)).toList()) + ")";
   }
 
+  /** Whether each instance runs the same number of engine tasks. */
+  private static boolean balanced(
+      Map<String, List<Integer>> owned, String appId, java.util.Set<String> instances) {
+    return instances.stream()
+        .allMatch(
+            n ->
+                owned.entrySet().stream()
+                        .filter(e -> e.getKey().startsWith(appId + "-" + n + "-"))
+                        .mapToInt(e -> e.getValue().size())
+                        .sum()
+                    == Bench.PARTITIONS / instances.size());
+  }
+
   /** Engine tasks on the killed instance, slowest recovery of their partitions, of the others. */
   private double[] killOne(
       String appId, String input, Failover f, int standbys, double restoreSecs, String tag)
@@ -368,8 +381,27 @@ final class RestoreCase {
       }
       // standbys restore in the background: give them twice what a full restore took
       Thread.sleep((long) (Math.max(10, 2 * restoreSecs) * 1000));
-      // kill the instance that runs the most engine tasks (events topic partitions)
+      // with bench.failover.balance=S, wait up to S seconds for each instance to run half the
+      // engine tasks: the first instance to join often takes them all, and the other takes its
+      // share at the first probing rebalance after its standbys caught up (60 s, a statewarden
+      // default since 2026-11-27; Kafka's is 10 minutes). A balanced group is the steady state
       Map<String, List<Integer>> owned = b.assignment(appId, Bench.SwTopics.of(appId).events());
+      int balance = Bench.intProp("bench.failover.balance", 0);
+      long waited = System.nanoTime();
+      while (balance > 0
+          && !balanced(owned, appId, procs.keySet())
+          && System.nanoTime() - waited < balance * 1_000_000_000L) {
+        Thread.sleep(500);
+        owned = b.assignment(appId, Bench.SwTopics.of(appId).events());
+      }
+      if (balance > 0) {
+        System.out.printf(
+            "  %s: %s after %.1f s more%n",
+            tag,
+            balanced(owned, appId, procs.keySet()) ? "balanced" : "not balanced",
+            (System.nanoTime() - waited) / 1e9);
+      }
+      // kill the instance that runs the most engine tasks (events topic partitions)
       String victim = null;
       List<Integer> lost = List.of();
       for (String n : procs.keySet()) {
