@@ -515,10 +515,10 @@ public final class StatewardenConfig extends AbstractConfig {
     m.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 100);
     // an instance that joins with stores behind (a new or restarted one) gets only standbys or
     // warm-up replicas of a stateful task at first; the tasks move to it at the next probing
-    // rebalance after it has caught up. Kafka's 10 minutes leaves a group unbalanced that long,
-    // and a crash of the instance running every task then moves them all to one cold survivor
-    // (docs/benchmarks.md, case 5). 60 s is the least Kafka allows; probing rebalances are only
-    // made while a warm-up is pending
+    // rebalance after its copies caught up. Kafka's 10 minutes leaves a group unbalanced that
+    // long, and a crash of the instance running every task then moves them all to one cold
+    // survivor (docs/benchmarks.md, case 5; decision 31). 60 s is the least Kafka allows; probing
+    // rebalances are only made while the assignor has a move pending
     m.put(StreamsConfig.PROBING_REBALANCE_INTERVAL_MS_CONFIG, 60_000L);
     // Kafka 4.x warns at every start unless this is set, and makes it the default in 5.0; the
     // topology has no global stores, so it changes nothing else. The stream thread's partition

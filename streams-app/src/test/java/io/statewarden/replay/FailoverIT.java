@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
@@ -235,13 +236,24 @@ class FailoverIT {
         }
         d.awaitAvro(d.topics.transitions(), Transition.class, ids.size(), WAIT);
 
-        // given: B joins with nothing in its stores, and runs no engine task at first
+        // given: B joins with nothing in its stores, behind A by more than 5 on every partition,
+        Map<Integer, Long> perPartition =
+            ids.stream()
+                .collect(Collectors.groupingBy(FailoverIT::partitionOf, Collectors.counting()));
+        assertThat(perPartition).as("sessions per partition").hasSize(LIVE_PARTITIONS);
+        assertThat(perPartition.values()).allMatch(n -> n > 5);
+        // and runs no engine task at first
         b = start(d, "b", portB);
         awaitReady(portB, b);
         Awaitility.await()
             .atMost(WAIT)
             .pollInterval(Duration.ofMillis(500))
-            .until(() -> enginePartitionsOf(d, admin).keySet().equals(Set.of("a", "b")));
+            .until(
+                () ->
+                    stable(d, admin)
+                        && enginePartitionsOf(d, admin).keySet().equals(Set.of("a", "b"))
+                        && enginePartitionsOf(d, admin).values().stream().mapToInt(n -> n).sum()
+                            == LIVE_PARTITIONS);
         long joined = System.nanoTime();
         assertThat(enginePartitionsOf(d, admin))
             .as("B, behind by more than acceptable.recovery.lag, runs no engine task when it joins")
@@ -269,10 +281,10 @@ class FailoverIT {
         assertThat(ownPart(portA) + ownPart(portB)).isEqualTo(ids.size());
         assertThat(listed(portB, "&protocol=standby-test&state=WORKING")).isEqualTo(ids);
       } finally {
-        a.destroy();
-        if (b != null) b.destroy();
-        a.waitFor(60, TimeUnit.SECONDS);
-        if (b != null) b.waitFor(60, TimeUnit.SECONDS);
+        for (Process p : b == null ? List.of(a) : List.of(a, b)) p.destroy();
+        for (Process p : b == null ? List.of(a) : List.of(a, b)) {
+          if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
+        }
       }
     }
   }
@@ -417,8 +429,8 @@ class FailoverIT {
   }
 
   /**
-   * Partitions of the events topic (the engine's tasks) each instance runs, by instance name (its
-   * client id's first part), members with none included.
+   * Partitions of the events topic (the engine's tasks) each instance runs, by instance name
+   * ({@code a} or {@code b}, the start of its client id), members with none included.
    */
   private static Map<String, Integer> enginePartitionsOf(Deployment d, Admin admin)
       throws Exception {
@@ -426,7 +438,7 @@ class FailoverIT {
     Map<String, Integer> out = new TreeMap<>();
     for (var m : members) {
       out.merge(
-          m.clientId().substring(0, m.clientId().indexOf('-')),
+          m.clientId().startsWith("a-") ? "a" : m.clientId().startsWith("b-") ? "b" : m.clientId(),
           (int)
               m.assignment().topicPartitions().stream()
                   .filter(tp -> tp.topic().equals(d.topics.events()))
@@ -434,6 +446,12 @@ class FailoverIT {
           Integer::sum);
     }
     return out;
+  }
+
+  /** Whether the group is stable: no rebalance under way, every member's assignment final. */
+  private static boolean stable(Deployment d, Admin admin) throws Exception {
+    return admin.describeConsumerGroups(List.of(d.appId)).all().get().get(d.appId).groupState()
+        == org.apache.kafka.common.GroupState.STABLE;
   }
 
   /** The partition the default partitioner picks for a key. */
