@@ -51,7 +51,7 @@ final class LatencyCase {
     List<String> variants = sets.isBlank() ? List.of("") : List.of(sets.split(";"));
     for (String in : inputs) {
       for (String variant : variants) {
-        String kind = in.trim();
+        String kind = in;
         boolean avro = !kind.equals("json");
         int rate = avro ? avroRate : jsonRate;
         Map<String, Object> settings =
@@ -60,26 +60,23 @@ final class LatencyCase {
             switch (kind) {
                   case "avro" -> "Avro (events topic)";
                   case "json" -> "JSON (copied to the events topic first)";
-                  case "floor" -> "minimal stateful, Avro bytes";
+                  case "floor" ->
+                      Bench.f(
+                          "minimal stateful, Avro bytes (%d / %d / %d B)",
+                          sizes.stored(), sizes.out1(), sizes.out2());
                   default -> throw new IllegalStateException(kind);
                 }
                 + (variant.isBlank() ? "" : ", " + variant.trim());
         String appId = b.nextAppId(kind.equals("floor") ? "latfloor" : "latency");
         if (kind.equals("floor")) {
           // the least the contract costs, at the same rate and settings (issue 16): a store read
-          // and write and two outputs per event, sized as the last statewarden run's (with none
-          // before it, statewarden's measured on 2026-11-27)
+          // and write and two outputs per event, sized as `sizes` says
           String input = appId + ".in";
           b.createTopics(input);
           KafkaStreams ks = b.startMinimalStateful(appId, input, appId + ".out", sizes, settings);
           try {
             Bench.awaitRunning(ks, Duration.ofSeconds(60));
             rows.add(measure(label, rate, seconds, input, appId + ".out", true, ks, cdfs));
-            rows.get(rows.size() - 1)
-                .set(
-                    0,
-                    label
-                        + Bench.f(" (%d / %d / %d B)", sizes.stored(), sizes.out1(), sizes.out2()));
           } finally {
             ks.close(Duration.ofSeconds(30));
             Bench.deleteTree(b.dir.resolve("state").resolve(appId));
@@ -148,17 +145,16 @@ final class LatencyCase {
       // one series per run: an input given twice keeps both
       cdfs.put(label + " at " + rate + "/s #" + (cdfs.size() + 1), lat);
       List<String> row =
-          new ArrayList<>(
-              List.of(
-                  label,
-                  Bench.f("%,d", rate),
-                  Bench.f("%,.0f", (sentAfter - sentBefore) / ((until - from) / 1e3)),
-                  Bench.f("%,d", lat.length),
-                  Bench.f("%.2f", lat.length / (double) (sentAfter - sentBefore)),
-                  Bench.f("%d", Bench.percentile(lat, 50)),
-                  Bench.f("%d", Bench.percentile(lat, 99)),
-                  Bench.f("%d", Bench.percentile(lat, 99.9)),
-                  Bench.f("%d", lat.length == 0 ? -1 : lat[lat.length - 1])));
+          List.of(
+              label,
+              Bench.f("%,d", rate),
+              Bench.f("%,.0f", (sentAfter - sentBefore) / ((until - from) / 1e3)),
+              Bench.f("%,d", lat.length),
+              Bench.f("%.2f", lat.length / (double) (sentAfter - sentBefore)),
+              Bench.f("%d", Bench.percentile(lat, 50)),
+              Bench.f("%d", Bench.percentile(lat, 99)),
+              Bench.f("%d", Bench.percentile(lat, 99.9)),
+              Bench.f("%d", lat.length == 0 ? -1 : lat[lat.length - 1]));
       System.out.println("  " + row);
       StringBuilder maxes = new StringBuilder("  stream thread maxima (latencies in ms):");
       streams

@@ -339,17 +339,23 @@ final class RestoreCase {
     return "(" + String.join(" / ", xs.stream().map(x -> Bench.f("%.1f", x)).toList()) + ")";
   }
 
+  /**
+   * The engine partitions (events topic) instance {@code n} runs, from {@link Bench#assignment}.
+   */
+  private static List<Integer> enginePartitions(
+      Map<String, List<Integer>> owned, String appId, String n) {
+    return owned.entrySet().stream()
+        .filter(e -> e.getKey().startsWith(appId + "-" + n + "-"))
+        .flatMap(e -> e.getValue().stream())
+        .toList();
+  }
+
   /** Whether the instances' engine task counts differ by one at most. */
   private static boolean balanced(
       Map<String, List<Integer>> owned, String appId, java.util.Set<String> instances) {
     var counts =
         instances.stream()
-            .mapToInt(
-                n ->
-                    owned.entrySet().stream()
-                        .filter(e -> e.getKey().startsWith(appId + "-" + n + "-"))
-                        .mapToInt(e -> e.getValue().size())
-                        .sum())
+            .mapToInt(n -> enginePartitions(owned, appId, n).size())
             .summaryStatistics();
     return counts.getSum() == Bench.PARTITIONS && counts.getMax() - counts.getMin() <= 1;
   }
@@ -385,9 +391,9 @@ final class RestoreCase {
       Thread.sleep((long) (Math.max(10, 2 * restoreSecs) * 1000));
       // with bench.failover.balance=S, wait up to S seconds for the instances to run the engine
       // tasks evenly (counts one apart at most): the first instance to join often takes them all,
-      // and the other takes its
-      // share at the first probing rebalance after its standbys caught up (60 s, a statewarden
-      // default since 2026-11-27; Kafka's is 10 minutes). A balanced group is the steady state
+      // and the other takes its share at the first probing rebalance after its standbys caught up
+      // (60 s, a statewarden default since 2026-11-27, decision 31; Kafka's is 10 minutes). A
+      // balanced group is the steady state
       Map<String, List<Integer>> owned = b.assignment(appId, Bench.SwTopics.of(appId).events());
       int balance = Bench.intProp("bench.failover.balance", 0);
       long waited = System.nanoTime();
@@ -408,11 +414,7 @@ final class RestoreCase {
       String victim = null;
       List<Integer> lost = List.of();
       for (String n : procs.keySet()) {
-        List<Integer> ps =
-            owned.entrySet().stream()
-                .filter(e -> e.getKey().startsWith(appId + "-" + n + "-"))
-                .flatMap(e -> e.getValue().stream())
-                .toList();
+        List<Integer> ps = enginePartitions(owned, appId, n);
         if (ps.size() > lost.size()) {
           victim = n;
           lost = ps;
@@ -433,12 +435,7 @@ final class RestoreCase {
                 killedAt[0] = java.time.LocalTime.now();
               });
       String survivor = procs.keySet().stream().filter(n -> !n.equals(dead)).findFirst().get();
-      int ran =
-          (int)
-              owned.entrySet().stream()
-                  .filter(e -> e.getKey().startsWith(appId + "-" + survivor + "-"))
-                  .mapToLong(e -> e.getValue().size())
-                  .sum();
+      int ran = enginePartitions(owned, appId, survivor).size();
       printTimeline(tag, appId + "-" + survivor, killedAt[0], rec, lost.size(), ran);
       List<Integer> moved = lost;
       double slowestMoved = 0;

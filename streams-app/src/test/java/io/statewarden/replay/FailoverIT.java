@@ -129,10 +129,8 @@ class FailoverIT {
   @Test
   void shouldListEverySessionThroughTheSurvivorWhoseStandbysWerePromoted(KafkaInfra infra)
       throws Exception {
-    Path protocols = Files.createDirectories(dir.resolve("protocols-live"));
-    Files.writeString(protocols.resolve("standby-test.yaml"), LIVE_PROTOCOL);
-    List<String> ids =
-        IntStream.range(0, LIVE_SESSIONS).mapToObj(i -> String.format("sb-%02d", i)).toList();
+    Path protocols = liveProtocols("protocols-live");
+    List<String> ids = liveIds("sb");
     assertThat(ids.stream().map(FailoverIT::partitionOf).distinct())
         .as("the sessions fall on every partition")
         .hasSize(LIVE_PARTITIONS);
@@ -214,10 +212,8 @@ class FailoverIT {
   @Test
   void shouldGiveAJoiningInstanceItsShareOfTheTasksAboutAMinuteAfterItCaughtUp(KafkaInfra infra)
       throws Exception {
-    Path protocols = Files.createDirectories(dir.resolve("protocols-join"));
-    Files.writeString(protocols.resolve("standby-test.yaml"), LIVE_PROTOCOL);
-    List<String> ids =
-        IntStream.range(0, LIVE_SESSIONS).mapToObj(i -> String.format("jn-%02d", i)).toList();
+    Path protocols = liveProtocols("protocols-join");
+    List<String> ids = liveIds("jn");
     try (Deployment d = new Deployment(infra, dir.resolve("state-a"), LIVE_PARTITIONS);
         Admin admin = Admin.create(infra.clientConfig())) {
       d.extra.put(StatewardenConfig.PROTOCOLS_DIRS, protocols.toString());
@@ -249,13 +245,14 @@ class FailoverIT {
             .atMost(WAIT)
             .pollInterval(Duration.ofMillis(500))
             .until(
-                () ->
-                    stable(d, admin)
-                        && enginePartitionsOf(d, admin).keySet().equals(Set.of("a", "b"))
-                        && enginePartitionsOf(d, admin).values().stream().mapToInt(n -> n).sum()
-                            == LIVE_PARTITIONS);
+                () -> {
+                  Map<String, Integer> owned = enginePartitionsOf(d, admin, true);
+                  return owned != null
+                      && owned.keySet().equals(Set.of("a", "b"))
+                      && owned.values().stream().mapToInt(n -> n).sum() == LIVE_PARTITIONS;
+                });
         long joined = System.nanoTime();
-        assertThat(enginePartitionsOf(d, admin))
+        assertThat(enginePartitionsOf(d, admin, false))
             .as("B, behind by more than acceptable.recovery.lag, runs no engine task when it joins")
             .containsEntry("a", LIVE_PARTITIONS)
             .containsEntry("b", 0);
@@ -266,7 +263,7 @@ class FailoverIT {
             .pollInterval(Duration.ofMillis(500))
             .untilAsserted(
                 () ->
-                    assertThat(enginePartitionsOf(d, admin))
+                    assertThat(enginePartitionsOf(d, admin, false))
                         .as("engine tasks per instance")
                         .isEqualTo(Map.of("a", LIVE_PARTITIONS / 2, "b", LIVE_PARTITIONS / 2)));
         System.out.printf(
@@ -287,6 +284,20 @@ class FailoverIT {
         }
       }
     }
+  }
+
+  /** A protocols directory holding {@link #LIVE_PROTOCOL}. */
+  private Path liveProtocols(String name) throws java.io.IOException {
+    Path protocols = Files.createDirectories(dir.resolve(name));
+    Files.writeString(protocols.resolve("standby-test.yaml"), LIVE_PROTOCOL);
+    return protocols;
+  }
+
+  /** {@link #LIVE_SESSIONS} session ids, {@code prefix-00} on, in order. */
+  private static List<String> liveIds(String prefix) {
+    return IntStream.range(0, LIVE_SESSIONS)
+        .mapToObj(i -> String.format("%s-%02d", prefix, i))
+        .toList();
   }
 
   /** One instance as its own JVM: its own state directory, HTTP port and client id. */
@@ -430,13 +441,15 @@ class FailoverIT {
 
   /**
    * Partitions of the events topic (the engine's tasks) each instance runs, by instance name
-   * ({@code a} or {@code b}, the start of its client id), members with none included.
+   * ({@code a} or {@code b}, the start of its client id), members with none included; with {@code
+   * stableOnly}, null while a rebalance is under way (members' assignments not final then).
    */
-  private static Map<String, Integer> enginePartitionsOf(Deployment d, Admin admin)
-      throws Exception {
-    var members = admin.describeConsumerGroups(List.of(d.appId)).all().get().get(d.appId).members();
+  private static Map<String, Integer> enginePartitionsOf(
+      Deployment d, Admin admin, boolean stableOnly) throws Exception {
+    var group = admin.describeConsumerGroups(List.of(d.appId)).all().get().get(d.appId);
+    if (stableOnly && group.groupState() != org.apache.kafka.common.GroupState.STABLE) return null;
     Map<String, Integer> out = new TreeMap<>();
-    for (var m : members) {
+    for (var m : group.members()) {
       out.merge(
           m.clientId().startsWith("a-") ? "a" : m.clientId().startsWith("b-") ? "b" : m.clientId(),
           (int)
@@ -446,12 +459,6 @@ class FailoverIT {
           Integer::sum);
     }
     return out;
-  }
-
-  /** Whether the group is stable: no rebalance under way, every member's assignment final. */
-  private static boolean stable(Deployment d, Admin admin) throws Exception {
-    return admin.describeConsumerGroups(List.of(d.appId)).all().get().get(d.appId).groupState()
-        == org.apache.kafka.common.GroupState.STABLE;
   }
 
   /** The partition the default partitioner picks for a key. */
