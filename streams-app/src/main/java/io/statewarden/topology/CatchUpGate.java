@@ -36,7 +36,10 @@ final class CatchUpGate implements CatchUp.Gate {
     /** Last stable offsets. */
     Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions);
 
-    /** The group's committed offsets; a partition without one is absent. */
+    /**
+     * The group's committed offsets; a partition without one is absent. {@code partitions} null:
+     * every partition the group has committed.
+     */
     Map<TopicPartition, Long> committed(String group, Collection<TopicPartition> partitions);
 
     /**

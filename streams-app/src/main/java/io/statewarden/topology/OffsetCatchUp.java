@@ -48,7 +48,7 @@ public final class OffsetCatchUp implements CatchUp, AutoCloseable {
   private final Map<String, Object> consumerConfig;
   private final Set<CatchUpGate> pending = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService thread;
-  private final CatchUpGate.Log log = new KafkaLog();
+  private final KafkaLog log = new KafkaLog();
 
   /**
    * @param adminConfig the Admin client's configuration (the application's, with its security)
@@ -91,9 +91,10 @@ public final class OffsetCatchUp implements CatchUp, AutoCloseable {
 
   private void tick() {
     pending.removeIf(CatchUpGate::isClosed);
+    CatchUpGate.Log thisTick = new OneReadPerTick(log);
     for (CatchUpGate gate : pending) {
       try {
-        if (gate.advance(log)) {
+        if (gate.advance(thisTick)) {
           pending.remove(gate);
           LOG.info("Task of {} caught up with its input: deadlines fire from now on", gate);
         }
@@ -111,7 +112,54 @@ public final class OffsetCatchUp implements CatchUp, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    log.closeLooker();
     admin.close(Duration.ofSeconds(5));
+  }
+
+  /**
+   * The log as the gates of one tick see it: the group's committed offsets are read once, for every
+   * partition, and each gate takes its own from that read, so a tick costs one Admin call for them
+   * instead of one or two per waiting task (issue 16: six tasks catching up spent more CPU in this
+   * thread than the JVM's other threads together). A new one per tick: nothing is kept longer.
+   */
+  static final class OneReadPerTick implements CatchUpGate.Log {
+    private final CatchUpGate.Log log;
+    private final Map<String, Map<TopicPartition, Long>> committed = new HashMap<>();
+
+    OneReadPerTick(CatchUpGate.Log log) {
+      this.log = log;
+    }
+
+    @Override
+    public List<TopicPartition> partitions(String topic) {
+      return log.partitions(topic);
+    }
+
+    @Override
+    public Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions) {
+      return log.endOffsets(partitions);
+    }
+
+    @Override
+    public Map<TopicPartition, Long> committed(
+        String group, Collection<TopicPartition> partitions) {
+      Map<TopicPartition, Long> all = committed.get(group);
+      if (all == null) {
+        all = log.committed(group, null); // a failure is not kept: the next gate asks again
+        committed.put(group, all);
+      }
+      Map<TopicPartition, Long> out = new HashMap<>();
+      for (TopicPartition tp : partitions) {
+        Long o = all.get(tp);
+        if (o != null) out.put(tp, o);
+      }
+      return out;
+    }
+
+    @Override
+    public boolean hasRecords(TopicPartition partition, Long from, long to) {
+      return log.hasRecords(partition, from, to);
+    }
   }
 
   private static <T> T get(KafkaFuture<T> f, String what) {
@@ -148,6 +196,9 @@ public final class OffsetCatchUp implements CatchUp, AutoCloseable {
       return out;
     }
 
+    /** The catch-up thread's consumer for {@link #hasRecords}, kept between calls. */
+    private KafkaConsumer<byte[], byte[]> looker;
+
     @Override
     public Map<TopicPartition, Long> committed(
         String group, Collection<TopicPartition> partitions) {
@@ -157,8 +208,10 @@ public final class OffsetCatchUp implements CatchUp, AutoCloseable {
                   .listConsumerGroupOffsets(
                       Map.of(
                           group,
-                          new ListConsumerGroupOffsetsSpec()
-                              .topicPartitions(List.copyOf(partitions))),
+                          partitions == null
+                              ? new ListConsumerGroupOffsetsSpec() // every partition
+                              : new ListConsumerGroupOffsetsSpec()
+                                  .topicPartitions(List.copyOf(partitions))),
                       // not requireStable: while a task's transaction holds offsets not yet
                       // committed, the broker would answer UNSTABLE_OFFSET_COMMIT for the
                       // partition, which the Admin client leaves out of the answer with a WARN
@@ -175,27 +228,55 @@ public final class OffsetCatchUp implements CatchUp, AutoCloseable {
       return out;
     }
 
+    /**
+     * With one consumer kept for the thread's life: a new one per call (as before issue 16) cost
+     * more than the call itself (its configuration, metrics and JMX beans), and a task whose
+     * committed offset stays put between two ticks asks on every tick. One that failed is closed
+     * and the next call makes a new one.
+     */
     @Override
     public boolean hasRecords(TopicPartition tp, Long from, long to) {
-      try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig)) {
-        consumer.assign(List.of(tp));
-        if (from == null) {
-          consumer.seekToBeginning(List.of(tp));
-        } else {
-          consumer.seek(tp, from);
-        }
-        long deadline = System.nanoTime() + LOOK_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-          var records = consumer.poll(Duration.ofMillis(100));
-          if (!records.isEmpty()) {
-            return records.iterator().next().offset() < to;
-          }
-          if (consumer.position(tp, CALL_TIMEOUT) >= to) {
-            return false;
-          }
-        }
-        return true; // could not tell yet: ask again on the next tick
+      if (looker == null) {
+        looker = new KafkaConsumer<>(consumerConfig);
       }
+      try {
+        return hasRecords(looker, tp, from, to);
+      } catch (RuntimeException e) {
+        closeLooker();
+        throw e;
+      }
+    }
+
+    void closeLooker() {
+      if (looker != null) {
+        try {
+          looker.close(Duration.ofSeconds(5));
+        } catch (RuntimeException e) {
+          LOG.debug("Closing the catch-up consumer failed", e);
+        }
+        looker = null;
+      }
+    }
+
+    private boolean hasRecords(
+        KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp, Long from, long to) {
+      consumer.assign(List.of(tp));
+      if (from == null) {
+        consumer.seekToBeginning(List.of(tp));
+      } else {
+        consumer.seek(tp, from);
+      }
+      long deadline = System.nanoTime() + LOOK_TIMEOUT.toNanos();
+      while (System.nanoTime() < deadline) {
+        var records = consumer.poll(Duration.ofMillis(100));
+        if (!records.isEmpty()) {
+          return records.iterator().next().offset() < to;
+        }
+        if (consumer.position(tp, CALL_TIMEOUT) >= to) {
+          return false;
+        }
+      }
+      return true; // could not tell yet: ask again on the next tick
     }
   }
 }

@@ -703,6 +703,8 @@ public final class Bench {
     long cpu0 = streamThreadCpu(appId);
     long jvm0 = jvmCpu();
     long broker0 = kafka.cpuNanos();
+    Map<String, Long> threads0 = threadCpu();
+    long[] gc0 = gc();
     long t0 = System.nanoTime();
     awaitCommitted(appId, topic, records, Duration.ofMinutes(10));
     if (thenTopic != null) {
@@ -713,8 +715,79 @@ public final class Bench {
     long jvm = jvmCpu() - jvm0;
     long broker = broker0 < 0 ? -1 : kafka.cpuNanos() - broker0;
     long n = records - done;
+    System.out.println(
+        "    "
+            + name
+            + ", the JVM's CPU besides the stream thread, us/record: "
+            + otherCpu(threads0, threadCpu(), jvm - cpu, n)
+            + gcSince(gc0, secs));
     return new Run(
         name, n, secs, cpu / 1e3 / n, jvm / 1e3 / n, broker < 0 ? Double.NaN : broker / 1e3 / n);
+  }
+
+  /**
+   * CPU time of every live thread the JVM lists, by name with its numbers and ids blanked, so the
+   * threads of one kind add up (e.g. every {@code kafka-producer-network-thread | #-sw-#}).
+   */
+  static Map<String, Long> threadCpu() {
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    Map<String, Long> m = new HashMap<>();
+    for (ThreadInfo ti : mx.getThreadInfo(mx.getAllThreadIds())) {
+      if (ti == null) continue;
+      long c = mx.getThreadCpuTime(ti.getThreadId());
+      if (c <= 0) continue;
+      String kind =
+          ti.getThreadName()
+              .replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "#")
+              .replaceAll("r[0-9]+-", "")
+              .replaceAll("[0-9]+", "#");
+      m.merge(kind + "@" + ti.getThreadId(), c, Long::sum);
+    }
+    return m;
+  }
+
+  /**
+   * The JVM's CPU besides its stream threads over a run, per record: the listed threads that used
+   * the most, and what no listed thread used (the garbage collector, the JIT compilers, the VM).
+   */
+  static String otherCpu(Map<String, Long> before, Map<String, Long> after, long others, long n) {
+    Map<String, Long> byKind = new HashMap<>();
+    long listed = 0;
+    for (var e : after.entrySet()) {
+      String kind = e.getKey().substring(0, e.getKey().lastIndexOf('@'));
+      if (kind.endsWith("StreamThread-#")) continue; // not its producer's network thread
+      long d = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+      if (d <= 0) continue;
+      byKind.merge(kind, d, Long::sum);
+      listed += d;
+    }
+    StringBuilder sb = new StringBuilder();
+    sb.append(
+        f(
+            "%.1f in all; unlisted (GC, JIT, VM) %.1f",
+            others / 1e3 / n, (others - listed) / 1e3 / n));
+    byKind.entrySet().stream()
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .limit(5)
+        .forEach(e -> sb.append(f("; %s %.1f", e.getKey(), e.getValue() / 1e3 / n)));
+    return sb.toString();
+  }
+
+  /** Collections and their time (ms, as the collectors' beans count it) since the JVM started. */
+  static long[] gc() {
+    long[] g = new long[2];
+    for (var b : ManagementFactory.getGarbageCollectorMXBeans()) {
+      g[0] += Math.max(0, b.getCollectionCount());
+      g[1] += Math.max(0, b.getCollectionTime());
+    }
+    return g;
+  }
+
+  static String gcSince(long[] before, double secs) {
+    long[] now = gc();
+    return f(
+        "; GC: %d collections, %d ms (%.1f%% of the run)",
+        now[0] - before[0], now[1] - before[1], (now[1] - before[1]) / 10.0 / secs);
   }
 
   static long streamThreadCpu(String appId) {

@@ -26,6 +26,7 @@ class CatchUpGateTest {
 
   final Map<TopicPartition, Long> committed = new HashMap<>();
   boolean failing;
+  int committedReads;
 
   final CatchUpGate.Log cluster =
       new CatchUpGate.Log() {
@@ -48,11 +49,13 @@ class CatchUpGateTest {
             String group, Collection<TopicPartition> partitions) {
           check();
           assertThat(group).isEqualTo("app");
+          committedReads++;
           Map<TopicPartition, Long> m = new HashMap<>();
-          partitions.forEach(
-              tp -> {
-                if (committed.containsKey(tp)) m.put(tp, committed.get(tp));
-              });
+          (partitions == null ? log.keySet() : partitions)
+              .forEach(
+                  tp -> {
+                    if (committed.containsKey(tp)) m.put(tp, committed.get(tp));
+                  });
           return m;
         }
 
@@ -164,5 +167,46 @@ class CatchUpGateTest {
     append(EVENTS, 100, true);
     committed.clear();
     assertThat(gate.advance(cluster)).isTrue();
+  }
+
+  @Test
+  void shouldReadTheCommittedOffsetsOncePerTickForEveryGateAndAfreshOnTheNext() {
+    TopicPartition events2 = new TopicPartition("events", 2);
+    append(EVENTS, 3, true);
+    append(events2, 5, true);
+    committed.put(EVENTS, 4L); // caught up
+    committed.put(events2, 2L); // records waiting
+    CatchUpGate one = gate();
+    CatchUpGate two = new CatchUpGate("app", events2, "json");
+
+    var tick = new OffsetCatchUp.OneReadPerTick(cluster);
+    assertThat(one.advance(tick)).isTrue();
+    assertThat(two.advance(tick)).as("its own offset, not the other gate's").isFalse();
+    assertThat(committedReads).as("one read for both gates").isEqualTo(1);
+
+    committed.put(events2, 6L);
+    assertThat(two.advance(tick)).as("the same tick: the same read").isFalse();
+    var next = new OffsetCatchUp.OneReadPerTick(cluster);
+    assertThat(two.advance(next)).as("the next tick reads the commit").isTrue();
+    assertThat(committedReads).isEqualTo(2);
+  }
+
+  @Test
+  void shouldReadAgainInTheSameTickAfterAFailedRead() {
+    append(EVENTS, 3, true);
+    committed.put(EVENTS, 1L);
+    CatchUpGate one = gate();
+    CatchUpGate two = gate();
+    var first = new OffsetCatchUp.OneReadPerTick(cluster);
+    assertThat(one.advance(first)).isFalse();
+    assertThat(two.advance(first)).isFalse(); // both past the JSON input, targets taken
+    committed.put(EVENTS, 4L);
+    var tick = new OffsetCatchUp.OneReadPerTick(cluster);
+    failing = true; // the tick's first read of the committed offsets
+    assertThatThrownBy(() -> one.advance(tick)).hasMessageContaining("broker down");
+    failing = false;
+
+    assertThat(two.advance(tick)).isTrue();
+    assertThat(one.advance(tick)).isTrue();
   }
 }
