@@ -25,18 +25,21 @@ public final class Metrics {
 
   private final Counter decisions =
       Counter.builder()
+          .withoutExemplars() // issue 16: no sampling per decision (MetricsTest)
           .name("statewarden_events_total")
           .help("Input records and fired deadlines by audit decision and reason.")
           .labelNames("decision", "reason")
           .build();
   private final Counter transitions =
       Counter.builder()
+          .withoutExemplars() // issue 16: no sampling per decision (MetricsTest)
           .name("statewarden_transitions_total")
           .help("Transitions by protocol and state entered.")
           .labelNames("protocol", "state")
           .build();
   private final Histogram lateness =
       Histogram.builder()
+          .withoutExemplars() // issue 16: no sampling per decision (MetricsTest)
           .name("statewarden_deadline_lateness_seconds")
           .help("Time from a deadline to its timeout taking effect.")
           .classicOnly()
@@ -44,12 +47,14 @@ public final class Metrics {
           .build();
   private final Counter backouts =
       Counter.builder()
+          .withoutExemplars() // issue 16: no sampling per decision (MetricsTest)
           .name("statewarden_backouts_total")
           .help("Backouts by protocol and reason.")
           .labelNames("protocol", "reason")
           .build();
   private final Counter quarantined =
       Counter.builder()
+          .withoutExemplars() // issue 16: no sampling per decision (MetricsTest)
           .name("statewarden_sessions_quarantined_total")
           .help(
               "Stored sessions that could not be decoded, moved from the sessions store to the"

@@ -68,6 +68,11 @@ public final class OffsetCatchUp implements CatchUp, AutoCloseable {
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+    // a look needs the first record batch, not the 1 MiB per partition a consumer fetches by
+    // default, which it would parse and check for one record; the broker still returns a whole
+    // batch when it is larger than this (KIP-74), so a look always gets its first record
+    c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 1);
+    c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 1);
     c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     this.consumerConfig = c;

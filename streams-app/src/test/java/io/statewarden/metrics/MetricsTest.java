@@ -76,6 +76,24 @@ public class MetricsTest {
     assertThat(value(f, "statewarden_sessions_quarantined_total")).isZero();
   }
 
+  /**
+   * Exemplars are off: with them, every counter's and the histogram's values sampled one (empty,
+   * with no tracer) and scheduled a task to take the next one on the client library's own thread, a
+   * cost per decision that showed in case 1 (docs/benchmarks.md, issue 16).
+   */
+  @Test
+  void shouldCountWithoutSamplingExemplars() {
+    Metrics m = new Metrics();
+    for (int i = 0; i < 1_000; i++) {
+      m.record(rejected());
+      m.deadlineFired(0, i);
+    }
+
+    assertThat(Thread.getAllStackTraces().keySet())
+        .noneMatch(t -> t.getName().startsWith("prometheus-metrics-scheduler"));
+    assertThat(value(scrape(m), "statewarden_deadline_lateness_seconds_count")).isEqualTo(1_000);
+  }
+
   @Test
   void shouldTrackActiveSessionsPerTaskAndDropATaskThatMovesAway() {
     Metrics m = new Metrics();
