@@ -17,16 +17,17 @@ import org.apache.kafka.common.TopicPartition;
  *       partition) is committed by the application's group up to its end offset taken at the start.
  *       Its normalized events are then in the events topic, because a JSON task commits its input
  *       offsets in the same transaction as its output.
- *   <li>Then the events partition: committed up to its end offset taken after step 1, which covers
- *       the Avro backlog and the normalized JSON backlog.
+ *   <li>Then the events partition: committed up to its high watermark taken after step 1, which
+ *       covers the Avro backlog and the normalized JSON backlog, also while the markers of the
+ *       transaction that wrote the last normalized events are still being written.
  * </ol>
  *
  * A committed offset short of its target that has not moved since the previous step still counts as
  * caught up when no committed record lies between them (only transaction markers or aborted
  * records, which a consumer skips without processing, and so Kafka Streams may never commit past);
- * while it moves, the task is still working and nothing needs to be looked at. End offsets are
- * read_committed (last stable offsets). Advanced by one thread ({@link OffsetCatchUp}'s); {@link
- * #isOpen()} may be read by any.
+ * while it moves, the task is still working and nothing needs to be looked at. The JSON topic's end
+ * offsets are read_committed (last stable offsets). Advanced by one thread ({@link
+ * OffsetCatchUp}'s); {@link #isOpen()} may be read by any.
  */
 final class CatchUpGate implements CatchUp.Gate {
   /** What the gate reads from the cluster; every method may throw on a client failure. */
@@ -35,6 +36,9 @@ final class CatchUpGate implements CatchUp.Gate {
 
     /** Last stable offsets. */
     Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions);
+
+    /** High watermarks: the end offsets with records of open transactions counted. */
+    Map<TopicPartition, Long> highWatermarks(Collection<TopicPartition> partitions);
 
     /**
      * The group's committed offsets; a partition without one is absent. {@code partitions} null:
@@ -93,7 +97,13 @@ final class CatchUpGate implements CatchUp.Gate {
       }
     }
     if (eventsTarget == null) {
-      eventsTarget = log.endOffsets(List.of(events)).get(events);
+      // the high watermark, not the last stable offset: a JSON task commits its input offsets and
+      // its normalized events in one transaction, but the broker writes that transaction's markers
+      // to the offsets topic and to the events partition separately, so the offsets (step 1) can
+      // be visible while the events partition's last stable offset is still short of the events
+      // they stand for. Records past the last stable offset are waited for until their
+      // transaction ends: committed, they are read; aborted, they are stepped over
+      eventsTarget = log.highWatermarks(List.of(events)).get(events);
     }
     if (caughtUp(log, events, log.committed(group, List.of(events)).get(events), eventsTarget)) {
       open = true;

@@ -41,6 +41,7 @@ public final class OffsetCatchUp implements CatchUp, AutoCloseable {
   static final long TICK_MS = 200;
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration LOOK_TIMEOUT = Duration.ofSeconds(2);
+  private static final int LOOK_FETCH_BYTES = 64 * 1024;
 
   private final String eventsTopic;
   private final String jsonTopic;
@@ -48,6 +49,7 @@ public final class OffsetCatchUp implements CatchUp, AutoCloseable {
   private final Map<String, Object> consumerConfig;
   private final Set<CatchUpGate> pending = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService thread;
+  private volatile boolean closed;
   private final KafkaLog log = new KafkaLog();
 
   /**
@@ -68,11 +70,11 @@ public final class OffsetCatchUp implements CatchUp, AutoCloseable {
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
-    // a look needs the first record batch, not the 1 MiB per partition a consumer fetches by
-    // default, which it would parse and check for one record; the broker still returns a whole
-    // batch when it is larger than this (KIP-74), so a look always gets its first record
-    c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 1);
-    c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 1);
+    // a look needs the first committed record, not the 1 MiB per partition a consumer fetches by
+    // default, which it would parse and check; 64 KiB still steps over many aborted or control
+    // batches per round trip, and the broker returns a larger first batch whole (KIP-74)
+    c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, LOOK_FETCH_BYTES);
+    c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, LOOK_FETCH_BYTES);
     c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     this.consumerConfig = c;
@@ -111,13 +113,21 @@ public final class OffsetCatchUp implements CatchUp, AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     thread.shutdownNow();
+    boolean stopped = false;
     try {
-      thread.awaitTermination(10, TimeUnit.SECONDS);
+      stopped = thread.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    log.closeLooker();
+    if (stopped) {
+      log.closeLooker(); // the thread that used it is gone
+    } else {
+      // still in a look: wake it (the one thread-safe call) and let it close its consumer
+      LOG.warn("The catch-up thread did not stop within 10 s; its consumer is closed when it does");
+      log.wakeLooker();
+    }
     admin.close(Duration.ofSeconds(5));
   }
 
@@ -143,6 +153,11 @@ public final class OffsetCatchUp implements CatchUp, AutoCloseable {
     @Override
     public Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions) {
       return log.endOffsets(partitions);
+    }
+
+    @Override
+    public Map<TopicPartition, Long> highWatermarks(Collection<TopicPartition> partitions) {
+      return log.highWatermarks(partitions);
     }
 
     @Override
@@ -188,21 +203,32 @@ public final class OffsetCatchUp implements CatchUp, AutoCloseable {
 
     @Override
     public Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions) {
+      return ends(partitions, IsolationLevel.READ_COMMITTED);
+    }
+
+    @Override
+    public Map<TopicPartition, Long> highWatermarks(Collection<TopicPartition> partitions) {
+      return ends(partitions, IsolationLevel.READ_UNCOMMITTED);
+    }
+
+    private Map<TopicPartition, Long> ends(
+        Collection<TopicPartition> partitions, IsolationLevel isolation) {
       Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
       partitions.forEach(tp -> specs.put(tp, OffsetSpec.latest()));
       if (specs.isEmpty()) {
         return Map.of();
       }
       Map<TopicPartition, Long> out = new HashMap<>();
-      get(
-              admin.listOffsets(specs, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all(),
-              "end offsets")
+      get(admin.listOffsets(specs, new ListOffsetsOptions(isolation)).all(), "end offsets")
           .forEach((tp, info) -> out.put(tp, info.offset()));
       return out;
     }
 
-    /** The catch-up thread's consumer for {@link #hasRecords}, kept between calls. */
-    private KafkaConsumer<byte[], byte[]> looker;
+    /**
+     * The catch-up thread's consumer for {@link #hasRecords}, kept between calls; volatile only so
+     * that {@link #wakeLooker} on the closing thread sees it.
+     */
+    private volatile KafkaConsumer<byte[], byte[]> looker;
 
     @Override
     public Map<TopicPartition, Long> committed(
@@ -241,6 +267,9 @@ public final class OffsetCatchUp implements CatchUp, AutoCloseable {
      */
     @Override
     public boolean hasRecords(TopicPartition tp, Long from, long to) {
+      if (closed) {
+        throw new IllegalStateException("closed"); // no new consumer once closing
+      }
       if (looker == null) {
         looker = new KafkaConsumer<>(consumerConfig);
       }
@@ -249,7 +278,14 @@ public final class OffsetCatchUp implements CatchUp, AutoCloseable {
       } catch (RuntimeException e) {
         closeLooker();
         throw e;
+      } finally {
+        if (closed) closeLooker(); // close() woke it and left it to this thread
       }
+    }
+
+    void wakeLooker() {
+      KafkaConsumer<byte[], byte[]> c = looker;
+      if (c != null) c.wakeup();
     }
 
     void closeLooker() {

@@ -11,6 +11,7 @@ import io.statewarden.testsupport.PrometheusTextParser;
 import io.statewarden.testsupport.PrometheusTextParser.Family;
 import io.statewarden.testsupport.PrometheusTextParser.Sample;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -86,6 +87,13 @@ public class MetricsTest {
     Metrics m = new Metrics();
     for (int i = 0; i < 1_000; i++) {
       m.record(rejected());
+      m.record(
+          new Output.Transition(
+              "s", "p", 1, i, null, "A", Trigger.EVENT, "e", "T", 0, false, null, Map.of(), ""));
+      m.record(
+          new Output.Backout(
+              "s", "p", 1, i, "A", Output.BackoutReason.TIMEOUT, 0L, 0, Map.of(), List.of(), ""));
+      m.quarantined();
       m.deadlineFired(0, i);
     }
 

@@ -40,6 +40,14 @@ class CatchUpGateTest {
         public Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions) {
           check();
           Map<TopicPartition, Long> m = new HashMap<>();
+          partitions.forEach(tp -> m.put(tp, (long) stable(tp)));
+          return m;
+        }
+
+        @Override
+        public Map<TopicPartition, Long> highWatermarks(Collection<TopicPartition> partitions) {
+          check();
+          Map<TopicPartition, Long> m = new HashMap<>();
           partitions.forEach(tp -> m.put(tp, (long) entries(tp).size()));
           return m;
         }
@@ -63,16 +71,24 @@ class CatchUpGateTest {
         public boolean hasRecords(TopicPartition tp, Long from, long to) {
           check();
           List<Boolean> e = entries(tp);
-          for (long o = from == null ? 0 : from; o < to && o < e.size(); o++) {
+          for (long o = from == null ? 0 : from; o < to && o < stable(tp); o++) {
             if (e.get((int) o)) return true;
           }
-          return false;
+          // a read_committed consumer cannot read past the last stable offset: it cannot tell yet
+          return to > stable(tp);
         }
 
         private void check() {
           if (failing) throw new IllegalStateException("broker down");
         }
       };
+
+  /** Per partition, the last stable offset where a transaction is still open (its records last). */
+  final Map<TopicPartition, Integer> openFrom = new HashMap<>();
+
+  int stable(TopicPartition tp) {
+    return openFrom.getOrDefault(tp, entries(tp).size());
+  }
 
   List<Boolean> entries(TopicPartition tp) {
     return log.computeIfAbsent(tp, k -> new ArrayList<>());
@@ -208,5 +224,32 @@ class CatchUpGateTest {
 
     assertThat(two.advance(tick)).isTrue();
     assertThat(one.advance(tick)).isTrue();
+  }
+
+  /**
+   * A JSON task's transaction is committed: its input offsets are visible, while its markers on the
+   * events partition are still being written, so the normalized events it wrote lie past that
+   * partition's last stable offset. The gate must wait for them (with the last stable offset as its
+   * target it opened at once).
+   */
+  @Test
+  void shouldWaitForNormalizedEventsWhoseTransactionMarkerIsNotWrittenYet() {
+    append(EVENTS, 4, true); // an earlier backlog, read
+    committed.put(EVENTS, 5L);
+    append(JSON0, 2, true);
+    CatchUpGate gate = gate();
+    assertThat(gate.advance(cluster)).as("JSON backlog unread").isFalse();
+
+    committed.put(JSON0, 3L); // the JSON task's offsets, visible first
+    openFrom.put(EVENTS, 5);
+    append(EVENTS, 2, false); // its normalized events at 5 and 6, their marker not yet written
+    assertThat(gate.advance(cluster)).as("normalized events not read").isFalse();
+    assertThat(gate.advance(cluster)).as("stalled behind events it cannot read yet").isFalse();
+
+    entries(EVENTS).add(false); // the marker: the events are readable
+    openFrom.remove(EVENTS);
+    assertThat(gate.advance(cluster)).as("readable and not read").isFalse();
+    committed.put(EVENTS, 8L);
+    assertThat(gate.advance(cluster)).isTrue();
   }
 }

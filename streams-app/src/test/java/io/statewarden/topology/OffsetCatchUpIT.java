@@ -74,6 +74,54 @@ class OffsetCatchUpIT {
     }
   }
 
+  /**
+   * Records of a transaction still open when the task starts (a JSON task's normalized events whose
+   * markers are still being written, or any writer's) lie past the last stable offset: the gate
+   * waits for them to be readable and read, by the high watermark, not the last stable offset.
+   */
+  @Test
+  void shouldWaitForRecordsOfATransactionStillOpenWhenTheTaskStarted(KafkaInfra infra)
+      throws Exception {
+    String events = infra.uniqueName("catchup-events");
+    String json = infra.uniqueName("catchup-json");
+    String group = infra.uniqueName("catchup-app");
+    infra.createTopics(Map.of(events, 1, json, 1));
+    TopicPartition p0 = new TopicPartition(events, 0);
+    Map<String, Object> p = infra.clientConfig();
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, group + "-writer");
+    try (var producer =
+            new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        Admin admin = Admin.create(infra.clientConfig())) {
+      producer.initTransactions();
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>(events, 0, null, new byte[] {1}));
+      producer.commitTransaction(); // a record at 0, its marker at 1
+      commit(admin, group, Map.of(p0, 2L)); // read
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>(events, 0, null, new byte[] {2}));
+      producer.send(new ProducerRecord<>(events, 0, null, new byte[] {3}));
+      producer.flush(); // at 2 and 3, past the last stable offset (2) while the transaction is open
+
+      try (OffsetCatchUp catchUp =
+          new OffsetCatchUp(events, json, infra.clientConfig(), new HashMap<>())) {
+        CatchUp.Gate gate = catchUp.open(group, 0);
+        await()
+            .during(Duration.ofSeconds(3))
+            .atMost(Duration.ofSeconds(6))
+            .until(() -> !gate.isOpen());
+
+        producer.commitTransaction(); // readable now, and not read
+        await()
+            .during(Duration.ofSeconds(2))
+            .atMost(Duration.ofSeconds(5))
+            .until(() -> !gate.isOpen());
+
+        commit(admin, group, Map.of(p0, 5L)); // read, and their marker at 4
+        await().atMost(Duration.ofSeconds(30)).until(gate::isOpen);
+      }
+    }
+  }
+
   private static void commit(Admin admin, String group, Map<TopicPartition, Long> offsets)
       throws Exception {
     Map<TopicPartition, OffsetAndMetadata> m = new HashMap<>();
