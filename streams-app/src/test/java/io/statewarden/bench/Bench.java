@@ -704,6 +704,7 @@ public final class Bench {
     long jvm0 = jvmCpu();
     long broker0 = kafka.cpuNanos();
     Map<String, Long> threads0 = threadCpu();
+    Map<String, Long> native0 = nativeThreadCpu();
     long[] gc0 = gc();
     long t0 = System.nanoTime();
     awaitCommitted(appId, topic, records, Duration.ofMinutes(10));
@@ -720,7 +721,8 @@ public final class Bench {
             + name
             + ", the JVM's CPU besides the stream thread, us/record: "
             + otherCpu(threads0, threadCpu(), jvm - cpu, n)
-            + gcSince(gc0, secs));
+            + gcSince(gc0, secs)
+            + nativeSince(native0, n));
     return new Run(
         name, n, secs, cpu / 1e3 / n, jvm / 1e3 / n, broker < 0 ? Double.NaN : broker / 1e3 / n);
   }
@@ -780,6 +782,50 @@ public final class Bench {
                 " (the stream-thread column includes its producer's network thread: %.1f)",
                 producer / 1e3 / n))
         .toString();
+  }
+
+  /**
+   * The CPU of the JVM's threads that no Java API lists (the garbage collector's, the JIT
+   * compilers', the VM's, RocksDB's), nanoseconds by their Linux thread name with digits blanked,
+   * from {@code /proc/self/task}; empty where that cannot be read. Clock-tick resolution (10 ms).
+   */
+  static Map<String, Long> nativeThreadCpu() {
+    Map<String, Long> m = new HashMap<>();
+    java.nio.file.Path tasks = java.nio.file.Path.of("/proc/self/task");
+    try (var dirs = java.nio.file.Files.list(tasks)) {
+      for (java.nio.file.Path t : (Iterable<java.nio.file.Path>) dirs::iterator) {
+        try {
+          String comm = java.nio.file.Files.readString(t.resolve("comm")).trim();
+          if (!comm.matches(NATIVE_THREADS)) continue;
+          String stat = java.nio.file.Files.readString(t.resolve("stat"));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+          m.merge(comm.replaceAll("[0-9]+", "#"), ticks * 10_000_000L, Long::sum);
+        } catch (java.io.IOException | RuntimeException e) {
+          // the thread ended meanwhile
+        }
+      }
+    } catch (java.io.IOException e) {
+      return Map.of();
+    }
+    return m;
+  }
+
+  /** The Linux names of the JVM's own threads and RocksDB's (15 characters at most). */
+  static final String NATIVE_THREADS =
+      "(C[12] CompilerThre|GC Thread#|G1 |VM Thread|VM Periodic|rocksdb:|Sweeper|Service Thread).*";
+
+  static String nativeSince(Map<String, Long> before, long n) {
+    Map<String, Long> now = nativeThreadCpu();
+    if (now.isEmpty()) return "";
+    StringBuilder sb = new StringBuilder("; of the unlisted, by Linux thread name:");
+    now.entrySet().stream()
+        .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+        .filter(e -> e.getValue() > 0)
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .limit(6)
+        .forEach(e -> sb.append(f(" %s %.1f;", e.getKey(), e.getValue() / 1e3 / n)));
+    return sb.toString();
   }
 
   /** Collections and their time (ms, as the collectors' beans count it) since the JVM started. */
