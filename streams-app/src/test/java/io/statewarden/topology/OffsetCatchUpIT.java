@@ -15,6 +15,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -28,18 +29,30 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(RealKafka.class)
 class OffsetCatchUpIT {
 
+  private String events;
+  private String json;
+  private String group;
+
+  @BeforeEach
+  void names(KafkaInfra infra) {
+    events = infra.uniqueName("catchup-events");
+    json = infra.uniqueName("catchup-json");
+    group = infra.uniqueName("catchup-app");
+  }
+
+  /** A transactional producer of the test's own. */
+  private KafkaProducer<byte[], byte[]> writer(KafkaInfra infra) {
+    Map<String, Object> p = infra.clientConfig();
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, group + "-writer");
+    return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
   @Test
   void shouldOpenBehindAMarkerAndWaitBehindARecordWithOneConsumerForEveryLook(KafkaInfra infra)
       throws Exception {
-    String events = infra.uniqueName("catchup-events");
-    String json = infra.uniqueName("catchup-json");
-    String group = infra.uniqueName("catchup-app");
     infra.createTopics(Map.of(events, 2, json, 1));
     // each partition: records at 0, 1 and 2, the commit marker at 3, end offset 4
-    Map<String, Object> p = infra.clientConfig();
-    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, group + "-writer");
-    try (var producer =
-        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+    try (var producer = writer(infra)) {
       producer.initTransactions();
       producer.beginTransaction();
       for (int partition = 0; partition < 2; partition++) {
@@ -82,15 +95,9 @@ class OffsetCatchUpIT {
   @Test
   void shouldWaitForRecordsOfATransactionStillOpenWhenTheTaskStarted(KafkaInfra infra)
       throws Exception {
-    String events = infra.uniqueName("catchup-events");
-    String json = infra.uniqueName("catchup-json");
-    String group = infra.uniqueName("catchup-app");
     infra.createTopics(Map.of(events, 1, json, 1));
     TopicPartition p0 = new TopicPartition(events, 0);
-    Map<String, Object> p = infra.clientConfig();
-    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, group + "-writer");
-    try (var producer =
-            new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    try (var producer = writer(infra);
         Admin admin = Admin.create(infra.clientConfig())) {
       producer.initTransactions();
       producer.beginTransaction();
