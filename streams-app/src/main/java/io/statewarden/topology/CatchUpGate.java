@@ -8,7 +8,7 @@ import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The catch-up decision for one task of the engine, by offsets (docs/decisions/0006): the task may
+ * The catch-up decision for one task of the engine, by offsets (docs/decisions/0007): the task may
  * fire deadlines once every input that feeds its sessions has been read up to the end it had when
  * the task started, or had nothing to read.
  *

@@ -31,10 +31,11 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link CatchUp} by offsets: one background thread per instance advances the {@link CatchUpGate}
  * of every task that started and is not open yet, every {@value #TICK_MS} ms, with an Admin client
- * (partitions, read_committed end offsets, the group's committed offsets) and, only where a
- * committed offset stalls short of its target, a short-lived consumer that looks for records
- * between them. A client failure (a broker down) leaves the gates closed until a later tick
- * succeeds: no deadline is logged while the inputs cannot be read.
+ * (partitions, the JSON topic's read_committed end offsets, the events partition's high watermark,
+ * the group's committed offsets, read once per tick) and, only where a committed offset stalls
+ * short of its target, a read_committed consumer (one, kept) that looks for records between them. A
+ * client failure (a broker down) leaves the gates closed until a later tick succeeds: no deadline
+ * is logged while the inputs cannot be read.
  */
 public final class OffsetCatchUp implements CatchUp, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OffsetCatchUp.class);

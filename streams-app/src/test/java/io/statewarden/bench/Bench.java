@@ -786,8 +786,9 @@ public final class Bench {
 
   /**
    * The CPU of the JVM's threads that no Java API lists (the garbage collector's, the JIT
-   * compilers', the VM's, RocksDB's), nanoseconds by their Linux thread name with digits blanked,
-   * from {@code /proc/self/task}; empty where that cannot be read. Clock-tick resolution (10 ms).
+   * compilers', the VM's, RocksDB's), nanoseconds per thread, keyed by its Linux name with digits
+   * blanked and {@code @} its id, from {@code /proc/self/task}; empty where that cannot be read.
+   * Clock-tick resolution (10 ms).
    */
   static Map<String, Long> nativeThreadCpu() {
     Map<String, Long> m = new HashMap<>();
@@ -800,7 +801,8 @@ public final class Bench {
           String stat = java.nio.file.Files.readString(t.resolve("stat"));
           String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
           long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
-          m.merge(comm.replaceAll("[0-9]+", "#"), ticks * 10_000_000L, Long::sum);
+          // by thread: the JVM starts and stops compiler threads as its load changes
+          m.put(comm.replaceAll("[0-9]+", "#") + "@" + t.getFileName(), ticks * 10_000_000L);
         } catch (java.io.IOException | RuntimeException e) {
           // the thread ended meanwhile
         }
@@ -818,9 +820,13 @@ public final class Bench {
   static String nativeSince(Map<String, Long> before, long n) {
     Map<String, Long> now = nativeThreadCpu();
     if (now.isEmpty()) return "";
+    Map<String, Long> byName = new HashMap<>();
+    now.forEach(
+        (k, v) ->
+            byName.merge(
+                k.substring(0, k.lastIndexOf('@')), v - before.getOrDefault(k, 0L), Long::sum));
     StringBuilder sb = new StringBuilder("; of the unlisted, by Linux thread name:");
-    now.entrySet().stream()
-        .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+    byName.entrySet().stream()
         .filter(e -> e.getValue() > 0)
         .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
         .limit(6)

@@ -176,9 +176,15 @@ final class ThroughputCase {
         "records/s",
         medians);
     System.out.printf(
-        "%nHEADLINE (%s input) statewarden / pass-through, EOS: median of %d paired runs %.2f"
+        "%nHEADLINE (%s input) statewarden / pass-through, EOS: median of %d %s %.2f"
             + " (statewarden %,.0f/s, pass-through %,.0f/s); statewarden / minimal stateful %.2f%n",
-        input, reps, Bench.median(ratios), Bench.median(sw), ptMedian, Bench.median(ofMinimal));
+        input,
+        reps,
+        grouped ? "runs paired by their place in each group" : "paired runs",
+        Bench.median(ratios),
+        Bench.median(sw),
+        ptMedian,
+        Bench.median(ofMinimal));
   }
 
   private final List<String> checks = new ArrayList<>();
