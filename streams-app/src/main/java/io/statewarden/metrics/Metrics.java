@@ -23,23 +23,25 @@ import java.util.function.IntSupplier;
 public final class Metrics {
   static final double[] LATENESS_BUCKETS_SECONDS = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60};
 
+  // every metric without exemplars: with them, each count sampled one (empty, with no tracer) and
+  // scheduled the next sample on the client's own thread (issue 16, MetricsTest)
   private final Counter decisions =
       Counter.builder()
-          .withoutExemplars() // issue 16: no sampling per decision (MetricsTest)
+          .withoutExemplars()
           .name("statewarden_events_total")
           .help("Input records and fired deadlines by audit decision and reason.")
           .labelNames("decision", "reason")
           .build();
   private final Counter transitions =
       Counter.builder()
-          .withoutExemplars() // issue 16: no sampling per decision (MetricsTest)
+          .withoutExemplars()
           .name("statewarden_transitions_total")
           .help("Transitions by protocol and state entered.")
           .labelNames("protocol", "state")
           .build();
   private final Histogram lateness =
       Histogram.builder()
-          .withoutExemplars() // issue 16: no sampling per decision (MetricsTest)
+          .withoutExemplars()
           .name("statewarden_deadline_lateness_seconds")
           .help("Time from a deadline to its timeout taking effect.")
           .classicOnly()
@@ -47,14 +49,14 @@ public final class Metrics {
           .build();
   private final Counter backouts =
       Counter.builder()
-          .withoutExemplars() // issue 16: no sampling per decision (MetricsTest)
+          .withoutExemplars()
           .name("statewarden_backouts_total")
           .help("Backouts by protocol and reason.")
           .labelNames("protocol", "reason")
           .build();
   private final Counter quarantined =
       Counter.builder()
-          .withoutExemplars() // issue 16: no sampling per decision (MetricsTest)
+          .withoutExemplars()
           .name("statewarden_sessions_quarantined_total")
           .help(
               "Stored sessions that could not be decoded, moved from the sessions store to the"

@@ -195,6 +195,12 @@ public final class OffsetCatchUp implements CatchUp, AutoCloseable {
   }
 
   private final class KafkaLog implements CatchUpGate.Log {
+    /**
+     * The catch-up thread's consumer for {@link #hasRecords}, kept between calls; volatile only so
+     * that {@link #wakeLooker} on the closing thread sees it.
+     */
+    private volatile KafkaConsumer<byte[], byte[]> looker;
+
     @Override
     public List<TopicPartition> partitions(String topic) {
       TopicDescription d =
@@ -224,12 +230,6 @@ public final class OffsetCatchUp implements CatchUp, AutoCloseable {
           .forEach((tp, info) -> out.put(tp, info.offset()));
       return out;
     }
-
-    /**
-     * The catch-up thread's consumer for {@link #hasRecords}, kept between calls; volatile only so
-     * that {@link #wakeLooker} on the closing thread sees it.
-     */
-    private volatile KafkaConsumer<byte[], byte[]> looker;
 
     @Override
     public Map<TopicPartition, Long> committed(
